@@ -1,0 +1,40 @@
+# Arabic media-framing analysis suite. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := arabic-framing
+CORPUS ?=
+OUT    ?= report
+
+.DEFAULT_GOAL := help
+.PHONY: help install report test lab benchmark clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	# camel-tools is only a test oracle for normalization; its own dependencies (torch, transformers) are not needed.
+	$(BIN)/python -m pip install -q --no-deps 'camel-tools>=1.5,<2'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Arabic framing (.venv)" >/dev/null
+	touch $@
+
+install: $(STAMP)  ## create .venv and install the package with its test tools
+
+report: $(STAMP)  ## run every notebook on the demo corpus (CORPUS=path for another) and write report/ and figures/
+	$(BIN)/python -m analysis report $(if $(CORPUS),--corpus $(CORPUS)) --out $(OUT)
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
+	$(BIN)/jupyter lab notebooks/
+
+benchmark: $(STAMP)  ## time our pipeline against two baselines on SaudiNewsNet
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+clean:  ## remove the virtual environment and generated outputs
+	rm -rf $(VENV) report .pytest_cache .hypothesis

@@ -1,0 +1,72 @@
+"""Arabic character tables used by normalization and tokenization, kept as data."""
+
+# Tashkeel (fathatan … sukun), extended Arabic marks, the superscript (dagger) alef,
+# Quranic annotation marks and honorific signs.
+DIACRITICS = (
+    "".join(chr(c) for c in range(0x064B, 0x0660))  # fathatan … wavy hamza below
+    + "\u0670"  # superscript alef
+    + "".join(chr(c) for c in range(0x0610, 0x061B))  # honorific signs, small marks
+    + "".join(chr(c) for c in range(0x06D6, 0x06DD))  # Quranic small high ligatures
+    + "".join(chr(c) for c in range(0x06DF, 0x06E5))
+    + "\u06E7\u06E8"
+    + "".join(chr(c) for c in range(0x06EA, 0x06EE))
+)
+
+TATWEEL = "\u0640"
+
+# Hamza-carrying and wasla alef forms written as bare alef.
+ALEF_FORMS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا"}
+
+ALEF_MAQSURA = {"ى": "ي"}
+
+TEH_MARBUTA = {"ة": "ه"}
+
+# Persian and Urdu letters that look like Arabic ones but are other code points.
+PERSIAN_LETTERS = {
+    "ی": "ي",  # U+06CC Farsi yeh
+    "ې": "ي",  # U+06D0 yeh with two dots below (Pashto/Uyghur "e")
+    "ے": "ي",  # U+06D2 yeh barree
+    "ۍ": "ي",  # U+06CD yeh with tail
+    "ک": "ك",  # U+06A9 keheh
+    "ڪ": "ك",  # U+06AA swash kaf
+    "ە": "ه",  # U+06D5 ae
+    "ۀ": "ه",  # U+06C0 heh with yeh above (Persian ezafe)
+    "ھ": "ه",  # U+06BE heh doachashmee
+    "ہ": "ه",  # U+06C1 heh goal
+    "ۃ": "ة",  # U+06C3 teh marbuta goal
+    "ٹ": "ت",  # U+0679 tteh
+    "ۓ": "ي",  # U+06D3 yeh barree with hamza above
+}
+
+# Arabic-Indic (U+0660…) and Extended/Persian (U+06F0…) digits, plus the Arabic
+# decimal and thousands separators.
+DIGITS = {
+    **{chr(0x0660 + i): str(i) for i in range(10)},
+    **{chr(0x06F0 + i): str(i) for i in range(10)},
+    "٫": ".",
+    "٬": ",",
+}
+
+# Zero-width, byte-order and bidirectional control characters: invisible, but they
+# split or disguise words.
+CONTROLS = (
+    "\u200B\u200C\u200D\u200E\u200F"  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    "\u061C"  # Arabic letter mark
+    "\u202A\u202B\u202C\u202D\u202E"  # embeddings and overrides
+    "\u2066\u2067\u2068\u2069"  # isolates
+    "\uFEFF\u00AD\u2060"  # BOM / ZWNBSP, soft hyphen, word joiner
+)
+
+# Arabic presentation forms (contextual glyph code points found in text copied from
+# PDFs): decomposed with NFKC.
+PRESENTATION_FORMS = [(0xFB50, 0xFDFF), (0xFE70, 0xFEFF)]
+
+# Letters and in-word marks, as regular-expression character-class bodies.
+ARABIC_LETTERS = (
+    "\u0621-\u063A\u0641-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF"
+    "\u06FA-\u06FC\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFC"
+)
+ARABIC_MARKS = (
+    "\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\uFEFF"
+    "\u200B-\u200F\u061C\u202A-\u202E\u2066-\u2069\u2060\u00AD"
+)

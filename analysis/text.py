@@ -1,0 +1,186 @@
+"""Arabic text normalization, tokenization and stopwords.
+
+Normalization is a single ``str.translate`` pass built from individually switchable
+steps; tokenization is one compiled regular expression. Both are pure functions of
+their input and options, so a recorded :class:`NormalizeOptions` reproduces them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from functools import lru_cache
+
+from analysis import charsets
+
+__all__ = [
+    "NormalizeOptions",
+    "normalize",
+    "tokenize",
+    "token_spans",
+    "stopwords",
+    "TOKEN_PATTERN",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class NormalizeOptions:
+    """Which normalization steps to apply; every step can be switched off.
+
+    Parameters
+    ----------
+    diacritics : strip tashkeel, the superscript alef and Quranic marks.
+    tatweel : strip the elongation character ـ.
+    alef : write أ إ آ ٱ as ا.
+    alef_maqsura : write ى as ي.
+    persian : write Persian/Urdu look-alikes (ی ک ە ۀ …) as Arabic letters.
+    digits : write Arabic-Indic and Persian digits as ASCII digits.
+    controls : remove zero-width and bidirectional control characters.
+    presentation_forms : decompose presentation-form glyphs (ﻻ → لا) with NFKC.
+    teh_marbuta : write ة as ه (off by default: it merges distinct words).
+
+    Examples
+    --------
+    >>> NormalizeOptions(teh_marbuta=True).teh_marbuta
+    True
+    """
+
+    diacritics: bool = True
+    tatweel: bool = True
+    alef: bool = True
+    alef_maqsura: bool = True
+    persian: bool = True
+    digits: bool = True
+    controls: bool = True
+    presentation_forms: bool = True
+    teh_marbuta: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        """The options as a plain dict, for provenance records."""
+        return dataclasses.asdict(self)
+
+
+def _options(options: NormalizeOptions | dict | None, overrides: dict) -> NormalizeOptions:
+    if options is None:
+        options = NormalizeOptions()
+    elif isinstance(options, dict):
+        options = NormalizeOptions(**options)
+    if overrides:
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(NormalizeOptions)}
+        if unknown:
+            raise ValueError(f"unknown normalization option(s): {', '.join(sorted(unknown))}")
+        options = dataclasses.replace(options, **overrides)
+    return options
+
+
+@lru_cache(maxsize=64)
+def _translation_table(options: NormalizeOptions) -> dict[int, str]:
+    mapping: dict[str, str] = {}
+    if options.persian:
+        mapping.update(charsets.PERSIAN_LETTERS)
+    if options.alef:
+        mapping.update(charsets.ALEF_FORMS)
+    if options.alef_maqsura:
+        mapping.update(charsets.ALEF_MAQSURA)
+    if options.teh_marbuta:
+        mapping.update(charsets.TEH_MARBUTA)
+    if options.digits:
+        mapping.update(charsets.DIGITS)
+    if options.diacritics:
+        mapping.update(dict.fromkeys(charsets.DIACRITICS, ""))
+    if options.tatweel:
+        mapping[charsets.TATWEEL] = ""
+    if options.controls:
+        mapping.update(dict.fromkeys(charsets.CONTROLS, ""))
+
+    def close(s: str) -> str:  # apply the mapping until nothing changes (ۃ → ة → ه)
+        while (t := "".join(mapping.get(ch, ch) for ch in s)) != s:
+            s = t
+        return s
+
+    table = {ch: close(ch) for ch in mapping}
+    if options.presentation_forms:
+        for lo, hi in charsets.PRESENTATION_FORMS:
+            for code in range(lo, hi + 1):
+                ch = chr(code)
+                decomposed = unicodedata.normalize("NFKC", ch)
+                # Multi-word ligatures (ﷺ) would turn one token into several: keep them.
+                if decomposed != ch and " " not in decomposed:
+                    table[ch] = close(decomposed)
+    return {ord(k): v for k, v in table.items() if v != k}
+
+
+def normalize(text: str, options: NormalizeOptions | dict | None = None, **steps: bool) -> str:
+    """Normalize Arabic text with the chosen steps (see :class:`NormalizeOptions`).
+
+    Parameters
+    ----------
+    text : the text to normalize.
+    options : a :class:`NormalizeOptions` (or dict of its fields); defaults to all
+        steps on except ``teh_marbuta``.
+    **steps : individual steps switched on or off, overriding ``options``.
+
+    Examples
+    --------
+    >>> normalize("مُوَاجَهَةٌ إِلى")
+    'مواجهة الي'
+    >>> normalize("عقوبـــات ٢٠٢١ یک")
+    'عقوبات 2021 يك'
+    >>> normalize("إلى", alef=False)
+    'إلي'
+    """
+    return text.translate(_translation_table(_options(options, steps)))
+
+
+_WORD = (
+    f"[{charsets.ARABIC_MARKS}]*[{charsets.ARABIC_LETTERS}][{charsets.ARABIC_LETTERS}{charsets.ARABIC_MARKS}]*"
+)
+_LATIN = r"[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F]*"
+_NUMBER = r"\d+(?:[.,٫٬]\d+)*"
+TOKEN_PATTERN = re.compile(f"{_WORD}|{_LATIN}|{_NUMBER}")
+"""Arabic words (with in-word marks), Latin words and numbers; everything else separates."""
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into Arabic words, Latin words and numbers.
+
+    Punctuation (، ؛ ؟ « » “ ” …) is never part of a token. Tokens are returned as
+    written; normalize the text first (or each token) to count them.
+
+    Examples
+    --------
+    >>> tokenize("“المواجهة» بين واشنطن، وموسكو؟ S-400 و 3.5%")
+    ['المواجهة', 'بين', 'واشنطن', 'وموسكو', 'S', '400', 'و', '3.5']
+    """
+    return TOKEN_PATTERN.findall(text)
+
+
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """Tokens with their character offsets ``(token, start, end)`` in ``text``.
+
+    Examples
+    --------
+    >>> token_spans("قال: «محادثات»")
+    [('قال', 0, 3), ('محادثات', 6, 13)]
+    """
+    return [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
+
+
+@lru_cache(maxsize=8)
+def stopwords(options: NormalizeOptions | None = None) -> frozenset[str]:
+    """Arabic stopwords (the stopwords-iso list), normalized like the text.
+
+    Examples
+    --------
+    >>> {"في", "الي", "التي"} <= stopwords()
+    True
+    >>> "عقوبات" in stopwords()
+    False
+    """
+    import stopwordsiso
+
+    words = stopwordsiso.stopwords("ar")
+    return frozenset(
+        token for word in words for token in tokenize(normalize(word, options))
+    )
