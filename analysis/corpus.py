@@ -1,0 +1,705 @@
+"""Load a corpus from files, folders or archives without losing or hiding a row.
+
+Every row read is either kept in :attr:`Corpus.docs` or listed in
+:attr:`IngestReport.rejected` with its file, location and reason, so that
+``report.rows_read == report.rows_kept + len(report.rejected)`` always holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import re
+import sys
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+
+from analysis.text import normalize
+
+__all__ = ["Corpus", "IngestReport", "CorpusError", "load_corpus", "as_docs", "COLUMN_ALIASES"]
+
+TEXT_FORMATS = {".txt", ".csv", ".tsv", ".json", ".jsonl", ".ndjson"}
+FORMATS = TEXT_FORMATS | {".parquet", ".zip"}
+SIDECAR = "metadata.csv"
+STANDARD = ["doc_id", "source", "date", "title", "url", "text"]
+
+# Column names recognised in the input (compared lower-cased, spaces and dashes as "_").
+COLUMN_ALIASES = {
+    "text": ["text", "content", "body", "article", "article_text", "full_text", "story",
+             "النص", "نص", "المحتوى", "المتن", "نص_المقال"],
+    "source": ["source", "outlet", "newspaper", "publisher", "publication", "media", "site",
+               "المصدر", "الصحيفة", "الجريدة", "الناشر", "الموقع"],
+    "date": ["date", "published", "published_at", "publish_date", "pub_date", "date_published",
+             "datetime", "timestamp", "date_extracted", "التاريخ", "تاريخ", "تاريخ_النشر"],
+    "title": ["title", "headline", "head_line", "heading", "العنوان", "عنوان"],
+    "url": ["url", "link", "href", "الرابط", "رابط"],
+    "doc_id": ["doc_id", "id", "article_id", "docid", "المعرف"],
+}
+
+# Dates outside this window are taken for another calendar (Hijri 1443, Persian 1400) or typos.
+PLAUSIBLE_YEARS = (1800, 2100)
+
+# Archive limits: a member larger than this, or compressed more than this ratio, is refused.
+MAX_MEMBER_BYTES = 2 * 1024**3
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_DEPTH = 2
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be loaded at all (missing path, bad option)."""
+
+
+@dataclasses.dataclass
+class IngestReport:
+    """What :func:`load_corpus` read, kept and rejected.
+
+    Attributes
+    ----------
+    files : one row per file met: ``file``, ``format``, ``encoding``, ``status``
+        (``read``, ``skipped``, ``unreadable``), ``rows_read``, ``rows_kept``, ``note``.
+    rejected : one row per rejected input row: ``file``, ``location``, ``reason``.
+    warnings : rows kept with a caveat: ``file``, ``location``, ``column``, ``message``
+        (e.g. an implausible date set to NaT).
+    duplicates : number of kept documents whose normalized text repeats an earlier one.
+    """
+
+    files: pd.DataFrame
+    rejected: pd.DataFrame
+    warnings: pd.DataFrame
+    duplicates: int
+    duplicates_dropped: bool = False
+
+    @property
+    def files_read(self) -> int:
+        """Files whose rows were read (archives themselves not counted)."""
+        return int(((self.files["status"] == "read") & (self.files["format"] != "zip")).sum())
+
+    @property
+    def rows_read(self) -> int:
+        return int(self.files["rows_read"].sum())
+
+    @property
+    def rows_kept(self) -> int:
+        return int(self.files["rows_kept"].sum())
+
+    @property
+    def encodings(self) -> dict[str, str]:
+        """Detected (or given) encoding per text file."""
+        enc = self.files.dropna(subset=["encoding"])
+        return dict(zip(enc["file"], enc["encoding"]))
+
+    def summary(self) -> str:
+        """One paragraph for people: files, rows read/kept/rejected, reasons, duplicates."""
+        lines = [
+            f"{self.files_read} file(s) read, {int((self.files['status'] != 'read').sum())} skipped or unreadable; "
+            f"{self.rows_read} row(s) read, {self.rows_kept} kept, {len(self.rejected)} rejected; "
+            f"{self.duplicates} duplicate text(s) {'dropped' if self.duplicates_dropped else 'flagged'}."
+        ]
+        for reason, n in self.rejected["reason"].str.replace(r" \(.*", "", regex=True).value_counts().items():
+            lines.append(f"  rejected {n}: {reason}")
+        for _, row in self.files[self.files["status"] != "read"].iterrows():
+            lines.append(f"  {row['status']}: {row['file']} ({row['note']})")
+        if len(self.warnings):
+            lines.append(f"  {len(self.warnings)} warning(s), e.g. {self.warnings.iloc[0]['message']}")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class Corpus:
+    """Documents and the record of how they were read.
+
+    Attributes
+    ----------
+    docs : one row per kept document: ``doc_id``, ``source``, ``date`` (datetime64,
+        NaT where unknown), ``title``, ``url``, ``text`` (exactly as read), any other
+        metadata columns found, then ``file`` and ``location`` (where the row came
+        from), ``is_duplicate`` and ``duplicate_of``.
+    report : the :class:`IngestReport`.
+    path : what was loaded.
+    """
+
+    docs: pd.DataFrame
+    report: IngestReport
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __repr__(self) -> str:
+        return f"<Corpus {self.path!r}: {len(self.docs)} docs from {self.docs['source'].nunique()} sources>"
+
+
+def as_docs(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
+    """The documents table of a Corpus, or a DataFrame passed as is.
+
+    Examples
+    --------
+    >>> as_docs(pd.DataFrame({"doc_id": ["a"], "source": ["s"], "text": ["نص"]})).shape
+    (1, 3)
+    """
+    docs = getattr(corpus, "docs", corpus)
+    if not isinstance(docs, pd.DataFrame):
+        raise TypeError(f"expected a Corpus or a DataFrame, got {type(corpus).__name__}")
+    missing = {"doc_id", "source", "text"} - set(docs.columns)
+    if missing:
+        raise ValueError(f"documents table lacks column(s) {sorted(missing)}; it has {list(docs.columns)}")
+    return docs
+
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = [
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
+
+
+def detect_encoding(data: bytes) -> str:
+    """Guess the encoding of ``data``: BOM, then strict UTF-8, then BOM-less UTF-16, then Windows-1256.
+
+    A file that is UTF-8 except for a few corrupt bytes stays ``utf-8`` (the rows
+    holding those bytes are rejected); Windows-1256 decodes almost any bytes, so it
+    is the last guess, never the first.
+
+    Examples
+    --------
+    >>> detect_encoding("سلام".encode("utf-8"))
+    'utf-8'
+    >>> detect_encoding("سلام".encode("cp1256"))
+    'cp1256'
+    >>> detect_encoding("\\ufeffسلام".encode("utf-16-le"))
+    'utf-16'
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:4096]
+    if len(sample) >= 4:
+        even_nul, odd_nul = sample[0::2].count(0), sample[1::2].count(0)
+        half = len(sample) / 2
+        if odd_nul > 0.3 * half and even_nul < 0.05 * half or (
+            # Arabic in UTF-16-LE: every high byte is 0x06.
+            sample[1::2].count(6) + odd_nul > 0.6 * half
+        ):
+            return "utf-16-le"
+        if even_nul > 0.3 * half and odd_nul < 0.05 * half or sample[0::2].count(6) + even_nul > 0.6 * half:
+            return "utf-16-be"
+    replaced = data.decode("utf-8", errors="replace")
+    non_ascii = sum(1 for ch in replaced if ord(ch) > 127)
+    if non_ascii and replaced.count("\ufffd") <= 0.01 * non_ascii:
+        return "utf-8"  # mostly valid UTF-8: keep it, reject the damaged rows
+    return "cp1256"
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    return data.decode(encoding, errors="replace")
+
+
+# --------------------------------------------------------------------------- readers
+# Each reader turns one file's bytes into (rows DataFrame of strings, location list, rejections).
+
+_Rejects = list  # of (location, reason)
+
+
+def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rejects: _Rejects = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return pd.DataFrame(), [], rejects
+    header = [h.strip() for h in header]
+    rows, locations = [], []
+    line = reader.line_num + 1
+    for record in reader:
+        location = f"line {line}"
+        line = reader.line_num + 1
+        if not record:
+            continue  # blank line
+        if len(record) != len(header):
+            rejects.append((location, f"malformed row: {len(record)} fields, header has {len(header)}"))
+            continue
+        rows.append(record)
+        locations.append(location)
+    return pd.DataFrame(rows, columns=_unique(header), dtype=object), locations, rejects
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _records_frame(items: list, label: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    rows, locations, rejects = [], [], []
+    for i, (location, item) in enumerate(items):
+        if isinstance(item, dict):
+            rows.append({k: _scalar(v) for k, v in item.items()})
+            locations.append(location)
+        else:
+            rejects.append((location, f"not a {label} object ({type(item).__name__})"))
+    return pd.DataFrame.from_records(rows), locations, rejects
+
+
+def _scalar(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    data = json.loads(text)
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            data = [data]  # a single article
+        else:
+            data = lists[0]
+    if not isinstance(data, list):
+        raise ValueError(f"expected a JSON array of objects, found {type(data).__name__}")
+    return _records_frame([(f"item {i + 1}", item) for i, item in enumerate(data)], "JSON")
+
+
+def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    items, rejects = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((f"line {n}", json.loads(line)))
+        except json.JSONDecodeError as err:
+            rejects.append((f"line {n}", f"invalid JSON ({err.msg} at column {err.colno})"))
+    frame, locations, more = _records_frame(items, "JSON")
+    return frame, locations, rejects + more
+
+
+def _read_txt(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return pd.DataFrame({"text": [text], "title": [first[:300]]}), ["file"], []
+
+
+_TEXT_READERS = {
+    ".csv": lambda t: _read_delimited(t, _sniff_delimiter(t)),
+    ".tsv": lambda t: _read_delimited(t, "\t"),
+    ".json": _read_json,
+    ".jsonl": _read_jsonl,
+    ".ndjson": _read_jsonl,
+    ".txt": _read_txt,
+}
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max([",", ";", "\t"], key=header.count)
+
+
+# --------------------------------------------------------------------------- walking
+
+@dataclasses.dataclass
+class _Member:
+    label: str  # shown in reports: relative path, "archive.zip!inner/file.json"
+    suffix: str
+    folder: str  # first sub-folder under the root ("" for top level): source of .txt files
+    read: object  # () -> bytes
+
+
+def _walk(root: Path) -> tuple[list[_Member], list[dict]]:
+    """Files under root (sorted), and the ones skipped with a note."""
+    if root.is_file():
+        return [_Member(root.name, root.suffix.lower(), root.parent.name, root.read_bytes)], []
+    members, skipped = [], []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root)
+            label = rel.as_posix()
+            if name.startswith("."):
+                continue
+            suffix = path.suffix.lower()
+            if suffix not in FORMATS:
+                skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
+                continue
+            folder = rel.parts[0] if len(rel.parts) > 1 else ""
+            members.append(_Member(label, suffix, folder, path.read_bytes))
+    return members, skipped
+
+
+def _zip_members(member: _Member, data: bytes, depth: int) -> tuple[list[_Member], list[dict]]:
+    members, skipped = [], []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            name = info.filename
+            if info.is_dir() or name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("."):
+                continue
+            label = f"{member.label}!{name}"
+            suffix = PurePosixPath(name).suffix.lower()
+            if suffix not in FORMATS:
+                skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
+                continue
+            if info.file_size > MAX_MEMBER_BYTES or (
+                info.file_size > 10 * 1024**2 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+            ):
+                skipped.append(_file_row(label, suffix, None, "unreadable",
+                                         note=f"refused: {info.file_size} bytes uncompressed from {info.compress_size} (size limit)"))
+                continue
+            if suffix == ".zip" and depth >= MAX_ZIP_DEPTH:
+                skipped.append(_file_row(label, suffix, None, "unreadable", note="refused: archives nested too deep"))
+                continue
+            parts = PurePosixPath(name).parts
+            folder = parts[-2] if len(parts) > 1 else member.folder
+            members.append(_Member(label, suffix, folder, lambda n=name, a=data: _read_zip_member(a, n)))
+    return members, skipped
+
+
+def _read_zip_member(archive_bytes: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(archive_bytes)) as archive, archive.open(name) as fh:
+        data = fh.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise ValueError(f"refused: more than {MAX_MEMBER_BYTES} bytes uncompressed (size limit)")
+    return data
+
+
+def _file_row(file, fmt, encoding, status, rows_read=0, rows_kept=0, note=""):
+    return {"file": file, "format": fmt.lstrip("."), "encoding": encoding, "status": status,
+            "rows_read": rows_read, "rows_kept": rows_kept, "note": note}
+
+
+# --------------------------------------------------------------------------- assembling
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[str, str]:
+    """Input column → standard name, from overrides first, then aliases."""
+    mapping: dict[str, str] = {}
+    canonical = {_canonical(c): c for c in columns}
+    for standard, aliases in COLUMN_ALIASES.items():
+        given = overrides.get(standard)
+        if given is not None:
+            if given in columns:
+                mapping[given] = standard
+            continue
+        for alias in aliases:
+            if alias in canonical and canonical[alias] not in mapping:
+                mapping[canonical[alias]] = standard
+                break
+    return mapping
+
+
+def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, dict], list[dict], list[_Member]]:
+    """metadata.csv files: file name → metadata row; they are not corpus files themselves."""
+    meta: dict[str, dict] = {}
+    rows, rest = [], []
+    for m in members:
+        if PurePosixPath(m.label.split("!")[-1]).name.lower() != SIDECAR:
+            rest.append(m)
+            continue
+        data = m.read()
+        encoding = detect_encoding(data)
+        frame, _, _ = _read_delimited(_decode(data, encoding), ",")
+        key = next((c for c in frame.columns if _canonical(c) in {"file", "filename", "file_name", "path", "الملف"}), None)
+        base = str(PurePosixPath(m.label).parent)
+        for record in frame.to_dict("records") if key else []:
+            path = str(PurePosixPath(base) / record.pop(key)) if base != "." else record.pop(key)
+            meta[path] = record
+        rows.append(_file_row(m.label, ".csv", encoding, "read" if key else "unreadable",
+                              note=f"sidecar metadata for {len(frame)} file(s)" if key else "metadata.csv lacks a 'file' column"))
+    return meta, rows, rest
+
+
+def load_corpus(
+    path: str | os.PathLike | None = None,
+    *,
+    text: str | None = None,
+    source: str | None = None,
+    date: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    doc_id: str | None = None,
+    default_source: str | None = None,
+    encoding: str | None = None,
+    dayfirst: bool = False,
+    drop_duplicates: bool = False,
+    progress: bool | None = None,
+) -> Corpus:
+    """Read every document under ``path`` and account for every row.
+
+    Parameters
+    ----------
+    path : a file (.txt, .csv, .tsv, .json, .jsonl, .parquet, .zip) or a folder
+        mixing them (searched recursively; zip archives are read in place).
+        Defaults to the bundled demo corpus.
+    text, source, date, title, url, doc_id : the input column to use for each
+        standard column, overriding the automatic detection (see ``COLUMN_ALIASES``).
+    default_source : source for rows that have none (otherwise they are rejected).
+        Plain .txt files take their source from ``metadata.csv`` beside them, else from
+        the sub-folder they are in.
+    encoding : force this encoding for every text file instead of detecting it.
+    dayfirst : read ambiguous dates such as 03/04/2021 as day/month.
+    drop_duplicates : drop documents whose normalized text repeats an earlier one
+        (by default they are kept and flagged in ``is_duplicate``).
+    progress : show a progress bar over files (default: when writing to a terminal).
+
+    Returns
+    -------
+    Corpus
+        ``docs`` (see :class:`Corpus`) and ``report`` (see :class:`IngestReport`).
+
+    Examples
+    --------
+    >>> corpus = load_corpus()
+    >>> corpus.report.rows_read == corpus.report.rows_kept + len(corpus.report.rejected)
+    True
+    >>> corpus.docs[["doc_id", "source", "date", "text"]].dtypes["date"].kind
+    'M'
+    """
+    from analysis.paths import DEMO_CORPUS
+
+    root = Path(path) if path is not None else DEMO_CORPUS
+    if not root.exists():
+        raise CorpusError(f"{root}: no such file or folder")
+    if encoding is not None:
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise CorpusError(f"unknown encoding {encoding!r}") from None
+    overrides = {"text": text, "source": source, "date": date, "title": title, "url": url, "doc_id": doc_id}
+
+    members, file_rows = _walk(root)
+    meta, sidecar_rows, members = _read_sidecars(members, root.name)
+    file_rows += sidecar_rows
+    frames, rejected, warnings = [], [], []
+
+    from tqdm.auto import tqdm
+
+    queue = list(members)
+    bar = tqdm(total=len(queue), desc="reading", unit="file", disable=progress is False or (progress is None and not sys.stderr.isatty()))
+    depth = {m.label: 0 for m in queue}
+    while queue:
+        member = queue.pop(0)
+        bar.update(1)
+        try:
+            data = member.read()
+        except (OSError, ValueError, zipfile.BadZipFile) as err:
+            file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=_reason(err)))
+            continue
+        if member.suffix == ".zip":
+            try:
+                inner, skipped = _zip_members(member, data, depth[member.label] + 1)
+            except (zipfile.BadZipFile, OSError, ValueError) as err:
+                file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
+                continue
+            for m in inner:
+                depth[m.label] = depth[member.label] + 1
+            queue[:0] = inner
+            bar.total += len(inner)
+            file_rows += skipped
+            file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
+            continue
+        result = _read_member(member, data, encoding, overrides, default_source, meta, dayfirst)
+        file_rows.append(result["file_row"])
+        rejected += result["rejected"]
+        warnings += result["warnings"]
+        if result["docs"] is not None and len(result["docs"]):
+            frames.append(result["docs"])
+    bar.close()
+
+    docs = _assemble(frames)
+    docs, dropped = _flag_duplicates(docs, drop_duplicates)
+    rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
+                 for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
+    files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
+    if len(dropped):
+        files["rows_kept"] -= files["file"].map(dropped.groupby("file").size()).fillna(0).astype(int)
+    report = IngestReport(
+        files=files.sort_values("file", kind="stable").reset_index(drop=True),
+        rejected=pd.DataFrame(rejected, columns=["file", "location", "reason"]),
+        warnings=pd.DataFrame(warnings, columns=["file", "location", "column", "message"]),
+        duplicates=int(docs["is_duplicate"].sum()) + len(dropped),
+        duplicates_dropped=drop_duplicates,
+    )
+    return Corpus(docs=docs, report=report, path=str(root))
+
+
+def _reason(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def _read_member(member, data, encoding, overrides, default_source, meta, dayfirst) -> dict:
+    rejected, warnings = [], []
+    enc = None
+    try:
+        if member.suffix == ".parquet":
+            raw = pd.read_parquet(io.BytesIO(data))
+            raw = raw.astype({c: object for c in raw.columns})
+            locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
+        else:
+            enc = encoding or detect_encoding(data)
+            decoded = _decode(data, enc)
+            if enc in ("utf-8-sig",) or decoded.startswith("\ufeff"):
+                decoded = decoded.lstrip("\ufeff")
+            raw, locations, rejects = _TEXT_READERS[member.suffix](decoded)
+    except (ValueError, OSError, UnicodeError, ImportError) as err:
+        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        return {"file_row": _file_row(member.label, member.suffix, enc, "unreadable", note=f"{_reason(err)}{where}"),
+                "rejected": [], "warnings": [], "docs": None}
+
+    rejected += [(member.label, loc, reason) for loc, reason in rejects]
+    n_read = len(raw) + len(rejects)
+    if len(raw) == 0:
+        return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, 0, note="no rows" if not n_read else ""),
+                "rejected": rejected, "warnings": warnings, "docs": None}
+
+    mapping = _map_columns(list(raw.columns), overrides)
+    docs = raw.rename(columns=mapping)
+    docs["file"] = member.label
+    docs["location"] = locations
+    if member.suffix == ".txt":
+        extra = meta.get(member.label.split("!")[-1]) or meta.get(member.label) or {}
+        for key, value in extra.items():
+            docs[_map_columns([key], overrides).get(key, key)] = value
+        if "source" not in docs and member.folder:
+            docs["source"] = member.folder
+    for column in ("source", "date", "title", "url"):
+        if column not in docs:
+            docs[column] = None
+    if default_source is not None:
+        docs["source"] = docs["source"].where(_present(docs["source"]), default_source)
+
+    reasons = pd.Series(None, index=docs.index, dtype=object)
+    if "text" not in docs:
+        note = f"no text column among {list(raw.columns)}; name it with text=..."
+        reasons[:] = note
+    else:
+        text = docs["text"].astype(object)
+        has_text = _present(text)
+        reasons[~has_text] = "empty text"
+        damaged = has_text & text.astype(str).str.contains("\ufffd", regex=False)
+        reasons[damaged & reasons.isna()] = f"undecodable bytes (not valid {enc})"
+        reasons[~_present(docs["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
+    bad = reasons.notna()
+    rejected += list(zip([member.label] * int(bad.sum()), docs.loc[bad, "location"], reasons[bad]))
+    docs = docs.loc[~bad].copy()
+
+    docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst)
+    warnings += [(member.label, docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
+    for column in ("text", "source", "title", "url"):
+        docs[column] = docs[column].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    docs["source"] = docs["source"].str.strip()
+    if "doc_id" in docs:
+        docs["doc_id"] = docs["doc_id"].astype(str)
+    else:
+        docs["doc_id"] = member.label + ":" + docs["location"].str.replace(" ", "", regex=False)
+    return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, len(docs)),
+            "rejected": rejected, "warnings": warnings, "docs": docs}
+
+
+def _present(values: pd.Series) -> pd.Series:
+    return values.notna() & (values.astype(str).str.strip() != "") & (values.astype(str) != "nan")
+
+
+def _parse_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, list[tuple[int, str]]]:
+    given = _present(values)
+    text = values.where(given, None).astype(object)
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
+    retry = given & parsed.isna()
+    if retry.any():
+        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", dayfirst=dayfirst)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    parsed = parsed.astype("datetime64[ns]") if parsed.dtype != "datetime64[ns]" else parsed
+    warnings = []
+    years = parsed.dt.year
+    implausible = (years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])
+    for i in np.flatnonzero((given & parsed.isna()).to_numpy()):
+        warnings.append((i, f"date {text.iloc[i]!r} not understood; kept with no date"))
+    for i in np.flatnonzero(implausible.to_numpy()):
+        warnings.append((i, f"date {text.iloc[i]!r} is outside {PLAUSIBLE_YEARS[0]}–{PLAUSIBLE_YEARS[1]} "
+                            "(another calendar, e.g. Hijri or Persian?); kept with no date"))
+    parsed[implausible] = pd.NaT
+    return parsed, sorted(warnings)
+
+
+def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in STANDARD})
+        for c in ("file", "location"):
+            empty[c] = pd.Series(dtype=object)
+        return empty
+    docs = pd.concat(frames, ignore_index=True, sort=False)
+    extras = sorted(c for c in docs.columns if c not in STANDARD + ["file", "location"])
+    docs = docs[STANDARD + extras + ["file", "location"]]
+    if docs["doc_id"].duplicated().any():
+        dup = docs["doc_id"].duplicated(keep=False)
+        docs.loc[dup, "doc_id"] = docs.loc[dup, "doc_id"] + "@" + docs.loc[dup, "file"] + ":" + docs.loc[dup, "location"].str.replace(" ", "")
+    return docs.reset_index(drop=True)
+
+
+def _flag_duplicates(docs: pd.DataFrame, drop: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flag documents whose normalized text repeats an earlier one; return (docs, dropped)."""
+    key = [" ".join(normalize(t).split()) for t in docs["text"]]
+    codes, _ = pd.factorize(pd.Series(key, dtype=object))
+    _, first_index = np.unique(codes, return_index=True)
+    first = first_index[codes] if len(codes) else np.array([], dtype=int)
+    is_dup = first != np.arange(len(docs))
+    docs["is_duplicate"] = is_dup
+    docs["duplicate_of"] = pd.Series(np.where(is_dup, docs["doc_id"].to_numpy()[first], None), index=docs.index, dtype=object)
+    if not drop:
+        return docs, docs.iloc[0:0]
+    return docs.loc[~is_dup].reset_index(drop=True), docs.loc[is_dup]
+
+
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "year": "Y"}
+
+
+def group_keys(docs: pd.DataFrame, by: str | list[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The grouping columns for ``by``, one row per document, and their names.
+
+    ``by`` names metadata columns; ``"day"``, ``"week"``, ``"month"`` and ``"year"``
+    (unless the documents have such a column) are periods derived from ``date``,
+    given as the period's first day (weeks start on Monday). ``None`` means one group for the whole corpus.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"source": ["أ", "ب"], "date": pd.to_datetime(["2021-11-03", "2021-12-09"])})
+    >>> keys, names = group_keys(docs, ["source", "month"])
+    >>> names, keys["month"].dt.strftime("%Y-%m-%d").tolist()
+    (['source', 'month'], ['2021-11-01', '2021-12-01'])
+    """
+    names = [] if by is None else [by] if isinstance(by, str) else list(by)
+    keys = {}
+    for name in names:
+        if name in docs.columns:
+            keys[name] = docs[name]
+        elif name in PERIODS:
+            if "date" not in docs.columns:
+                raise ValueError(f"cannot group by {name!r}: the documents have no 'date' column")
+            keys[name] = docs["date"].dt.to_period(PERIODS[name]).dt.start_time
+        else:
+            raise ValueError(f"cannot group by {name!r}: not a column ({', '.join(map(str, docs.columns))}) "
+                             f"nor a period ({', '.join(PERIODS)})")
+    return pd.DataFrame(keys, index=docs.index), names
