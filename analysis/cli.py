@@ -1,0 +1,149 @@
+"""Command line: ``python -m analysis terms|frames|report …`` over the same functions as the notebooks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main", "write_csv"]
+
+
+class CLIError(Exception):
+    """A failure to report as one line, without a traceback."""
+
+
+def write_csv(table, path: str | os.PathLike) -> None:
+    """Write a table as UTF-8 CSV atomically: a crash never leaves a half-written file.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_csv(pd.DataFrame({"term": ["عقوبات"]}), out)
+    >>> out.read_text(encoding="utf-8").splitlines()
+    ['term', 'عقوبات']
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(args):
+    from analysis.corpus import load_corpus
+
+    corpus = load_corpus(args.corpus, text=args.text_column, source=args.source_column,
+                         date=args.date_column, encoding=args.encoding,
+                         default_source=args.default_source, progress=None if args.progress else False)
+    print(corpus.report.summary(), file=sys.stderr)
+    if args.strict and len(corpus.report.rejected):
+        first = corpus.report.rejected.iloc[0]
+        raise CLIError(f"{len(corpus.report.rejected)} row(s) rejected (--strict), first: "
+                       f"{first['file']} {first['location']}: {first['reason']}")
+    if len(corpus) == 0:
+        raise CLIError(f"{args.corpus or 'demo corpus'}: no documents kept; see the summary above")
+    return corpus
+
+
+def _output(table, args) -> None:
+    if args.out:
+        write_csv(table, args.out)
+        print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 200, "display.width", 200):
+            print(table.to_string(index=False))
+
+
+def _terms(args) -> None:
+    from analysis.terms import count_terms, top_terms
+
+    corpus = _load(args)
+    by = args.by or None
+    counts = count_terms(corpus, by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+    _output(top_terms(counts, args.top, by=by), args)
+
+
+def _frames(args) -> None:
+    from analysis.compare import frame_table
+    from analysis.frames import frame_matches
+    from analysis.lexicon import load_lexicon
+
+    lexicon = load_lexicon(args.lexicon)
+    corpus = _load(args)
+    table = frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed)
+    _output(table, args)
+    if args.matches:
+        write_csv(frame_matches(corpus, lexicon), args.matches)
+        print(f"wrote matches to {args.matches}", file=sys.stderr)
+
+
+def _report(args) -> None:
+    from analysis.report import build_report
+
+    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon)
+    print(f"report: {index}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    corpus = argparse.ArgumentParser(add_help=False)
+    corpus.add_argument("--corpus", help="file or folder to load (default: the bundled demo corpus)")
+    corpus.add_argument("--text-column", help="input column holding the article text")
+    corpus.add_argument("--source-column", help="input column naming the outlet")
+    corpus.add_argument("--date-column", help="input column holding the publication date")
+    corpus.add_argument("--default-source", help="source for rows that have none")
+    corpus.add_argument("--encoding", help="force this encoding instead of detecting it per file")
+    corpus.add_argument("--strict", action="store_true", help="fail if any input row is rejected")
+    corpus.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+    terms = sub.add_parser("terms", parents=[corpus], help="top terms or n-grams, overall or per group")
+    terms.add_argument("--by", default="source", help="grouping column or day/week/month/year ('' for none)")
+    terms.add_argument("--top", type=int, default=20, help="terms per group (default 20)")
+    terms.add_argument("--ngram", type=int, default=1, choices=[1, 2, 3])
+    terms.add_argument("--keep-stopwords", action="store_true")
+    terms.add_argument("--out", help="CSV file to write (default: print)")
+    terms.set_defaults(run=_terms)
+
+    frames = sub.add_parser("frames", parents=[corpus], help="frame counts and rates with confidence intervals")
+    frames.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
+    frames.add_argument("--by", default="source", help="grouping column or day/week/month/year ('' for none)")
+    frames.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
+    frames.add_argument("--seed", type=int, default=0)
+    frames.add_argument("--out", help="CSV file to write (default: print)")
+    frames.add_argument("--matches", help="also write every match to this CSV, for auditing")
+    frames.set_defaults(run=_frames)
+
+    report = sub.add_parser("report", help="run every notebook and render an HTML report")
+    report.add_argument("--corpus", help="file or folder to load (default: the bundled demo corpus)")
+    report.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
+    report.add_argument("--out", default="report", help="output folder (default: report/)")
+    report.set_defaults(run=_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except (CLIError, ValueError, OSError, KeyError) as err:
+        message = str(err).strip("'\"") or type(err).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    return 0
