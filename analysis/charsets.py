@@ -1,9 +1,11 @@
 """Arabic character tables used by normalization and tokenization, kept as data."""
 
 # Tashkeel (fathatan … sukun), extended Arabic marks, the superscript (dagger) alef,
-# Quranic annotation marks and honorific signs.
+# Quranic annotation marks and honorific signs. The combining hamza above/below
+# (U+0654/U+0655) are letters' parts, not vowels, and are kept.
 DIACRITICS = (
-    "".join(chr(c) for c in range(0x064B, 0x0660))  # fathatan … wavy hamza below
+    "".join(chr(c) for c in range(0x064B, 0x0654))  # fathatan … maddah above
+    + "".join(chr(c) for c in range(0x0656, 0x0660))  # subscript alef … wavy hamza below
     + "\u0670"  # superscript alef
     + "".join(chr(c) for c in range(0x0610, 0x061B))  # honorific signs, small marks
     + "".join(chr(c) for c in range(0x06D6, 0x06DD))  # Quranic small high ligatures
@@ -64,9 +66,7 @@ PRESENTATION_FORMS = [(0xFB50, 0xFDFF), (0xFE70, 0xFEFF)]
 # Letters and in-word marks, as regular-expression character-class bodies.
 ARABIC_LETTERS = (
     "\u0621-\u063A\u0641-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF"
-    "\u06FA-\u06FC\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFC"
+    "\u06FA-\u06FC\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE80-\uFEFC"
 )
-ARABIC_MARKS = (
-    "\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\uFEFF"
-    "\u200B-\u200F\u061C\u202A-\u202E\u2066-\u2069\u2060\u00AD"
-)
+INVISIBLE = "\u200B-\u200F\u061C\u202A-\u202E\u2066-\u2069\u2060\u00AD\uFEFF"  # CONTROLS as a class
+ARABIC_MARKS = "\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\uFE70-\uFE7F" + INVISIBLE

@@ -148,8 +148,11 @@ def normalize(text: str, options: NormalizeOptions | dict | None = None, **steps
 _WORD = (
     f"[{charsets.ARABIC_MARKS}]*[{charsets.ARABIC_LETTERS}][{charsets.ARABIC_LETTERS}{charsets.ARABIC_MARKS}]*"
 )
-_LATIN = r"[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F]*"
-_NUMBER = r"\d+(?:[.,٫٬]\d+)*"
+# Marks and invisible controls may sit inside any token: normalization removes them,
+# and a token must not split where they were.
+_M = charsets.ARABIC_MARKS
+_LATIN = f"[A-Za-z\u00C0-\u024F][A-Za-z\\d\u00C0-\u024F{_M}]*"
+_NUMBER = f"\\d[\\d{_M}]*(?:[.,٫٬][{_M}]*\\d[\\d{_M}]*)*"
 TOKEN_PATTERN = re.compile(f"{_WORD}|{_LATIN}|{_NUMBER}")
 """Arabic words (with in-word marks), Latin words and numbers; everything else separates."""
 
