@@ -182,27 +182,35 @@ def detect_encoding(data: bytes) -> str:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
+    utf16 = _utf16_byte_order(data[:4096])
+    if utf16:
+        return utf16
     try:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    sample = data[:4096]
-    if len(sample) >= 4:
-        even_nul, odd_nul = sample[0::2].count(0), sample[1::2].count(0)
-        half = len(sample) / 2
-        if odd_nul > 0.3 * half and even_nul < 0.05 * half or (
-            # Arabic in UTF-16-LE: every high byte is 0x06.
-            sample[1::2].count(6) + odd_nul > 0.6 * half
-        ):
-            return "utf-16-le"
-        if even_nul > 0.3 * half and odd_nul < 0.05 * half or sample[0::2].count(6) + even_nul > 0.6 * half:
-            return "utf-16-be"
     replaced = data.decode("utf-8", errors="replace")
     non_ascii = sum(1 for ch in replaced if ord(ch) > 127)
     if non_ascii and replaced.count("\ufffd") <= 0.01 * non_ascii:
         return "utf-8"  # mostly valid UTF-8: keep it, reject the damaged rows
     return "cp1256"
+
+
+def _utf16_byte_order(sample: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when every other byte is NUL (Latin) or 0x06 (Arabic), else None.
+
+    Checked before UTF-8: Arabic in UTF-16 is often valid (if meaningless) UTF-8.
+    """
+    if len(sample) < 4:
+        return None
+    half = len(sample) / 2
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) + odd.count(6) > 0.6 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if even.count(0) + even.count(6) > 0.6 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -396,7 +404,7 @@ def _canonical(name: str) -> str:
 def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[str, str]:
     """Input column → standard name, from overrides first, then aliases."""
     mapping: dict[str, str] = {}
-    canonical = {_canonical(c): c for c in columns}
+    canonical = {_canonical(c): c for c in reversed(columns)}
     for standard, aliases in COLUMN_ALIASES.items():
         given = overrides.get(standard)
         if given is not None:
@@ -407,6 +415,10 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
             if alias in canonical and canonical[alias] not in mapping:
                 mapping[canonical[alias]] = standard
                 break
+    # An unmapped input column already named like a standard one keeps its data under another name.
+    for column in columns:
+        if column not in mapping and column in mapping.values():
+            mapping[column] = f"{column}_input"
     return mapping
 
 
@@ -631,16 +643,15 @@ def _parse_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, list[tup
         parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", dayfirst=dayfirst)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
-    parsed = parsed.astype("datetime64[ns]") if parsed.dtype != "datetime64[ns]" else parsed
     warnings = []
     years = parsed.dt.year
     implausible = (years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])
+    parsed = parsed.where(~implausible).astype("datetime64[ns]")
     for i in np.flatnonzero((given & parsed.isna()).to_numpy()):
         warnings.append((i, f"date {text.iloc[i]!r} not understood; kept with no date"))
     for i in np.flatnonzero(implausible.to_numpy()):
         warnings.append((i, f"date {text.iloc[i]!r} is outside {PLAUSIBLE_YEARS[0]}–{PLAUSIBLE_YEARS[1]} "
                             "(another calendar, e.g. Hijri or Persian?); kept with no date"))
-    parsed[implausible] = pd.NaT
     return parsed, sorted(warnings)
 
 

@@ -1,0 +1,277 @@
+"""Corpus ingestion: formats, encodings, column detection, accounting of every row."""
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+
+from analysis.corpus import CorpusError, as_docs, detect_encoding, group_keys, load_corpus
+
+ARTICLES = [
+    {"source": "الرائد", "date": "2021-11-02", "title": "محادثات جنيف", "text": "بدأت المحادثات في جنيف."},
+    {"source": "الميزان", "date": "2021-11-05", "title": "عقوبات جديدة", "text": "فرضت واشنطن عقوبات جديدة."},
+    {"source": "الميزان", "date": "2021-11-09", "title": "حشود", "text": "حشود عسكرية على الحدود."},
+]
+
+
+def accounted(corpus):
+    r = corpus.report
+    return r.rows_read == r.rows_kept + len(r.rejected) and r.rows_kept == len(corpus.docs)
+
+
+def write_csv(path, rows, sep=",", encoding="utf-8"):
+    pd.DataFrame(rows).to_csv(path, sep=sep, index=False, encoding=encoding)
+
+
+# ---------------------------------------------------------------- formats
+
+def test_csv_keeps_every_row_with_standard_columns(tmp_path):
+    write_csv(tmp_path / "a.csv", ARTICLES)
+    corpus = load_corpus(tmp_path / "a.csv")
+    docs = corpus.docs
+    assert list(docs.columns[:6]) == ["doc_id", "source", "date", "title", "url", "text"]
+    assert docs["text"].tolist() == [a["text"] for a in ARTICLES]
+    assert docs["date"].dtype.kind == "M"
+    assert docs["doc_id"].is_unique
+    assert accounted(corpus)
+
+
+def test_tsv_json_jsonl_parquet_and_zip_give_the_same_documents(tmp_path):
+    write_csv(tmp_path / "a.tsv", ARTICLES, sep="\t")
+    (tmp_path / "a.json").write_text(json.dumps(ARTICLES, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
+    pd.DataFrame(ARTICLES).to_parquet(tmp_path / "a.parquet")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("inner/a.json", json.dumps(ARTICLES, ensure_ascii=False))
+    (tmp_path / "a.zip").write_bytes(buffer.getvalue())
+    for name in ["a.tsv", "a.json", "a.jsonl", "a.parquet", "a.zip"]:
+        docs = load_corpus(tmp_path / name).docs
+        assert docs[["source", "title", "text"]].to_dict("records") == [
+            {k: a[k] for k in ("source", "title", "text")} for a in ARTICLES], name
+        assert docs["date"].dt.strftime("%Y-%m-%d").tolist() == [a["date"] for a in ARTICLES], name
+
+
+def test_a_folder_mixing_formats_reads_them_all_in_sorted_order(tmp_path):
+    write_csv(tmp_path / "b.csv", ARTICLES[:1])
+    (tmp_path / "a.jsonl").write_text(json.dumps(ARTICLES[1], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not a corpus file")
+    corpus = load_corpus(tmp_path)
+    assert corpus.docs["file"].tolist() == ["a.jsonl", "b.csv"]
+    skipped = corpus.report.files.set_index("file").loc["notes.md"]
+    assert skipped["status"] == "skipped" and ".md" in skipped["note"]
+    assert corpus.report.files_read == 2
+
+
+def test_txt_folder_takes_source_from_subfolder_and_metadata_from_sidecar(tmp_path):
+    (tmp_path / "الرائد").mkdir()
+    (tmp_path / "الرائد" / "1.txt").write_text("محادثات جنيف\nبدأت المحادثات.", encoding="utf-8")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "2.txt").write_text("نص بلا مصدر في الملف", encoding="utf-8")
+    (tmp_path / "loose" / "metadata.csv").write_text("file,source,date\n2.txt,الميزان,2021-12-01\n", encoding="utf-8")
+    docs = load_corpus(tmp_path).docs.set_index("file")
+    assert docs.loc["الرائد/1.txt", "source"] == "الرائد"
+    assert docs.loc["الرائد/1.txt", "title"] == "محادثات جنيف"
+    assert docs.loc["الرائد/1.txt", "text"] == "محادثات جنيف\nبدأت المحادثات."
+    assert docs.loc["loose/2.txt", "source"] == "الميزان"
+    assert docs.loc["loose/2.txt", "date"] == pd.Timestamp("2021-12-01")
+
+
+def test_single_txt_file_is_one_document(seed_text):
+    from analysis.paths import SEED_ARTICLE
+
+    corpus = load_corpus(SEED_ARTICLE)
+    assert len(corpus.docs) == 1
+    assert corpus.docs["text"].iloc[0] == seed_text
+    assert corpus.docs["title"].iloc[0].startswith("مساع بين موسكو وواشنطن")
+
+
+# ---------------------------------------------------------------- encodings
+
+@pytest.mark.parametrize("encoding, expected", [
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("cp1256", "cp1256"),
+])
+def test_encodings_are_detected_per_file_and_reported(tmp_path, encoding, expected):
+    path = tmp_path / f"{encoding}.csv"
+    write_csv(path, ARTICLES, encoding=encoding)
+    corpus = load_corpus(path)
+    assert corpus.report.encodings == {path.name: expected}
+    assert corpus.docs["text"].tolist() == [a["text"] for a in ARTICLES]
+
+
+def test_encoding_can_be_forced(tmp_path):
+    path = tmp_path / "a.csv"
+    write_csv(path, ARTICLES, encoding="cp1256")
+    corpus = load_corpus(path, encoding="cp1256")
+    assert corpus.docs["source"].tolist() == [a["source"] for a in ARTICLES]
+    with pytest.raises(CorpusError, match="unknown encoding"):
+        load_corpus(path, encoding="klingon")
+
+
+def test_windows_1256_is_never_the_first_guess():
+    assert detect_encoding("العقوبات".encode("utf-8")) == "utf-8"
+    assert detect_encoding("العقوبات".encode("cp1256")) == "cp1256"
+    assert detect_encoding("العقوبات على موسكو".encode("utf-16-le")) == "utf-16-le"
+
+
+def test_damaged_utf8_rows_are_rejected_not_mojibaked(tmp_path):
+    good = json.dumps(ARTICLES[0], ensure_ascii=False).encode()
+    bad = json.dumps(ARTICLES[1], ensure_ascii=False).encode().replace("عقوبات".encode(), b"\xd9\xff\xfe")
+    lines = [good] * 60 + [bad]
+    (tmp_path / "a.jsonl").write_bytes(b"\n".join(lines))
+    corpus = load_corpus(tmp_path / "a.jsonl")
+    assert corpus.report.encodings == {"a.jsonl": "utf-8"}
+    assert len(corpus.docs) == 60
+    assert corpus.report.rejected["reason"].str.contains("undecodable").tolist() == [True]
+    assert corpus.report.rejected["location"].tolist() == ["line 61"]
+
+
+# ---------------------------------------------------------------- columns
+
+def test_arabic_and_english_column_names_are_recognised(tmp_path):
+    rows = [{"المصدر": "الرائد", "التاريخ": "2021-11-02", "العنوان": "قمة", "النص": "انعقدت القمة."}]
+    write_csv(tmp_path / "ar.csv", rows)
+    rows = [{"newspaper": "x", "published": "2021-11-02", "headline": "h", "body": "انعقدت القمة."}]
+    write_csv(tmp_path / "en.csv", rows)
+    docs = load_corpus(tmp_path).docs
+    assert docs[["source", "title", "text"]].values.tolist() == [
+        ["الرائد", "قمة", "انعقدت القمة."], ["x", "h", "انعقدت القمة."]]
+    assert docs["date"].notna().all()
+
+
+def test_columns_can_be_overridden_and_other_metadata_is_kept(tmp_path):
+    rows = [{"outlet_name": "الرائد", "story": "نص", "text": "ليس هذا", "section": "سياسة"}]
+    write_csv(tmp_path / "a.csv", rows)
+    docs = load_corpus(tmp_path / "a.csv", text="story", source="outlet_name").docs
+    assert docs["text"].tolist() == ["نص"] and docs["source"].tolist() == ["الرائد"]
+    assert docs["section"].tolist() == ["سياسة"]
+
+
+# ---------------------------------------------------------------- rejections
+
+def test_empty_text_and_missing_source_are_rejected_with_reasons(tmp_path):
+    rows = ARTICLES + [
+        {"source": "الرائد", "date": "2021-11-02", "title": "t", "text": "   "},
+        {"source": "", "date": "2021-11-02", "title": "t", "text": "نص بلا مصدر"},
+    ]
+    write_csv(tmp_path / "a.csv", rows)
+    corpus = load_corpus(tmp_path / "a.csv")
+    assert corpus.report.rejected[["location", "reason"]].values.tolist() == [
+        ["line 5", "empty text"],
+        ["line 6", "missing source (give default_source=... or a source column)"],
+    ]
+    assert accounted(corpus)
+    assert len(load_corpus(tmp_path / "a.csv", default_source="غير معروف").docs) == 4
+
+
+def test_malformed_jsonl_line_is_rejected_and_the_rest_kept(tmp_path):
+    lines = [json.dumps(a, ensure_ascii=False) for a in ARTICLES]
+    lines.insert(1, '{"source": "x", "text": ')
+    (tmp_path / "a.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    corpus = load_corpus(tmp_path / "a.jsonl")
+    assert len(corpus.docs) == 3
+    assert corpus.report.rejected["location"].tolist() == ["line 2"]
+    assert corpus.report.rejected["reason"].iloc[0].startswith("invalid JSON")
+
+
+def test_unreadable_file_is_reported_not_fatal(tmp_path):
+    write_csv(tmp_path / "a.csv", ARTICLES)
+    (tmp_path / "b.json").write_text('[{"text": "نص"', encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert len(corpus.docs) == 3
+    row = corpus.report.files.set_index("file").loc["b.json"]
+    assert row["status"] == "unreadable" and "line 1" in row["note"]
+
+
+def test_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        load_corpus(tmp_path / "nothing-here")
+
+
+def test_implausible_dates_are_kept_without_date_and_warned(tmp_path):
+    rows = [dict(ARTICLES[0], date="1400-03-12"), dict(ARTICLES[1], date="not a date")]
+    write_csv(tmp_path / "a.csv", rows)
+    corpus = load_corpus(tmp_path / "a.csv")
+    assert len(corpus.docs) == 2 and corpus.docs["date"].isna().all()
+    messages = corpus.report.warnings["message"].tolist()
+    assert any("1400-03-12" in m and "calendar" in m for m in messages)
+    assert any("not a date" in m for m in messages)
+
+
+# ---------------------------------------------------------------- duplicates
+
+def test_duplicates_are_flagged_by_normalized_text_and_dropped_only_on_request(tmp_path):
+    rows = ARTICLES + [dict(ARTICLES[1], source="الرائد", text="فَرَضَت واشنطن  عقوبات جديدة.")]
+    write_csv(tmp_path / "a.csv", rows)
+    corpus = load_corpus(tmp_path / "a.csv")
+    assert corpus.docs["is_duplicate"].tolist() == [False, False, False, True]
+    assert corpus.docs["duplicate_of"].iloc[3] == corpus.docs["doc_id"].iloc[1]
+    assert corpus.report.duplicates == 1
+    dropped = load_corpus(tmp_path / "a.csv", drop_duplicates=True)
+    assert len(dropped.docs) == 3 and accounted(dropped)
+    assert dropped.report.rejected["reason"].str.startswith("duplicate of").tolist() == [True]
+
+
+# ---------------------------------------------------------------- helpers
+
+def test_as_docs_rejects_tables_without_the_needed_columns():
+    with pytest.raises(ValueError, match="lacks column"):
+        as_docs(pd.DataFrame({"text": ["نص"]}))
+
+
+def test_group_keys_rejects_unknown_groupings():
+    docs = pd.DataFrame({"source": ["a"], "text": ["نص"]})
+    with pytest.raises(ValueError, match="cannot group by 'outlet'"):
+        group_keys(docs, "outlet")
+    with pytest.raises(ValueError, match="no 'date' column"):
+        group_keys(docs, "month")
+
+
+# ---------------------------------------------------------------- real corpora
+
+def test_demo_corpus_is_four_outlets_of_at_least_ten_articles():
+    corpus = load_corpus()
+    assert accounted(corpus) and len(corpus.report.rejected) == 0
+    counts = corpus.docs["source"].value_counts()
+    assert len(counts) == 4 and counts.min() >= 10
+    span = corpus.docs["date"].max() - corpus.docs["date"].min()
+    assert span >= pd.Timedelta(weeks=3)
+    assert corpus.docs["is_duplicate"].sum() >= 1  # the wire copy
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_saudinewsnet_every_article_is_accounted_for(saudinewsnet, saudinewsnet_dir):
+    expected = {}
+    for archive in sorted(saudinewsnet_dir.glob("*.zip")):
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                for article in json.loads(zf.read(name)):
+                    key = article["source"]
+                    expected[key] = expected.get(key, 0) + 1
+    report = saudinewsnet.report
+    assert report.rows_read == sum(expected.values()) == 31030
+    assert accounted(saudinewsnet)
+    kept = saudinewsnet.docs["source"].value_counts()
+    assert len(kept) == 14
+    assert set(report.rejected["reason"]) == {"empty text"}
+    # per source: kept + rejected (looked up by file and location) == articles in the zips
+    rejected_sources = _sources_of_rejected(report.rejected, saudinewsnet_dir)
+    for source, n in expected.items():
+        assert kept.get(source, 0) + rejected_sources.get(source, 0) == n, source
+
+
+def _sources_of_rejected(rejected, folder):
+    """Source of each rejected article, looked up in the zips by file and location."""
+    counts = {}
+    for file, rows in rejected.groupby("file"):
+        archive, member = file.split("!")
+        with zipfile.ZipFile(folder / archive) as zf:
+            articles = json.loads(zf.read(member))
+        for location in rows["location"]:
+            article = articles[int(location.split()[1]) - 1]
+            assert not article["content"].strip()
+            counts[article["source"]] = counts.get(article["source"], 0) + 1
+    return counts
