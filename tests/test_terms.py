@@ -1,0 +1,176 @@
+"""Term counts, n-grams, TF-IDF and KWIC, checked against independent implementations."""
+
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.terms import count_terms, doc_tokens, kwic, tfidf_terms, top_terms
+from analysis.text import normalize, stopwords
+
+DOCS = pd.DataFrame({
+    "doc_id": ["1", "2", "3", "4"],
+    "source": ["الرائد", "الرائد", "الميزان", "الميزان"],
+    "date": pd.to_datetime(["2021-11-02", "2021-12-03", "2021-11-20", "2021-11-21"]),
+    "text": [
+        "فرضت واشنطن عقوبات جديدة على موسكو، والعقوبات تتوسع.",
+        "المحادثات في جنيف: «المحادثات» مستمرة.",
+        "حلف شمال الأطلسي يحشد قوات على الحدود.",
+        "عقوبات، عقوبات، عقوبات!",
+    ],
+})
+
+# An independent reference: a plain regex split on whitespace and punctuation, then Counter.
+_SPLIT = re.compile(r"[^\w]+|_")
+# Runs of characters Unicode names ARABIC LETTER (ڤ, پ … included).
+_ARABIC_WORD = re.compile("[" + "".join(
+    chr(c) for c in range(0x0600, 0x0780) if unicodedata.name(chr(c), "").startswith("ARABIC LETTER")) + "]+")
+
+
+def reference_counts(texts, stop=frozenset()):
+    counter = Counter()
+    for text in texts:
+        counter.update(t for t in _SPLIT.split(normalize(text)) if t and t not in stop)
+    return counter
+
+
+def test_counts_per_source_match_a_plain_counter():
+    table = count_terms(DOCS, by="source", stopwords=False)
+    for source, group in DOCS.groupby("source"):
+        mine = dict(table.loc[table["source"] == source, ["term", "count"]].values)
+        assert mine == dict(reference_counts(group["text"])), source
+
+
+def test_rates_doc_freq_and_totals():
+    table = count_terms(DOCS, by="source", stopwords=False).set_index(["source", "term"])
+    row = table.loc[("الميزان", "عقوبات")]
+    assert row["count"] == 3 and row["doc_freq"] == 1
+    assert row["tokens"] == 7 + 3  # tokens of both الميزان documents
+    assert row["per_10k"] == pytest.approx(3 / 10 * 10_000)
+    assert row["docs"] == 2
+
+
+def test_overall_counts_have_no_group_column():
+    table = count_terms(DOCS, stopwords=False)
+    assert list(table.columns) == ["term", "count", "doc_freq", "tokens", "docs", "per_10k"]
+    assert table["count"].sum() == table["tokens"].iloc[0]
+
+
+def test_stopwords_are_removed_but_rates_still_use_all_tokens():
+    with_stop = count_terms(DOCS, stopwords=False)
+    without = count_terms(DOCS)
+    assert not set(without["term"]) & stopwords()
+    assert {"في", "علي"} <= set(with_stop["term"])
+    assert without["tokens"].iloc[0] == with_stop["tokens"].iloc[0]
+
+
+def test_custom_stopwords_are_normalized():
+    table = count_terms(DOCS, stopwords={"عُقوبات"})
+    assert "عقوبات" not in set(table["term"])
+
+
+def test_bigrams_stay_inside_documents_and_keep_stopword_free_phrases():
+    table = count_terms(DOCS, ngram=2)
+    terms = set(table["term"])
+    assert "حلف شمال" in terms and "شمال الاطلسي" in terms
+    assert "موسكو والعقوبات" in terms
+    assert not any(t.startswith("تتوسع ") for t in terms)  # no n-gram across the document boundary
+    trigrams = count_terms(DOCS, ngram=3)
+    assert "حلف شمال الاطلسي" in set(trigrams["term"])
+
+
+def test_grouping_by_month_and_by_source_and_month():
+    by_month = count_terms(DOCS, by="month", stopwords=False)
+    assert sorted(by_month["month"].dt.strftime("%Y-%m").unique()) == ["2021-11", "2021-12"]
+    both = count_terms(DOCS, by=["source", "month"], stopwords=False)
+    assert set(map(tuple, both[["source", "month"]].astype(str).drop_duplicates().values)) == {
+        ("الرائد", "2021-11-01"), ("الرائد", "2021-12-01"), ("الميزان", "2021-11-01")}
+
+
+def test_invalid_options_fail_at_once():
+    with pytest.raises(ValueError, match="ngram"):
+        count_terms(DOCS, ngram=4)
+    with pytest.raises(ValueError, match="min_count"):
+        count_terms(DOCS, min_count=0)
+    with pytest.raises(ValueError, match="cannot group by"):
+        count_terms(DOCS, by="outlet")
+
+
+def test_top_terms_breaks_ties_alphabetically_and_is_stable():
+    table = count_terms(DOCS, by="source", stopwords=False)
+    top = top_terms(table, 2, by="source")
+    assert top.groupby("source").size().tolist() == [2, 2]
+    mizan = top[top["source"] == "الميزان"]["term"].tolist()
+    assert mizan[0] == "عقوبات"
+    tied = table[(table["source"] == "الميزان") & (table["count"] == 1)]["term"]
+    assert mizan[1] == sorted(tied)[0]
+    assert top.equals(top_terms(table.sample(frac=1, random_state=1), 2, by="source"))
+
+
+def test_tfidf_idf_matches_scikit_learn():
+    sklearn = pytest.importorskip("sklearn.feature_extraction.text")
+    vectorizer = sklearn.TfidfVectorizer(analyzer=lambda t: doc_tokens(pd.DataFrame(
+        {"doc_id": ["x"], "source": ["x"], "text": [t]})).iloc[0], smooth_idf=True)
+    vectorizer.fit(DOCS["text"])
+    expected = dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_))
+    table = tfidf_terms(DOCS, by="source", stopwords=False)
+    for term, idf in table[["term", "idf"]].drop_duplicates().values:
+        assert idf == pytest.approx(expected[term])
+    assert (table["tfidf"] == table["tf"] * table["idf"]).all()
+
+
+def test_kwic_rows_equal_counts_and_cut_contexts_from_the_original_text():
+    lines = kwic(DOCS, "المحادثات", window=2)
+    assert len(lines) == count_terms(DOCS, stopwords=False).set_index("term").loc["المحادثات", "count"] == 2
+    for row in lines.itertuples():
+        text = DOCS.set_index("doc_id").loc[row.doc_id, "text"]
+        assert text[row.start:row.end] == row.keyword
+    assert lines["right"].iloc[0].startswith("في جنيف")
+
+
+def test_kwic_matches_phrases_and_normalized_spelling():
+    lines = kwic(DOCS, "حلف شمال الأطلسي", window=1)
+    assert lines[["left", "keyword", "right"]].values.tolist() == [["", "حلف شمال الأطلسي", "يحشد"]]
+    with pytest.raises(ValueError, match="no word"):
+        kwic(DOCS, "«»")
+
+
+@pytest.mark.shared
+def test_seed_article_confrontation_family(seed_text):
+    docs = pd.DataFrame({"doc_id": ["seed"], "source": ["seed"], "text": [seed_text]})
+    counts = count_terms(docs, stopwords=False).set_index("term")["count"]
+    # Hand count over the text (every spelling, with and without ال, quote-glued or not).
+    for term in ["المواجهة", "مواجهة"]:
+        assert counts[term] == len(re.findall(rf"(?<![\w]){term}(?![\w])", seed_text))
+    assert counts["المواجهة"] == 6 and counts["مواجهة"] == 2
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_saudinewsnet_counts_match_a_plain_counter_on_one_day(saudinewsnet_dir):
+    from analysis.corpus import load_corpus
+
+    corpus = load_corpus(saudinewsnet_dir / "2015-08-01.zip")
+    table = count_terms(corpus, by="source", stopwords=False)
+    for source, group in corpus.docs.groupby("source"):
+        expected = Counter(t for text in group["text"] for t in _ARABIC_WORD.findall(normalize(text)))
+        mine = dict(table.loc[table["source"] == source, ["term", "count"]].values)
+        arabic = lambda d: {k: v for k, v in d.items() if _ARABIC_WORD.fullmatch(k)}  # noqa: E731
+        assert arabic(mine) == arabic(expected), source
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ابتثجحخ دذرزسش،.", max_size=40), min_size=1, max_size=6))
+def test_group_counts_add_up_to_overall_counts(texts):
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))],
+                         "source": [f"s{i % 2}" for i in range(len(texts))], "text": texts})
+    by = count_terms(docs, by="source", stopwords=False).groupby("term")["count"].sum()
+    overall = count_terms(docs, stopwords=False).set_index("term")["count"]
+    assert by.sort_index().to_dict() == overall.sort_index().to_dict()
+    assert overall.sum() == sum(len(t) for t in doc_tokens(docs))
+    assert np.all(count_terms(docs, by="source", stopwords=False)["doc_freq"] >= 1)
