@@ -1,0 +1,63 @@
+"""The command line: output files, one-line errors, exit codes."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_terms_writes_top_n_per_source(tmp_path):
+    out = tmp_path / "terms.csv"
+    assert main(["terms", "--top", "5", "--out", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert {"source", "term", "count", "per_10k", "rank"} <= set(table.columns)
+    assert table.groupby("source").size().max() == 5
+    assert table["source"].nunique() == 4
+
+
+def test_terms_by_month_as_bigrams(tmp_path):
+    out = tmp_path / "bigrams.csv"
+    assert main(["terms", "--by", "month", "--ngram", "2", "--top", "3", "--out", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert table["term"].str.count(" ").eq(1).all()
+    assert table["month"].nunique() >= 2
+
+
+def test_summary_goes_to_stderr_and_table_to_stdout(tmp_path):
+    result = run("terms", "--top", "1")
+    assert result.returncode == 0
+    assert "row(s) read" in result.stderr and "kept" in result.stderr
+    assert "term" in result.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["terms", "--corpus", "/no/such/corpus"], "error: /no/such/corpus: no such file or folder"),
+    (["terms", "--by", "outlet"], "error: cannot group by 'outlet'"),
+    (["terms", "--encoding", "klingon"], "error: unknown encoding 'klingon'"),
+])
+def test_errors_are_one_line_without_traceback(args, message):
+    result = run(*args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_strict_fails_when_any_row_is_rejected(tmp_path):
+    (tmp_path / "a.csv").write_text("source,text\nالرائد,نص\nالرائد,\n", encoding="utf-8")
+    assert run("terms", "--corpus", str(tmp_path / "a.csv")).returncode == 0
+    strict = run("terms", "--corpus", str(tmp_path / "a.csv"), "--strict")
+    assert strict.returncode == 1
+    assert "a.csv line 3: empty text" in strict.stderr
+
+
+def test_same_input_gives_byte_identical_output(tmp_path):
+    for name in ("a.csv", "b.csv"):
+        assert main(["terms", "--ngram", "2", "--out", str(tmp_path / name), "--no-progress"]) == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
