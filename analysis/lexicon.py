@@ -1,0 +1,258 @@
+"""Framing lexicons: load, validate and tabulate YAML lists of Arabic terms per frame."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis.paths import LEXICON_DIR
+from analysis.text import normalize, tokenize
+
+__all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words"]
+
+_TOP_KEYS = {"name", "description", "frames"}
+_FRAME_KEYS = {"id", "label_en", "label_ar", "description", "terms", "exclude"}
+_FRAME_ID = re.compile(r"[\w.-]+")
+_WILDCARD = "*"
+
+
+@dataclasses.dataclass(frozen=True)
+class Frame:
+    """One frame (or actor): an id, labels and the terms that indicate it.
+
+    Attributes
+    ----------
+    id : short identifier used in every output table (``sanctions``).
+    label_en, label_ar : human-readable labels (default: the id).
+    description : free text (sources, coding notes).
+    terms : the indicator terms as written in the lexicon file.
+    exclude : expressions whose hits do not count for this frame.
+
+    Examples
+    --------
+    >>> Frame("sanctions", terms=("عقوبات",)).label_ar
+    'sanctions'
+    """
+
+    id: str
+    label_en: str = ""
+    label_ar: str = ""
+    description: str = ""
+    terms: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "label_en", self.label_en or self.id)
+        object.__setattr__(self, "label_ar", self.label_ar or self.id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lexicon:
+    """A validated framing lexicon and the provenance of the file it came from.
+
+    Attributes
+    ----------
+    name : the lexicon's ``name`` field.
+    frames : the frames, in file order (output tables keep this order).
+    sha256 : SHA-256 of the file's bytes, to cite the exact version used.
+    path : where the lexicon was read from.
+    description : the lexicon's ``description`` field.
+
+    Examples
+    --------
+    >>> lex = load_lexicon("actors")
+    >>> lex.frame_ids[:2], len(lex.sha256)
+    (('russia', 'united_states'), 64)
+    """
+
+    name: str
+    frames: tuple[Frame, ...]
+    sha256: str = ""
+    path: str = ""
+    description: str = ""
+
+    @property
+    def frame_ids(self) -> tuple[str, ...]:
+        """The frame ids in file order."""
+        return tuple(frame.id for frame in self.frames)
+
+    def frame_table(self) -> pd.DataFrame:
+        """One row per frame and term: ``frame``, ``label_en``, ``label_ar``, ``term``.
+
+        Terms are listed as written in the file, in file order.
+
+        Examples
+        --------
+        >>> load_lexicon("actors").frame_table().iloc[0].tolist()
+        ['russia', 'Russia', 'روسيا', 'روسيا']
+        """
+        rows = [(f.id, f.label_en, f.label_ar, term) for f in self.frames for term in f.terms]
+        return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "term"])
+
+
+def bundled_lexicons() -> list[str]:
+    """Names of the lexicons shipped in ``analysis/lexicons``.
+
+    Examples
+    --------
+    >>> "international-news" in bundled_lexicons()
+    True
+    """
+    return sorted(path.stem for path in LEXICON_DIR.glob("*.yaml"))
+
+
+def load_lexicon(source: str | Path | Lexicon) -> Lexicon:
+    """Load a lexicon from a YAML file or by the name of a bundled one.
+
+    Parameters
+    ----------
+    source : a path to a YAML file, the name of a bundled lexicon
+        (``"international-news"``, ``"semetko-valkenburg"``, ``"actors"``), or a
+        :class:`Lexicon`, returned unchanged. This is also how the command line's
+        ``--lexicon`` value is read.
+
+    Raises
+    ------
+    ValueError
+        When the file breaks the format; the message names the file and the entry
+        (``my.yaml: frames[2] (id 'cyber'): 'terms' must be a non-empty list``).
+    FileNotFoundError
+        When ``source`` is neither an existing file nor a bundled name.
+
+    Examples
+    --------
+    >>> lex = load_lexicon("international-news")
+    >>> lex.name, "sanctions" in lex.frame_ids
+    ('international-news', True)
+    """
+    if isinstance(source, Lexicon):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        bundled = LEXICON_DIR / f"{source}.yaml"
+        if not bundled.is_file():
+            raise FileNotFoundError(
+                f"lexicon {str(source)!r} is neither a file nor a bundled lexicon "
+                f"({', '.join(bundled_lexicons())})"
+            )
+        path = bundled
+    data = path.read_bytes()
+    label = path.name
+    try:
+        spec = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ValueError(f"{label}: not a readable UTF-8 YAML file ({err})") from err
+    name, description, frames = _parse(spec, label)
+    return Lexicon(name, frames, hashlib.sha256(data).hexdigest(), str(path), description)
+
+
+def _parse(spec, label: str) -> tuple[str, str, tuple[Frame, ...]]:
+    if not isinstance(spec, dict):
+        raise ValueError(f"{label}: the file must be a mapping with 'name' and 'frames'")
+    unknown = set(spec) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"{label}: unknown key(s) {sorted(map(str, unknown))}; allowed: {sorted(_TOP_KEYS)}")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{label}: 'name' must be a non-empty string")
+    description = _text(spec, "description", label)
+    items = spec.get("frames")
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{label}: 'frames' must be a non-empty list")
+    frames, seen = [], set()
+    for i, item in enumerate(items):
+        frame = _parse_frame(item, f"{label}: frames[{i}]")
+        if frame.id in seen:
+            raise ValueError(f"{label}: frames[{i}]: duplicate frame id {frame.id!r}")
+        seen.add(frame.id)
+        frames.append(frame)
+    return name, description, tuple(frames)
+
+
+def _parse_frame(item, where: str) -> Frame:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: must be a mapping with 'id' and 'terms'")
+    frame_id = item.get("id")
+    if not isinstance(frame_id, str) or not _FRAME_ID.fullmatch(frame_id):
+        raise ValueError(f"{where}: 'id' must be a word without spaces (letters, digits, _ . -), got {frame_id!r}")
+    where = f"{where} (id {frame_id!r})"
+    unknown = set(item) - _FRAME_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(map(str, unknown))}; allowed: {sorted(_FRAME_KEYS)}")
+    terms = _terms(item, "terms", where, required=True)
+    exclude = _terms(item, "exclude", where, required=False)
+    return Frame(
+        id=frame_id,
+        label_en=_text(item, "label_en", where),
+        label_ar=_text(item, "label_ar", where),
+        description=_text(item, "description", where),
+        terms=terms,
+        exclude=exclude,
+    )
+
+
+def _text(mapping: dict, key: str, where: str) -> str:
+    value = mapping.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: {key!r} must be a string, got {type(value).__name__}")
+    return value.strip()
+
+
+def _terms(item: dict, key: str, where: str, required: bool) -> tuple[str, ...]:
+    values = item.get(key)
+    if values is None and not required:
+        return ()
+    if not isinstance(values, list) or (required and not values):
+        raise ValueError(f"{where}: {key!r} must be a {'non-empty ' if required else ''}list")
+    seen: dict[tuple[str, ...], str] = {}
+    for value in values:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: {key!r} entry {value!r} must be a string")
+        try:
+            words = term_words(value)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}") from None
+        if not words[0]:
+            raise ValueError(f"{where}: {key!r} entry {value!r} has no word left after normalization")
+        if words in seen:
+            raise ValueError(f"{where}: {key!r} lists {value!r} and {seen[words]!r}, the same term after normalization")
+        seen[words] = value
+    return tuple(value.strip() for value in values)
+
+
+def term_words(term: str, options=None) -> tuple[tuple[str, ...], bool]:
+    """The normalized words of a lexicon term and whether it ends in the ``*`` wildcard.
+
+    Words are normalized like the text (:func:`analysis.text.normalize`, then
+    ``casefold`` for Latin letters) and split by :func:`analysis.text.tokenize`.
+
+    Raises
+    ------
+    ValueError
+        When ``*`` appears anywhere but at the very end.
+
+    Examples
+    --------
+    >>> term_words("الحظر الاقتصاديّ")
+    (('الحظر', 'الاقتصادي'), False)
+    >>> term_words("تفاوض*")
+    (('تفاوض',), True)
+    >>> term_words("NATO")
+    (('nato',), False)
+    """
+    text = term.strip()
+    wildcard = text.endswith(_WILDCARD)
+    if wildcard:
+        text = text[: -len(_WILDCARD)]
+    if _WILDCARD in text:
+        raise ValueError(f"term {term!r}: '*' is only allowed at the end of a term")
+    if wildcard and text != text.rstrip():
+        raise ValueError(f"term {term!r}: '*' must follow a word directly")
+    return tuple(tokenize(normalize(text, options).casefold())), wildcard
