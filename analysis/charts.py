@@ -107,7 +107,6 @@ WORDCLOUD_DEFAULTS = {
     "colormap": WORDCLOUD_COLORS,
     "margin": 4,
 }
-_WORDCLOUD_RESERVED = frozenset({"font_path", "width", "height", "random_state"})
 
 
 # --- shaping -------------------------------------------------------------------------
@@ -327,9 +326,8 @@ def wordcloud_image(
     >>> image.size
     (200, 100)
     """
-    clash = _WORDCLOUD_RESERVED & options.keys()
-    if clash:
-        raise ValueError(f"pass {sorted(clash)} through wordcloud_image's own arguments (seed for random_state)")
+    if "random_state" in options:
+        raise ValueError("pass seed=, not random_state=: the seed is wordcloud_image's own argument")
     native = renderer_shapes_arabic("pillow") if reshape is None else not reshape
     words = _display_frequencies(frequencies, native)
     if not words:
@@ -844,7 +842,7 @@ def plot_frames_over_time(
     Parameters
     ----------
     table : pandas.DataFrame
-        ``group``, ``period`` (dates), ``frame`` and ``value`` (``rate_per_1k`` or
+        ``group``, ``period`` (dates or ISO 8601 strings), ``frame`` and ``value`` (``rate_per_1k`` or
         ``hits``) columns.
     group, period, frame, value : str
         Column names.
@@ -868,9 +866,9 @@ def plot_frames_over_time(
     """
     _require(table, group, period, frame, value)
     try:
-        dates = pd.to_datetime(table[period])
+        dates = pd.to_datetime(table[period], format="ISO8601")
     except (ValueError, TypeError) as error:
-        raise ValueError(f"column {period!r} must hold dates: {error}") from None
+        raise ValueError(f"column {period!r} must hold dates or ISO 8601 strings: {error}") from None
     table = table.assign(**{period: dates})
     names = _frame_names(table, frame, frame_label)
     frames = sorted(names, key=lambda key: names[key])

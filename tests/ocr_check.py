@@ -1,0 +1,340 @@
+"""Read rendered Arabic back with Tesseract: the pixel-level judge of the chart tests.
+
+Also a small command line, run by the tests in other environments (a matplotlib 3.10
+venv, a Pillow forced to run without raqm), that draws labels with ``analysis.charts``
+and writes the crops and a manifest for the parent test to read back:
+
+    python tests/ocr_check.py charts OUT_DIR PHRASE...
+    python tests/ocr_check.py clouds OUT_DIR [--no-raqm] PHRASE...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+THRESHOLD = 0.85
+"""Least similarity between the recognised text and the logical string to pass."""
+MARGIN = 0.25
+"""How much better the logical string must match than its reversal."""
+OCR_DPI = 480
+"""Charts are drawn at this resolution for reading: 10 pt labels come out ~67 px high,
+the size at which Tesseract reads Arabic best (32 pt at 150 dpi)."""
+PAD = 8
+BORDER = 24
+REFERENCE_SIZES = (48, 64, 80)
+"""Tesseract reads some phrases at one size and not another; the reference tries each."""
+MANIFEST = "manifest.json"
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_SVG = "{http://www.w3.org/2000/svg}"
+_HREF = "{http://www.w3.org/1999/xlink}href"
+_PATH_TOKEN = re.compile(r"[MLQCZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_TRANSFORM = re.compile(r"(translate|scale|rotate|matrix)\(([^)]*)\)")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def tesseract_unavailable(languages: tuple[str, ...] = ("ara", "eng")) -> str | None:
+    """Why Tesseract cannot judge Arabic here, or None when it can."""
+    if shutil.which("tesseract") is None:
+        return "tesseract is not installed (Debian: tesseract-ocr tesseract-ocr-ara)"
+    listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
+    missing = [lang for lang in languages if lang not in listed]
+    if missing:
+        return f"tesseract has no {missing} model (Debian: tesseract-ocr-ara)"
+    return None
+
+
+def ocr(image: Image.Image, lang: str = "ara", psm: int = 7) -> str:
+    """Tesseract's reading of ``image`` (one line by default), bidi controls removed."""
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    result = subprocess.run(
+        ["tesseract", "stdin", "-", "-l", lang, "--psm", str(psm)],
+        input=buffer.getvalue(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
+    return " ".join(result.stdout.decode("utf-8").translate(_BIDI_CONTROLS).split())
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib's ratio of two strings, 1.0 when equal."""
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """What Tesseract read for an expected phrase, and how well it matches."""
+
+    expected: str
+    text: str
+    score: float
+    reversed_score: float
+
+    @property
+    def correct(self) -> bool:
+        return self.score >= THRESHOLD and self.score >= self.reversed_score + MARGIN
+
+    def __str__(self) -> str:
+        return (
+            f"expected {self.expected!r}, read {self.text!r}: similarity {self.score:.2f}, "
+            f"to the reversed string {self.reversed_score:.2f}"
+        )
+
+
+def read(image: Image.Image, expected: str, lang: str = "ara") -> Reading:
+    """Read ``image`` and score it against ``expected`` and against its reversal."""
+    text = ocr(image, lang)
+    return Reading(expected, text, similarity(text, expected), similarity(text, expected[::-1]))
+
+
+# --- reference rendering -------------------------------------------------------------------
+
+
+def reference_unavailable() -> str | None:
+    """Why the reference renderer (Pillow with raqm) cannot run here, or None."""
+    from PIL import features
+
+    if not features.check("raqm"):
+        return "Pillow has no raqm here (it needs libfribidi at run time), so no reference rendering"
+    return None
+
+
+def reference_image(text: str, font_path: str | os.PathLike, size: int) -> Image.Image:
+    """``text`` drawn by Pillow's raqm layout straight from the logical string."""
+    font = ImageFont.truetype(str(font_path), size, layout_engine=ImageFont.Layout.RAQM)
+    left, top, right, bottom = font.getbbox(text)
+    image = Image.new("RGB", (right - left + 2 * BORDER, bottom - top + 2 * BORDER), "white")
+    ImageDraw.Draw(image).text((BORDER - left, BORDER - top), text, font=font, fill="black")
+    return image
+
+
+def read_reference(text: str, font_path: str | os.PathLike, lang: str = "ara") -> Reading:
+    """The best reading of ``text`` drawn independently of ``analysis.charts``.
+
+    It shows whether Tesseract can read the phrase at all, so that a phrase OCR cannot
+    read is not mistaken for a wrong rendering.
+    """
+    readings = [read(reference_image(text, font_path, size), text, lang) for size in REFERENCE_SIZES]
+    return max(readings, key=lambda reading: reading.score)
+
+
+# --- cropping chart elements -------------------------------------------------------------
+
+
+def crop_texts(fig, artists, dpi: int = OCR_DPI) -> list[Image.Image]:
+    """Each text artist of ``fig`` cut out of one Agg rendering of the whole figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+    crops = []
+    for artist in artists:
+        box = artist.get_window_extent(renderer)
+        region = (
+            max(math.floor(box.x0) - PAD, 0),
+            max(math.floor(pixels.height - box.y1) - PAD, 0),
+            min(math.ceil(box.x1) + PAD, pixels.width),
+            min(math.ceil(pixels.height - box.y0) + PAD, pixels.height),
+        )
+        crops.append(ImageOps.expand(pixels.crop(region), BORDER, fill="white"))
+    return crops
+
+
+# --- reading text back from an SVG (text stored as glyph outlines) -----------------------
+
+
+def _svg_matrix(transform: str | None) -> np.ndarray:
+    matrix = np.eye(3)
+    for name, args in _TRANSFORM.findall(transform or ""):
+        values = [float(v) for v in re.split(r"[\s,]+", args.strip()) if v]
+        if name == "translate":
+            step = np.array([[1, 0, values[0]], [0, 1, values[1] if len(values) > 1 else 0], [0, 0, 1]])
+        elif name == "scale":
+            sy = values[1] if len(values) > 1 else values[0]
+            step = np.diag([values[0], sy, 1.0])
+        elif name == "rotate":
+            a = math.radians(values[0])
+            step = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
+        else:
+            a, b, c, d, e, f = values
+            step = np.array([[a, c, e], [b, d, f], [0, 0, 1]])
+        matrix = matrix @ step
+    return matrix
+
+
+def _svg_path(d: str):
+    from matplotlib.path import Path as MplPath
+
+    sizes = {"M": (1, MplPath.MOVETO), "L": (1, MplPath.LINETO), "Q": (2, MplPath.CURVE3), "C": (3, MplPath.CURVE4)}
+    tokens = _PATH_TOKEN.findall(d)
+    vertices, codes, index = [], [], 0
+    while index < len(tokens):
+        command = tokens[index]
+        index += 1
+        if command in "Zz":
+            vertices.append(vertices[-1] if vertices else (0.0, 0.0))
+            codes.append(MplPath.CLOSEPOLY)
+            continue
+        pairs, code = sizes[command]
+        for _ in range(pairs):
+            vertices.append((float(tokens[index]), float(tokens[index + 1])))
+            codes.append(code)
+            index += 2
+    return MplPath(np.array(vertices, dtype=float).reshape(-1, 2), codes)
+
+
+def svg_text_image(svg: str | os.PathLike, text: str, pixels_per_point: float = OCR_DPI / 72) -> Image.Image:
+    """Rasterize the glyph outlines of the text ``text`` in a matplotlib SVG.
+
+    matplotlib writes text as paths (``svg.fonttype = "path"``) in a group that starts
+    with the string as a comment; only that group's glyphs are drawn, in black.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    from matplotlib.transforms import Affine2D
+
+    root = ET.parse(svg, parser=ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))).getroot()
+    glyphs = {node.get("id"): node for node in root.iter(f"{_SVG}path") if node.get("id")}
+    group = next(
+        (g for g in root.iter(f"{_SVG}g") if len(g) and g[0].tag is ET.Comment and g[0].text.strip() == text),
+        None,
+    )
+    if group is None:
+        raise ValueError(f"no text {text!r} in {svg}")
+    paths = []
+
+    def walk(node, matrix):
+        matrix = matrix @ _svg_matrix(node.get("transform"))
+        if node.tag == f"{_SVG}use":
+            glyph = glyphs[node.get(_HREF).lstrip("#")]
+            if glyph.get("d"):
+                full = matrix @ _svg_matrix(glyph.get("transform"))
+                paths.append(_svg_path(glyph.get("d")).transformed(Affine2D(full)))
+        for child in node:
+            if child.tag != f"{_SVG}defs" and isinstance(child.tag, str):
+                walk(child, matrix)
+
+    walk(group, _svg_matrix(None))
+    outline = MplPath.make_compound_path(*paths)
+    (x0, y0), (x1, y1) = outline.get_extents().get_points()
+    width, height = (x1 - x0) * pixels_per_point, (y1 - y0) * pixels_per_point
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y1, y0)  # SVG's y axis points down
+    ax.add_patch(PathPatch(outline, facecolor="black", edgecolor="none"))
+    canvas.draw()
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+    return ImageOps.expand(image, BORDER, fill="white")
+
+
+# --- drawing cases in another environment -----------------------------------------------
+
+
+def render_chart_cases(out: Path, phrases: list[str]) -> dict:
+    """Draw ``phrases`` as the tick labels (and the first as the title) of a real chart.
+
+    Writes a crop of each label and of the title, and the chart as SVG, into ``out``;
+    returns the manifest that is also written there.
+    """
+    import matplotlib
+    import pandas as pd
+    from matplotlib.text import Text
+
+    from analysis import charts
+
+    table = pd.DataFrame(
+        {
+            "source": "okaz",
+            "term": phrases,
+            "count": range(len(phrases) * 10, 0, -10),
+            "per_10k": np.linspace(9.0, 3.0, len(phrases)),
+        }
+    )
+    fig = charts.plot_top_terms(table, n=len(phrases), title=phrases[0])
+    labels = fig.axes[0].get_yticklabels()
+    title = next(  # the figure's own text, not an axis's (hidden tick labels share the string)
+        text for text in fig.findobj(Text) if text.axes is None and text.get_text() == fig.get_suptitle()
+    )
+    crops = crop_texts(fig, [*labels, title])
+    charts.save_figure(fig, "chart", out, ("svg",))
+    cases = []
+    for index, (phrase, label, crop) in enumerate(zip([*phrases, phrases[0]], [*labels, title], crops)):
+        name = f"label_{index}.png" if index < len(phrases) else "title.png"
+        crop.save(out / name)
+        cases.append({"phrase": phrase, "png": name, "given": label.get_text(), "title": index == len(phrases)})
+    manifest = {
+        "matplotlib": matplotlib.__version__,
+        "shapes": charts.renderer_shapes_arabic("matplotlib"),
+        "font": str(charts.arabic_font()),
+        "svg": "chart.svg",
+        "cases": cases,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def render_cloud_cases(out: Path, phrases: list[str]) -> dict:
+    """Draw each phrase alone as a word cloud; write the images and a manifest to ``out``."""
+    import PIL
+    from PIL import features
+
+    from analysis import charts
+
+    cases = []
+    for index, phrase in enumerate(phrases):
+        image = charts.wordcloud_image({phrase: 1}, width=1000, height=170, max_font_size=64)
+        name = f"cloud_{index}.png"
+        image.save(out / name)
+        cases.append({"phrase": phrase, "png": name})
+    font = ImageFont.truetype(str(charts.arabic_font(renderer="pillow")), 20)
+    manifest = {
+        "pillow": PIL.__version__,
+        "raqm": bool(features.check("raqm")),
+        "layout_engine": font.layout_engine.name,
+        "shapes": charts.renderer_shapes_arabic("pillow"),
+        "cases": cases,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def main(argv: list[str]) -> None:
+    kind, out, *rest = argv
+    if "--no-raqm" in rest:
+        # Before any font is loaded: Pillow then lays text out as a host without libraqm.
+        import PIL._imagingft
+
+        PIL._imagingft.HAVE_RAQM = False
+        rest.remove("--no-raqm")
+    render = {"charts": render_chart_cases, "clouds": render_cloud_cases}[kind]
+    render(Path(out), rest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
