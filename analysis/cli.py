@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except (CLIError, ValueError, OSError, KeyError) as err:
-        message = str(err).strip("'\"") or type(err).__name__
+        message = (str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)) or type(err).__name__
         print(f"error: {message}", file=sys.stderr)
         return 1
     return 0
