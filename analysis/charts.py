@@ -91,8 +91,8 @@ LEGEND_COLUMNS = 4
 VALUE_LABELS = {
     "count": "Occurrences",
     "per_10k": "Occurrences per 10,000 tokens",
-    "rate_per_1k": "Rate per 1,000",
-    "hits": "Matches",
+    "rate_per_1k": "Frame hits per 1,000 tokens",
+    "hits": "Frame hits",
     "log_odds": "Log-odds ratio",
     "z": "z-score",
     "g2": "Log-likelihood G²",

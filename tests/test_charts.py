@@ -470,6 +470,25 @@ def test_chart_labels_title_and_svg_read_back_here(tmp_path, reference, force_sh
 
 
 @pytest.mark.ocr
+def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
+    force_shaping(None)
+    names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
+    rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
+    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": names, "frame": "x", "hits": [3, 2, 1]}))
+    periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
+    over_time = charts.plot_frames_over_time(pd.DataFrame(
+        {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}))
+    for fig, texts in [(rates, rates.axes[0].get_yticklabels()), (actors, actors.axes[0].get_yticklabels()),
+                       (over_time, over_time.legends[0].get_texts())]:
+        given = {charts.arabic_text(name): name for name in names}
+        for text, crop in zip(texts, ocr_check.crop_texts(fig, texts)):
+            phrase = given[text.get_text()]
+            assert reference(phrase).correct
+            reading = ocr_check.read(crop, phrase)
+            assert reading.correct, reading
+
+
+@pytest.mark.ocr
 def test_wrong_rendering_on_this_matplotlib_is_rejected(tmp_path, reference, force_shaping):
     force_shaping("native" if not charts.renderer_shapes_arabic("matplotlib") else "reshape")
     check_rejected(ocr_check.render_chart_cases(tmp_path, WRONG_PHRASES), tmp_path, reference)
