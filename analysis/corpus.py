@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import io
 import json
 import os
 import re
+import stat
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -28,6 +30,7 @@ TEXT_FORMATS = {".txt", ".csv", ".tsv", ".json", ".jsonl", ".ndjson"}
 FORMATS = TEXT_FORMATS | {".parquet", ".zip"}
 SIDECAR = "metadata.csv"
 STANDARD = ["doc_id", "source", "date", "title", "url", "text"]
+ADDED_COLUMNS = ["file", "location", "is_duplicate", "duplicate_of"]
 
 # Column names recognised in the input (compared lower-cased, spaces and dashes as "_").
 COLUMN_ALIASES = {
@@ -45,10 +48,17 @@ COLUMN_ALIASES = {
 # Dates outside this window are taken for another calendar (Hijri 1443, Persian 1400) or typos.
 PLAUSIBLE_YEARS = (1800, 2100)
 
-# Archive limits: a member larger than this, or compressed more than this ratio, is refused.
+# Archive limits: a member larger than this, or (above RATIO_CHECKED_FROM bytes) compressed more
+# than this ratio, is refused, and so is any member past MAX_ARCHIVE_BYTES in total per archive.
+# Real text compresses 3-10 times; only a bomb reaches 200.
 MAX_MEMBER_BYTES = 2 * 1024**3
+MAX_ARCHIVE_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_FROM = 1024**2
 MAX_ZIP_DEPTH = 2
+
+# An article longer than csv's default field limit (128 KiB) is still an article.
+csv.field_size_limit(2**31 - 1)
 
 
 class CorpusError(ValueError):
@@ -213,8 +223,12 @@ def _utf16_byte_order(sample: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes, encoding: str) -> str:
-    return data.decode(encoding, errors="replace")
+def _decode(data: bytes, encoding: str) -> tuple[str, bool]:
+    """The text, and whether some bytes did not decode (replaced by U+FFFD)."""
+    try:
+        return data.decode(encoding), False
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="replace"), True
 
 
 # --------------------------------------------------------------------------- readers
@@ -224,26 +238,54 @@ _Rejects = list  # of (location, reason)
 
 
 def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    rejects: _Rejects = []
-    try:
-        header = next(reader)
-    except StopIteration:
+    """Rows of a CSV/TSV text; a broken row is rejected and reading goes on after it.
+
+    Quoting is parsed strictly. A quoted field that never closes, or closes lines later
+    with text after it, swallows the rows below it: that row is rejected naming the
+    lines it ran over, and reading starts again on the line after it. A quoting fault
+    within one line (``"a"b``) is read leniently, as the csv module does by default.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    header: list[str] | None = None
+    rows, locations, rejects = [], [], []
+    start = 0  # index of the line the current reader starts on
+    while start < len(lines):
+        reader = csv.reader(map(lines.__getitem__, range(start, len(lines))), delimiter=delimiter, strict=True)
+        first = start  # index of the line the current record starts on
+        try:
+            for record in reader:
+                if header is None:
+                    header = [h.strip() for h in record] if record else None
+                elif record:
+                    _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
+                first = start + reader.line_num
+            break
+        except csv.Error as err:
+            last = start + reader.line_num  # 1-based number of the line the error was met on
+            if last > first + 1 or header is None:
+                if header is None:
+                    raise ValueError(f"unbalanced quote in the header (lines {first + 1}–{last}: {err})") from None
+                rejects.append((f"line {first + 1}", f"unbalanced quote: the field opened on line {first + 1} "
+                                                     f"runs on to line {last} ({err}); reading resumed on line {first + 2}"))
+            else:
+                lenient = next(csv.reader([lines[first]], delimiter=delimiter, strict=False), [])
+                if lenient:
+                    _take_record(lenient, header, f"line {first + 1}", rows, locations, rejects)
+            start = first + 1
+    if header is None:
         return pd.DataFrame(), [], rejects
-    header = [h.strip() for h in header]
-    rows, locations = [], []
-    line = reader.line_num + 1
-    for record in reader:
-        location = f"line {line}"
-        line = reader.line_num + 1
-        if not record:
-            continue  # blank line
-        if len(record) != len(header):
-            rejects.append((location, f"malformed row: {len(record)} fields, header has {len(header)}"))
-            continue
-        rows.append(record)
-        locations.append(location)
     return pd.DataFrame(rows, columns=_unique(header), dtype=object), locations, rejects
+
+
+def _take_record(record: list[str], header: list[str], location: str, rows: list, locations: list, rejects: _Rejects) -> None:
+    """Keep a record with as many fields as the header (extra empty trailing fields dropped), else reject it."""
+    if len(record) > len(header) and not any(field.strip() for field in record[len(header):]):
+        record = record[:len(header)]
+    if len(record) != len(header):
+        rejects.append((location, f"malformed row: {len(record)} fields, header has {len(header)}"))
+        return
+    rows.append(record)
+    locations.append(location)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -277,8 +319,16 @@ def _scalar(value):
     return value
 
 
+def _loads(text: str):
+    """``json.loads`` whose failures are all ValueErrors that say where (nesting is limited by recursion)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read (more levels than Python's recursion limit)") from None
+
+
 def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
-    data = json.loads(text)
+    data = _loads(text)
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(lists) != 1:
@@ -292,13 +342,16 @@ def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
 
 def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     items, rejects = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a record: JSON strings may hold U+2028, U+0085 and friends unescaped.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            items.append((f"line {n}", json.loads(line)))
+            items.append((f"line {n}", _loads(line)))
         except json.JSONDecodeError as err:
             rejects.append((f"line {n}", f"invalid JSON ({err.msg} at column {err.colno})"))
+        except ValueError as err:
+            rejects.append((f"line {n}", f"invalid JSON ({err})"))
     frame, locations, more = _records_frame(items, "JSON")
     return frame, locations, rejects + more
 
@@ -331,15 +384,25 @@ class _Member:
     suffix: str
     folder: str  # first sub-folder under the root ("" for top level): source of .txt files
     read: object  # () -> bytes
+    note: str = ""  # carried to the file's row in the report
 
 
 def _walk(root: Path) -> tuple[list[_Member], list[dict]]:
-    """Files under root (sorted), and the ones skipped with a note."""
+    """Files under root (sorted), and the ones skipped with a note.
+
+    Symbolic links to files are read; links to folders are not followed (a link to
+    ``..`` or ``/`` would never end). Broken links, link loops and anything that is not
+    a regular file (a named pipe would block for ever) are listed with a note.
+    """
     if root.is_file():
         return [_Member(root.name, root.suffix.lower(), root.parent.name, root.read_bytes)], []
     members, skipped = [], []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        links = sorted(d for d in dirnames if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d)))
+        for name in links:
+            label = (Path(dirpath) / name).relative_to(root).as_posix()
+            skipped.append(_file_row(label, "", None, "skipped", note="symbolic link to a folder, not followed"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in links)
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root)
@@ -350,13 +413,39 @@ def _walk(root: Path) -> tuple[list[_Member], list[dict]]:
             if suffix not in FORMATS:
                 skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
                 continue
+            problem = _not_a_regular_file(path)
+            if problem:
+                skipped.append(_file_row(label, suffix, None, "unreadable", note=problem))
+                continue
             folder = rel.parts[0] if len(rel.parts) > 1 else ""
             members.append(_Member(label, suffix, folder, path.read_bytes))
     return members, skipped
 
 
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (broken link, link loop, pipe, device…), or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        if path.is_symlink():
+            if err.errno == errno.ELOOP:
+                return "symbolic link loop"
+            return f"broken symbolic link to {os.readlink(path)!r}"
+        return _reason(err)
+    if stat.S_ISREG(mode):
+        return None
+    kind = "named pipe" if stat.S_ISFIFO(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "socket or other"
+    return f"not a regular file ({kind})"
+
+
 def _zip_members(member: _Member, data: bytes, depth: int) -> tuple[list[_Member], list[dict]]:
+    """Corpus files inside an archive, read in memory on demand; size limits checked from the directory.
+
+    Nothing is extracted, so a member named ``../../etc/passwd.txt`` is only a label;
+    it is read like any other and noted as an unsafe name.
+    """
     members, skipped = [], []
+    total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             name = info.filename
@@ -367,19 +456,33 @@ def _zip_members(member: _Member, data: bytes, depth: int) -> tuple[list[_Member
             if suffix not in FORMATS:
                 skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
                 continue
-            if info.file_size > MAX_MEMBER_BYTES or (
-                info.file_size > 10 * 1024**2 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
-            ):
-                skipped.append(_file_row(label, suffix, None, "unreadable",
-                                         note=f"refused: {info.file_size} bytes uncompressed from {info.compress_size} (size limit)"))
+            refusal = _zip_refusal(info, total, depth)
+            if refusal:
+                skipped.append(_file_row(label, suffix, None, "unreadable", note=refusal))
                 continue
-            if suffix == ".zip" and depth >= MAX_ZIP_DEPTH:
-                skipped.append(_file_row(label, suffix, None, "unreadable", note="refused: archives nested too deep"))
-                continue
-            parts = PurePosixPath(name).parts
+            total += info.file_size
+            parts = [part for part in PurePosixPath(name).parts if part not in ("..", "/")]
             folder = parts[-2] if len(parts) > 1 else member.folder
-            members.append(_Member(label, suffix, folder, lambda n=name, a=data: _read_zip_member(a, n)))
+            note = "unsafe name in archive (absolute or with ..); read in memory, nothing extracted" if _unsafe(name) else ""
+            members.append(_Member(label, suffix, folder, lambda n=name, a=data: _read_zip_member(a, n), note))
     return members, skipped
+
+
+def _zip_refusal(info: zipfile.ZipInfo, total: int, depth: int) -> str | None:
+    """Why an archive member is not read (size limits, nesting), or None."""
+    size, packed = info.file_size, info.compress_size
+    if size > MAX_MEMBER_BYTES or (size > RATIO_CHECKED_FROM and size > MAX_COMPRESSION_RATIO * max(packed, 1)):
+        return (f"refused: {size} bytes uncompressed from {packed} (size limit: {MAX_MEMBER_BYTES} bytes, "
+                f"compression ratio {MAX_COMPRESSION_RATIO})")
+    if total + size > MAX_ARCHIVE_BYTES:
+        return f"refused: the archive's members exceed {MAX_ARCHIVE_BYTES} bytes uncompressed in total (size limit)"
+    if PurePosixPath(info.filename).suffix.lower() == ".zip" and depth >= MAX_ZIP_DEPTH:
+        return f"refused: archives nested more than {MAX_ZIP_DEPTH} deep"
+    return None
+
+
+def _unsafe(name: str) -> bool:
+    return name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in re.split(r"[/\\]", name)
 
 
 def _read_zip_member(archive_bytes: bytes, name: str) -> bytes:
@@ -410,14 +513,17 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
         if given is not None:
             if given in columns:
                 mapping[given] = standard
+            elif standard in columns:
+                mapping[standard] = f"{standard}_input"  # the column asked for is absent: never fall back silently
             continue
         for alias in aliases:
             if alias in canonical and canonical[alias] not in mapping:
                 mapping[canonical[alias]] = standard
                 break
-    # An unmapped input column already named like a standard one keeps its data under another name.
+    # An unmapped input column already named like a standard one, or like a column the
+    # loader adds (file, location…), keeps its data under another name.
     for column in columns:
-        if column not in mapping and column in mapping.values():
+        if column not in mapping and (column in mapping.values() or column in ADDED_COLUMNS):
             mapping[column] = f"{column}_input"
     return mapping
 
@@ -432,7 +538,7 @@ def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, d
             continue
         data = m.read()
         encoding = detect_encoding(data)
-        frame, _, _ = _read_delimited(_decode(data, encoding), ",")
+        frame, _, _ = _read_delimited(_decode(data, encoding)[0], ",")
         key = next((c for c in frame.columns if _canonical(c) in {"file", "filename", "file_name", "path", "الملف"}), None)
         base = str(PurePosixPath(m.label).parent)
         for record in frame.to_dict("records") if key else []:
@@ -454,7 +560,7 @@ def load_corpus(
     doc_id: str | None = None,
     default_source: str | None = None,
     encoding: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     drop_duplicates: bool = False,
     progress: bool | None = None,
 ) -> Corpus:
@@ -471,7 +577,9 @@ def load_corpus(
         Plain .txt files take their source from ``metadata.csv`` beside them, else from
         the sub-folder they are in.
     encoding : force this encoding for every text file instead of detecting it.
-    dayfirst : read ambiguous dates such as 03/04/2021 as day/month.
+    dayfirst : read ambiguous dates such as 03/04/2021 as day/month (True) or
+        month/day (False). By default each file decides where a date such as
+        25/04/2021 shows its order, else month/day with a warning.
     drop_duplicates : drop documents whose normalized text repeats an earlier one
         (by default they are kept and flagged in ``is_duplicate``).
     progress : show a progress bar over files (default: when writing to a terminal).
@@ -493,7 +601,12 @@ def load_corpus(
 
     root = Path(path) if path is not None else DEMO_CORPUS
     if not root.exists():
-        raise CorpusError(f"{root}: no such file or folder")
+        raise CorpusError(f"{root}: {_not_a_regular_file(root) if root.is_symlink() else 'no such file or folder'}")
+    if not root.is_dir() and _not_a_regular_file(root):
+        raise CorpusError(f"{root}: {_not_a_regular_file(root)}")
+    if root.is_file() and root.suffix.lower() not in FORMATS:
+        raise CorpusError(f"{root}: not a corpus format ({root.suffix or 'no extension'}); "
+                          f"expected one of {', '.join(sorted(FORMATS))}")
     if encoding is not None:
         try:
             "".encode(encoding)
@@ -516,7 +629,7 @@ def load_corpus(
         bar.update(1)
         try:
             data = member.read()
-        except (OSError, ValueError, zipfile.BadZipFile) as err:
+        except (OSError, ValueError, zipfile.BadZipFile, MemoryError) as err:
             file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=_reason(err)))
             continue
         if member.suffix == ".zip":
@@ -562,8 +675,8 @@ def _reason(err: Exception) -> str:
 
 
 def _read_member(member, data, encoding, overrides, default_source, meta, dayfirst) -> dict:
-    rejected, warnings = [], []
-    enc = None
+    rejected, warnings, notes = [], [], [member.note] if member.note else []
+    enc, lossy = None, False
     try:
         if member.suffix == ".parquet":
             raw = pd.read_parquet(io.BytesIO(data))
@@ -571,19 +684,33 @@ def _read_member(member, data, encoding, overrides, default_source, meta, dayfir
             locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
         else:
             enc = encoding or detect_encoding(data)
-            decoded = _decode(data, enc)
-            if enc in ("utf-8-sig",) or decoded.startswith("\ufeff"):
-                decoded = decoded.lstrip("\ufeff")
+            decoded, lossy = _decode(data, enc)
+            decoded = decoded.lstrip("\ufeff")
+            if "\x00" in decoded:
+                warnings.append((member.label, "file", "", f"{decoded.count(chr(0))} NUL byte(s) removed "
+                                                               "(a damaged file, or a wrong encoding)"))
+                decoded = decoded.replace("\x00", "")
+            if lossy and encoding:
+                notes.append(f"encoding {encoding} was forced but does not fit every byte; "
+                             f"detection suggests {detect_encoding(data)}")
+            if member.suffix != ".txt" and not decoded.strip():
+                notes.append("empty file")
+                return {"file_row": _file_row(member.label, member.suffix, enc, "read", note="; ".join(notes)),
+                        "rejected": [], "warnings": warnings, "docs": None}
             raw, locations, rejects = _TEXT_READERS[member.suffix](decoded)
-    except (ValueError, OSError, UnicodeError, ImportError) as err:
+    except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError) as err:
         where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        return {"file_row": _file_row(member.label, member.suffix, enc, "unreadable", note=f"{_reason(err)}{where}"),
-                "rejected": [], "warnings": [], "docs": None}
+        reason = ("nested too deeply to read" if isinstance(err, RecursionError)
+                  else "too large to read in the memory available" if isinstance(err, MemoryError)
+                  else f"{_reason(err)}{where}")
+        return {"file_row": _file_row(member.label, member.suffix, enc, "unreadable", note="; ".join(notes + [reason])),
+                "rejected": [], "warnings": warnings, "docs": None}
 
     rejected += [(member.label, loc, reason) for loc, reason in rejects]
     n_read = len(raw) + len(rejects)
     if len(raw) == 0:
-        return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, 0, note="no rows" if not n_read else ""),
+        notes += [] if n_read else ["no rows"]
+        return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, 0, note="; ".join(notes)),
                 "rejected": rejected, "warnings": warnings, "docs": None}
 
     mapping = _map_columns(list(raw.columns), overrides)
@@ -604,14 +731,16 @@ def _read_member(member, data, encoding, overrides, default_source, meta, dayfir
 
     reasons = pd.Series(None, index=docs.index, dtype=object)
     if "text" not in docs:
-        note = f"no text column among {list(raw.columns)}; name it with text=..."
-        reasons[:] = note
+        wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
+        reasons[:] = f"{wanted} among {list(raw.columns)}; name it with text=..."
+        docs["text"] = None
     else:
         text = docs["text"].astype(object)
         has_text = _present(text)
         reasons[~has_text] = "empty text"
-        damaged = has_text & text.astype(str).str.contains("\ufffd", regex=False)
-        reasons[damaged & reasons.isna()] = f"undecodable bytes (not valid {enc})"
+        if lossy:
+            damaged = has_text & text.astype(str).str.contains("\ufffd", regex=False)
+            reasons[damaged & reasons.isna()] = f"undecodable bytes (not valid {enc})"
         reasons[~_present(docs["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
     bad = reasons.notna()
     rejected += list(zip([member.label] * int(bad.sum()), docs.loc[bad, "location"], reasons[bad]))
@@ -626,33 +755,83 @@ def _read_member(member, data, encoding, overrides, default_source, meta, dayfir
         docs["doc_id"] = docs["doc_id"].astype(str)
     else:
         docs["doc_id"] = member.label + ":" + docs["location"].str.replace(" ", "", regex=False)
-    return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, len(docs)),
+    return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, len(docs), note="; ".join(notes)),
             "rejected": rejected, "warnings": warnings, "docs": docs}
+
+
+# Arabic-Indic and Persian digits, for dates written ٢٠٢١-٠٣-٠١.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+# dd/mm/yyyy or mm/dd/yyyy (also with . or -): the first two numbers.
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?!\d)")
 
 
 def _present(values: pd.Series) -> pd.Series:
     return values.notna() & (values.astype(str).str.strip() != "") & (values.astype(str) != "nan")
 
 
-def _parse_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, list[tuple[int, str]]]:
+def _parse_dates(values: pd.Series, dayfirst: bool | None) -> tuple[pd.Series, list[tuple[int, str]]]:
+    """Dates as naive UTC datetime64[ns], and (position, message) warnings for those not kept.
+
+    ISO 8601 first, then any other layout; Arabic-Indic and Persian digits are read as
+    digits. Offsets may differ from row to row. "now" and "today" are not dates of
+    publication. Years outside ``PLAUSIBLE_YEARS`` (Hijri 1443, Persian 1400) become NaT.
+    """
     given = _present(values)
-    text = values.where(given, None).astype(object)
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
-    retry = given & parsed.isna()
-    if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", dayfirst=dayfirst)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
+    strings = values[given].astype(str).str.translate(_DIGITS).str.strip()
+    strings = strings[~strings.str.lower().isin(["now", "today"])]
+    parsed = pd.to_datetime(strings, errors="coerce", format="ISO8601", utc=True).astype("datetime64[us, UTC]")
+    retry = parsed.isna()
+    position = pd.Series(np.arange(len(values)), index=values.index)
     warnings = []
+    if retry.any():
+        order, order_warning = _day_month_order(strings[retry], dayfirst)
+        if order_warning:
+            warnings.append((position[order_warning[0]], order_warning[1]))
+        parsed[retry] = pd.to_datetime(strings[retry], errors="coerce", format="mixed", dayfirst=order,
+                                       utc=True).astype("datetime64[us, UTC]")
     years = parsed.dt.year
-    implausible = (years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])
-    parsed = parsed.where(~implausible).astype("datetime64[ns]")
-    for i in np.flatnonzero((given & parsed.isna()).to_numpy()):
-        warnings.append((i, f"date {text.iloc[i]!r} not understood; kept with no date"))
-    for i in np.flatnonzero(implausible.to_numpy()):
-        warnings.append((i, f"date {text.iloc[i]!r} is outside {PLAUSIBLE_YEARS[0]}–{PLAUSIBLE_YEARS[1]} "
-                            "(another calendar, e.g. Hijri or Persian?); kept with no date"))
-    return parsed, sorted(warnings)
+    implausible = parsed.index[(years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])]
+    parsed[implausible] = pd.NaT
+    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    dates[parsed.index] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    for label in values.index[given & dates.isna()]:
+        if label in implausible:
+            message = (f"date {values[label]!r} is outside {PLAUSIBLE_YEARS[0]}–{PLAUSIBLE_YEARS[1]} "
+                       "(another calendar, e.g. Hijri or Persian?); kept with no date")
+        else:
+            message = f"date {values[label]!r} not understood; kept with no date"
+        warnings.append((position[label], message))
+    return dates, sorted(warnings)
+
+
+def _day_month_order(strings: pd.Series, dayfirst: bool | None) -> tuple[bool, tuple | None]:
+    """Whether to read dd/mm/yyyy-like dates day first, and a (label, message) warning when unsure.
+
+    The file decides when it can: 25/04/2021 is day first, 04/25/2021 month first.
+    Without such evidence ``dayfirst`` decides (month first when None), with a warning
+    that 03/04/2021 could be read either way.
+    """
+    parts = strings.str.extract(_DAY_MONTH).dropna().astype(int)
+    day_first = parts[(parts[0] > 12) & (parts[1] <= 12)]
+    month_first = parts[(parts[1] > 12) & (parts[0] <= 12)]
+    ambiguous = parts[(parts[0] <= 12) & (parts[1] <= 12) & (parts[0] != parts[1])]
+    if len(day_first) and len(month_first):
+        label = day_first.index[0]
+        return bool(dayfirst), (label, f"dates mix day/month ({strings[day_first.index[0]]!r}) and month/day "
+                                       f"({strings[month_first.index[0]]!r}) orders; ambiguous ones read "
+                                       f"{'day' if dayfirst else 'month'} first")
+    evidence = True if len(day_first) else False if len(month_first) else None
+    if evidence is not None and dayfirst in (None, evidence):
+        return evidence, None
+    if evidence is not None:
+        label = (day_first if evidence else month_first).index[0]
+        return evidence, (label, f"dayfirst={dayfirst} given, but dates such as {strings[label]!r} can only be "
+                                 f"{'day' if evidence else 'month'} first; the file is read that way")
+    if len(ambiguous) and dayfirst is None:
+        label = ambiguous.index[0]
+        return False, (label, f"{len(ambiguous)} date(s) such as {strings[label]!r} read month/day "
+                              "(ambiguous: pass dayfirst=True for day/month)")
+    return bool(dayfirst), None
 
 
 def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
