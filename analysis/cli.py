@@ -144,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (CLIError, ValueError, OSError, KeyError) as err:
         message = (str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)) or type(err).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_one_line(message)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory; load a smaller part of the corpus (a sub-folder) at a time", file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug, still told in one line rather than a traceback
+        print(f"error: unexpected {type(err).__name__}: {_one_line(str(err))} "
+              "(a bug in the analysis package: please report it with the command and its input)", file=sys.stderr)
         return 1
     return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
