@@ -355,18 +355,27 @@ def frame_matches(
         end[rows] = spans[index[rows] + hits.size[rows] - 1, 1]
     dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
     table = pd.DataFrame({
-        "doc_id": docs["doc_id"].to_numpy()[doc],
-        "source": docs["source"].to_numpy()[doc],
-        "date": dates.to_numpy()[doc],
-        "frame": np.array(lexicon.frame_ids, dtype=object)[hits.frame],
-        "term": np.array([pt.term for pt in matcher.patterns], dtype=object)[hits.pattern],
-        "surface": [texts[d][s:e] for d, s, e in zip(doc, start, end)],
+        "doc_id": _take(docs["doc_id"], doc),
+        "source": _take(docs["source"], doc),
+        "date": _take(dates, doc),
+        "frame": _strings(lexicon.frame_ids, hits.frame),
+        "term": _strings([pt.term for pt in matcher.patterns], hits.pattern),
+        "surface": pd.Series([texts[d][s:e] for d, s, e in zip(doc, start, end)], dtype="str"),
         "token_index": index,
         "start": start,
         "end": end,
     })
     order = table.assign(_doc=doc, _frame=hits.frame).sort_values(["doc_id", "_doc", "start", "_frame", "term"], kind="stable")
     return table.loc[order.index].reset_index(drop=True)
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """Rows of a documents column, keeping its dtype, on a fresh index."""
+    return column.iloc[rows].reset_index(drop=True)
+
+
+def _strings(values, codes: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=object)[codes], dtype="str")
 
 
 def _hit_matrix(hits: _Hits, tokens: _Tokens, n_frames: int) -> np.ndarray:
@@ -417,10 +426,10 @@ def doc_frame_counts(
     n_frames = len(lexicon.frames)
     matrix = _hit_matrix(hits, tokens, n_frames)
     rows = np.repeat(np.arange(len(docs)), n_frames)
-    table = pd.DataFrame({"doc_id": docs["doc_id"].to_numpy()[rows]})
+    table = pd.DataFrame({"doc_id": _take(docs["doc_id"], rows)})
     for name in names:
-        table[name] = keys[name].to_numpy()[rows]
-    table["frame"] = np.tile(np.array(lexicon.frame_ids, dtype=object), len(docs))
+        table[name] = _take(keys[name], rows)
+    table["frame"] = _strings(lexicon.frame_ids, np.tile(np.arange(n_frames), len(docs)))
     table["hits"] = matrix.ravel()
     table["tokens"] = np.diff(tokens.offsets)[rows]
     return table
@@ -457,7 +466,7 @@ def aggregate_frame_counts(doc_counts: pd.DataFrame, by: str | list[str] | None 
         .agg(hits=("hits", "sum"), docs_with_hit=("with_hit", "sum"), docs=("hits", "size"), tokens=("tokens", "sum"))
         .reset_index()
     )
-    table["frame"] = table["frame"].astype(object)
+    table["frame"] = table["frame"].astype("str")
     table["rate_per_1k"] = _rate(table["hits"], table["tokens"])
     table["doc_share"] = table["docs_with_hit"] / table["docs"]
     return table.astype({"hits": np.int64, "docs_with_hit": np.int64, "docs": np.int64, "tokens": np.int64})
@@ -587,7 +596,7 @@ def actor_frame_counts(
         np.add.at(counts[:, a, :], (group_codes[doc_hits[near]], hits.frame[near]), 1)
     g, a, f = np.unravel_index(np.arange(counts.size), counts.shape)
     table = groups.iloc[g].reset_index(drop=True)[names]
-    table["actor"] = np.array(actors.frame_ids, dtype=object)[a]
-    table["frame"] = np.array(lexicon.frame_ids, dtype=object)[f]
+    table["actor"] = _strings(actors.frame_ids, a)
+    table["frame"] = _strings(lexicon.frame_ids, f)
     table["hits"] = counts.ravel()
     return table

@@ -1,0 +1,482 @@
+"""Tests for analysis.frames: clitic-aware matching, auditable hits and counts by group."""
+
+import glob
+import json
+import re
+import textwrap
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import charsets
+from analysis.frames import (
+    ENCLITICS,
+    actor_frame_counts,
+    aggregate_frame_counts,
+    count_frames,
+    doc_frame_counts,
+    frame_matches,
+)
+from analysis.lexicon import load_lexicon
+from analysis.text import NormalizeOptions, normalize, tokenize
+
+
+def make_lexicon(tmp_path, frames: dict, name="test"):
+    """Write a lexicon file from {frame id: terms or (terms, exclude)} and load it."""
+    lines = [f"name: {name}", "frames:"]
+    for frame_id, spec in frames.items():
+        terms, exclude = spec if isinstance(spec, tuple) else (spec, [])
+        lines.append(f"  - id: {frame_id}")
+        lines.append("    terms: [" + ", ".join(json.dumps(t, ensure_ascii=False) for t in terms) + "]")
+        if exclude:
+            lines.append("    exclude: [" + ", ".join(json.dumps(t, ensure_ascii=False) for t in exclude) + "]")
+    path = tmp_path / f"{name}-{abs(hash(str(frames)))}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_lexicon(path)
+
+
+def docs_of(*texts, sources=None, dates=None):
+    n = len(texts)
+    table = pd.DataFrame({
+        "doc_id": [f"d{i}" for i in range(n)],
+        "source": sources or ["src"] * n,
+        "text": list(texts),
+    })
+    if dates is not None:
+        table["date"] = pd.to_datetime(dates)
+    return table
+
+
+def surfaces(tmp_path, term, text, options=None):
+    lex = make_lexicon(tmp_path, {"f": [term]})
+    return frame_matches(docs_of(text), lex, options)["surface"].tolist()
+
+
+# --------------------------------------------------------------------------- clitic rules
+
+
+@pytest.mark.parametrize(
+    "term, token",
+    [
+        # proclitics: و/ف, then ب/ك/ل, then ال (ل + ال = لل)
+        ("عقوبات", "والعقوبات"),
+        ("عقوبات", "فالعقوبات"),
+        ("عقوبات", "بالعقوبات"),
+        ("عقوبات", "كالعقوبات"),
+        ("عقوبات", "للعقوبات"),
+        ("عقوبات", "وللعقوبات"),
+        ("عقوبات", "فبالعقوبات"),
+        ("عقوبات", "وبعقوبات"),
+        ("عقوبات", "لعقوبات"),
+        ("عقوبات", "العقوبات"),
+        # enclitic pronouns, ة written ت before them
+        *[("مواجهة", "مواجهت" + enclitic) for enclitic in ENCLITICS],
+        ("حرب", "حربها"),
+        ("عدو", "عدوها"),
+        ("حرب", "وحربهم"),
+        ("مواجهة", "ومواجهتها"),
+        # the accusative tanween alef
+        ("تهديد", "تهديدًا"),
+        # a term that begins with the article takes the same proclitics
+        ("الحرب الباردة", "والحرب الباردة"),
+        ("الحرب الباردة", "بالحرب الباردة"),
+        ("الحرب الباردة", "للحرب الباردة"),
+        ("الحرب الباردة", "فالحرب الباردة"),
+        # multi-word terms: proclitics on the first word, a suffix on the last
+        ("حظر اقتصادي", "وبحظر اقتصادي"),
+        ("تبادل الاتهامات", "وتبادل الاتهامات"),
+        ("وزير الخارجية", "لوزير الخارجية"),
+        # normalization applies to text and terms alike
+        ("عقوبات", "العقوبـــاتُ"),
+        ("أزمة", "الازمة"),
+        ("روسي", "روسی"),  # Persian yeh U+06CC
+        ("NATO", "Nato"),
+        # wildcard prefix
+        ("تفاوض*", "التفاوضية"),
+        ("تفاوض*", "والتفاوضي"),
+        ("تفاوض*", "تفاوض"),
+        ("عقوبات اقتصادي*", "وعقوبات اقتصادية"),
+    ],
+)
+def test_a_term_matches_the_whole_token_with_clitics(tmp_path, term, token):
+    assert surfaces(tmp_path, term, f"قال إن {token} اليوم") == [token]
+
+
+@pytest.mark.parametrize(
+    "term, text",
+    [
+        ("سلام", "الإسلام"),  # never inside another word
+        ("سلام", "استسلام"),
+        ("عدو", "عدوان"),
+        ("حرب", "محارب"),
+        ("حرب", "حروب"),  # broken plurals are listed, not inferred
+        ("مواجهة", "الموجهة"),
+        ("مواجهة", "مواجهةها"),  # ة must be written ت before a suffix
+        ("حرب", "الحربي"),  # a word with the article takes no suffix
+        ("الحرب الباردة", "حرب باردة"),  # a definite term needs its article
+        ("حظر اقتصادي", "حظر ما اقتصادي"),  # words must be consecutive
+        ("حظر اقتصادي", "الحظر الاقتصادي"),  # the article is not added to later words
+        ("حلف شمال الأطلسي", "حلف وشمال الأطلسي"),  # inner words match exactly
+        ("حظر اقتصادي", "حظرها اقتصادي"),  # no suffix on the first word
+        ("تفاوض*", "مفاوضات"),  # a prefix starts the word
+    ],
+)
+def test_a_term_does_not_match(tmp_path, term, text):
+    assert surfaces(tmp_path, term, f"قال إن {text} اليوم") == []
+
+
+def test_punctuation_and_digits_separate_tokens(tmp_path):
+    text = "“المواجهة” (مواجهة)، مواجهة؟ 2021مواجهة"
+    assert surfaces(tmp_path, "مواجهة", text) == ["المواجهة", "مواجهة", "مواجهة", "مواجهة"]
+
+
+def test_regression_word_starting_with_alef_lam_takes_the_article(tmp_path):
+    # إلكتروني and ألمانيا normalize to words that begin with ال; they still take the article
+    # and ل (لألمانيا), not only the forms of an already definite word.
+    assert surfaces(tmp_path, "إلكتروني", "الإلكتروني وللإلكتروني") == ["الإلكتروني", "وللإلكتروني"]
+    assert surfaces(tmp_path, "ألمانيا", "لألمانيا وبألمانيا") == ["لألمانيا", "وبألمانيا"]
+
+
+def test_options_apply_to_terms_and_text(tmp_path):
+    options = NormalizeOptions(teh_marbuta=True)
+    assert surfaces(tmp_path, "مواجهة", "المواجهه ومواجهتها", options) == ["المواجهه", "ومواجهتها"]
+    assert surfaces(tmp_path, "مواجهة", "المواجهه") == []  # default options keep ة apart from ه
+    assert surfaces(tmp_path, "أزمة", "الأزمة", {"alef": False}) == ["الأزمة"]
+    assert surfaces(tmp_path, "أزمة", "الازمة", {"alef": False}) == []
+
+
+def test_invalid_options_fail_at_once(tmp_path):
+    with pytest.raises(ValueError, match="options must be"):
+        frame_matches(docs_of("حرب"), make_lexicon(tmp_path, {"f": ["حرب"]}), options="teh_marbuta")
+
+
+# --------------------------------------------------------------------------- overlaps and exclusions
+
+
+def test_longest_match_wins_within_a_frame(tmp_path):
+    lex = make_lexicon(tmp_path, {"sanctions": ["عقوبات", "عقوبات جديدة"]})
+    m = frame_matches(docs_of("فرض عقوبات جديدة ثم عقوبات"), lex)
+    assert m[["term", "surface"]].values.tolist() == [["عقوبات جديدة", "عقوبات جديدة"], ["عقوبات", "عقوبات"]]
+
+
+def test_overlapping_expressions_of_one_frame_count_once(tmp_path):
+    lex = make_lexicon(tmp_path, {"security": ["مجلس الأمن", "الأمن القومي"]})
+    m = frame_matches(docs_of("اجتمع مجلس الأمن القومي"), lex)
+    assert m["term"].tolist() == ["الأمن القومي"]  # as many tokens: the longer term
+
+
+@pytest.mark.parametrize("terms", [["سلام دائم", "دائم عادل"], ["دائم عادل", "سلام دائم"]])
+def test_among_equally_long_overlapping_terms_the_one_listed_first_wins(tmp_path, terms):
+    m = frame_matches(docs_of("سلام دائم عادل"), make_lexicon(tmp_path, {"peace": terms}))
+    assert m["term"].tolist() == terms[:1]
+
+
+def test_exact_term_beats_wildcard_and_longer_term_beats_shorter(tmp_path):
+    lex = make_lexicon(tmp_path, {"a": ["عقوب*", "عقوبات"], "b": ["ناتو", "الناتو"]})
+    m = frame_matches(docs_of("العقوبات والناتو"), lex)
+    assert m[["frame", "term"]].values.tolist() == [["a", "عقوبات"], ["b", "الناتو"]]
+
+
+def test_frames_are_counted_independently(tmp_path):
+    lex = make_lexicon(tmp_path, {"threat": ["تهديد"], "nuclear": ["تهديد نووي", "نووي"]})
+    m = frame_matches(docs_of("تهديد نووي"), lex)
+    assert m[["frame", "term", "token_index"]].values.tolist() == [["threat", "تهديد", 0], ["nuclear", "تهديد نووي", 0]]
+
+
+def test_exclude_drops_hits_inside_an_excluded_expression(tmp_path):
+    lex = make_lexicon(tmp_path, {"peace": (["سلام"], ["عليه السلام", "دار السلام"]), "other": ["سلام"]})
+    m = frame_matches(docs_of("قال عليه السلام إن السلام ممكن في دار السلام"), lex)
+    assert m.query("frame == 'peace'")["token_index"].tolist() == [4]
+    assert m.query("frame == 'other'")["token_index"].tolist() == [2, 4, 8]  # exclusions are per frame
+
+
+def test_exclude_handles_a_word_read_as_clitic_plus_term(tmp_path):
+    plain = make_lexicon(tmp_path, {"c": ["عدو"]})
+    guarded = make_lexicon(tmp_path, {"c": (["عدو"], ["عدوى"])})
+    text = "انتشار العدوى وعدوى جديدة مع عدو قديم"
+    assert frame_matches(docs_of(text), plain)["surface"].tolist() == ["وعدوى", "عدو"]
+    assert frame_matches(docs_of(text), guarded)["surface"].tolist() == ["عدو"]
+
+
+def test_a_hit_only_partly_inside_an_exclusion_is_kept(tmp_path):
+    lex = make_lexicon(tmp_path, {"s": (["الأمن القومي"], ["مجلس الأمن"])})
+    assert frame_matches(docs_of("مجلس الأمن القومي"), lex)["surface"].tolist() == ["الأمن القومي"]
+
+
+def test_multi_word_terms_do_not_cross_documents(tmp_path):
+    lex = make_lexicon(tmp_path, {"s": ["حظر اقتصادي"]})
+    assert frame_matches(docs_of("فرض حظر", "اقتصادي شامل"), lex).empty
+
+
+# --------------------------------------------------------------------------- the seed article
+
+
+@pytest.fixture(scope="module")
+def seed_docs(seed_text):
+    return pd.DataFrame({"doc_id": ["seed"], "source": ["irna"], "date": [pd.NaT], "text": [seed_text]})
+
+
+def test_seed_article_confrontation_family_hand_counted(tmp_path, seed_docs):
+    # Read in the article: وسط مواجهة شرسة (title), وصلت فيه المواجهة, “المواجهة الموجهة
+    # (glued to the quote mark), تصاعد المواجهة, حدة المواجهة, أن المواجهة العالمية,
+    # ” مواجهة موجهة, هذه المواجهة — 8, and الموجهة/موجهة are other words.
+    m = frame_matches(seed_docs, make_lexicon(tmp_path, {"c": ["مواجهة"]}))
+    assert len(m) == 8
+    assert sorted(m["surface"]) == ["المواجهة"] * 6 + ["مواجهة"] * 2
+    glued = m[m["start"].map(lambda s: seed_docs["text"][0][s - 1]) == "“"]
+    assert len(glued) == 1
+
+
+def test_seed_article_other_families_hand_counted(tmp_path, seed_docs):
+    lex = make_lexicon(tmp_path, {"talks": ["محادثات"], "sanctions": ["عقوبات"], "arms": ["أسلحة"],
+                                  "enemy": ["عدو"], "threat": ["تهديد"]})
+    counts = count_frames(seed_docs, lex, by=None).set_index("frame")["hits"].to_dict()
+    # محادثات: لإجراء محادثات (title), استئناف محادثات, استئناف المحادثات, أن المحادثات,
+    # هذه المحادثات, من المحادثات, في المحادثات المقبلة (twice), لإجراء محادثات بين الزعيمين,
+    # ووصفت روسيا المحادثات — 10.
+    # عقوبات: مع العقوبات الأمريكية (twice), بفرض عقوبات جديدة, جانب العقوبات — 4.
+    # أسلحة: الأسلحة الاستراتيجية, الأسلحة النووية, وتحديد الأسلحة, مراقبة الأسلحة — 4.
+    # عدو: عدوها الأول, عدو واشنطن — 2. تهديد: يشكل تهديدًا — 1.
+    assert counts == {"talks": 10, "sanctions": 4, "arms": 4, "enemy": 2, "threat": 1}
+
+
+def test_seed_article_with_the_bundled_lexicon(seed_docs):
+    m = frame_matches(seed_docs, "international-news")
+    text = seed_docs["text"][0]
+    assert all(text[s:e] == surface for s, e, surface in zip(m["start"], m["end"], m["surface"]))
+    sanctions = m.query("frame == 'sanctions'")
+    # the four عقوبات above (one as عقوبات جديدة) and الضغط twice (للضغط, الضغط)
+    assert sorted(sanctions["surface"]) == sorted(["العقوبات", "عقوبات جديدة", "العقوبات", "العقوبات", "للضغط", "الضغط"])
+    # بتخفيف التوترات is de-escalation, and excluded from confrontation
+    easing = text.index("بتخفيف التوترات")
+    assert "بتخفيف التوترات" in m.query("frame == 'deescalation'")["surface"].tolist()
+    assert not m.query("frame == 'confrontation'")["start"].between(easing, easing + 15).any()
+
+
+# --------------------------------------------------------------------------- output tables
+
+
+def test_frame_matches_columns_and_order(tmp_path):
+    lex = make_lexicon(tmp_path, {"b": ["حرب"], "a": ["سلام", "حرب"]})
+    docs = docs_of("سلام ثم حرب", "حرب", dates=["2021-01-02", None])
+    docs = docs.iloc[::-1]  # order of the input does not matter
+    m = frame_matches(docs, lex)
+    assert list(m.columns) == ["doc_id", "source", "date", "frame", "term", "surface", "token_index", "start", "end"]
+    assert m[["doc_id", "frame", "token_index"]].values.tolist() == [
+        ["d0", "a", 0], ["d0", "b", 2], ["d0", "a", 2], ["d1", "b", 0], ["d1", "a", 0],
+    ]
+    assert m["date"].iloc[0] == pd.Timestamp("2021-01-02") and pd.isna(m["date"].iloc[-1])
+    assert pd.api.types.is_datetime64_any_dtype(m["date"])
+
+
+def test_frame_matches_without_a_date_column(tmp_path):
+    m = frame_matches(docs_of("حرب"), make_lexicon(tmp_path, {"a": ["حرب"]}))
+    assert m["date"].isna().all()
+
+
+def test_documents_without_text_have_no_hits_and_no_tokens(tmp_path):
+    docs = docs_of("حرب", None, "")
+    dc = doc_frame_counts(docs, make_lexicon(tmp_path, {"a": ["حرب"]}))
+    assert dc["hits"].tolist() == [1, 0, 0] and dc["tokens"].tolist() == [1, 0, 0]
+
+
+def test_count_frames_hand_counted(tmp_path):
+    lex = make_lexicon(tmp_path, {"war": ["حرب"], "peace": ["سلام"]})
+    docs = docs_of("حرب وحرب ثم سلام", "كلام فقط", "الحرب", sources=["a", "a", "b"])
+    t = count_frames(docs, lex)
+    assert list(t.columns) == ["source", "frame", "hits", "docs_with_hit", "docs", "tokens", "rate_per_1k", "doc_share"]
+    assert t.drop(columns="rate_per_1k").values.tolist() == [
+        ["a", "war", 2, 1, 2, 6, 0.5],
+        ["a", "peace", 1, 1, 2, 6, 0.5],
+        ["b", "war", 1, 1, 1, 1, 1.0],
+        ["b", "peace", 0, 0, 1, 1, 0.0],  # complete grid
+    ]
+    assert t["rate_per_1k"].tolist() == pytest.approx([333.3333, 166.6667, 1000.0, 0.0])
+
+
+def test_count_frames_by_month_and_source_by_month(tmp_path):
+    lex = make_lexicon(tmp_path, {"war": ["حرب"]})
+    docs = docs_of("حرب", "حرب حرب", "سلام", "حرب", sources=["a", "a", "b", "a"],
+                   dates=["2021-11-03", "2021-11-30", "2021-12-09", None])
+    by_month = count_frames(docs, lex, by="month")
+    assert by_month["month"].iloc[:2].tolist() == [pd.Timestamp("2021-11-01"), pd.Timestamp("2021-12-01")]
+    assert by_month["hits"].tolist() == [3, 0, 1]  # undated documents form their own group, last
+    assert pd.isna(by_month["month"].iloc[2])
+    grid = count_frames(docs, lex, by=["source", "month"])
+    assert grid[["source", "hits", "docs"]].values.tolist() == [["a", 3, 2], ["a", 1, 1], ["b", 0, 1]]
+
+
+def test_count_frames_for_the_whole_corpus(tmp_path):
+    lex = make_lexicon(tmp_path, {"war": ["حرب"]})
+    t = count_frames(docs_of("حرب", "حرب"), lex, by=None)
+    assert t.values.tolist() == [["war", 2, 2, 2, 2, 1000.0, 1.0]]
+
+
+def test_count_frames_tokens_use_the_tokenizer(tmp_path):
+    texts = ["“المواجهة” بين واشنطن، وموسكو؟ S-400 و 3.5%", "عقوبـــات ٢٠٢١"]
+    t = count_frames(docs_of(*texts), make_lexicon(tmp_path, {"a": ["حرب"]}))
+    assert t["tokens"].tolist() == [sum(len(tokenize(x)) for x in texts)]
+
+
+def test_unknown_grouping_fails_clearly(tmp_path):
+    with pytest.raises(ValueError, match="outlet"):
+        count_frames(docs_of("حرب"), make_lexicon(tmp_path, {"a": ["حرب"]}), by="outlet")
+    with pytest.raises(ValueError, match="grouping column"):
+        aggregate_frame_counts(pd.DataFrame({"doc_id": [], "frame": [], "hits": [], "tokens": []}), by="source")
+
+
+def test_corpus_objects_are_accepted(tmp_path):
+    from analysis.corpus import load_corpus
+
+    path = tmp_path / "news.jsonl"
+    rows = [{"source": "أ", "date": "2021-11-03", "title": "t", "text": "فرضت عقوبات"},
+            {"source": "ب", "date": "2021-11-04", "title": "t", "text": "محادثات"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    corpus = load_corpus(path, progress=False)
+    t = count_frames(corpus, "international-news")
+    assert t.query("hits > 0")[["source", "frame", "hits"]].values.tolist() == [["أ", "sanctions", 1], ["ب", "diplomacy", 1]]
+
+
+# --------------------------------------------------------------------------- actors
+
+
+def test_actor_frame_counts_respects_the_window(tmp_path):
+    frames = make_lexicon(tmp_path, {"s": ["عقوبات"]}, name="frames")
+    actors = make_lexicon(tmp_path, {"ru": ["موسكو"], "us": ["واشنطن"]}, name="actors")
+    filler = " ".join(["كلام"] * 3)
+    docs = docs_of(
+        f"موسكو {filler} عقوبات",  # 4 tokens apart
+        f"عقوبات {filler} {filler} واشنطن",  # 7 tokens apart
+        "موسكو",  # another document: windows never cross
+        "عقوبات على موسكو وواشنطن",
+        sources=["a", "a", "a", "b"],
+    )
+    t = actor_frame_counts(docs, frames, actors, window=4)
+    assert list(t.columns) == ["source", "actor", "frame", "hits"]
+    assert t.values.tolist() == [["a", "ru", "s", 1], ["a", "us", "s", 0], ["b", "ru", "s", 1], ["b", "us", "s", 1]]
+    assert actor_frame_counts(docs, frames, actors, window=3)["hits"].tolist() == [0, 0, 1, 1]
+    assert actor_frame_counts(docs, frames, actors, window=7)["hits"].tolist() == [1, 1, 1, 1]
+
+
+def test_actor_frame_counts_counts_a_hit_once_per_actor(tmp_path):
+    frames = make_lexicon(tmp_path, {"s": ["عقوبات"]}, name="frames")
+    actors = make_lexicon(tmp_path, {"ru": ["موسكو", "الكرملين"]}, name="actors")
+    t = actor_frame_counts(docs_of("موسكو والكرملين وموسكو ضد عقوبات"), frames, actors, by=None)
+    assert t.values.tolist() == [["ru", "s", 1]]
+
+
+def test_actor_frame_counts_rejects_a_negative_window(tmp_path):
+    with pytest.raises(ValueError, match="window"):
+        actor_frame_counts(docs_of("حرب"), "international-news", window=-1)
+
+
+# --------------------------------------------------------------------------- invariants
+
+WORDS = ["حرب", "الحرب", "والحرب", "حربها", "سلام", "الإسلام", "عقوبات", "جديدة", "عقوباتٍ", "مواجهتها",
+         "الباردة", "باردة", "NATO", "كلام", "2021", "عدوان", "عدو", "مُواجَهة", "عقوبـات"]
+SEPARATORS = [" ", "، ", "“", "” ", "\n", " (", ") ", ".", "\u200c", "ـ", "ًً "]
+LEXICON_TERMS = {"war": ["حرب", "الحرب الباردة"], "sanctions": ["عقوبات", "عقوبات جديدة", "عقوب*"],
+                 "peace": (["سلام"], ["سلام حرب"]), "clash": ["مواجهة", "nato"]}
+
+texts = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=25).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+)
+
+
+@pytest.fixture(scope="module")
+def hypothesis_lexicon(tmp_path_factory):
+    return make_lexicon(tmp_path_factory.mktemp("lex"), LEXICON_TERMS)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(texts, min_size=1, max_size=4))
+def test_every_hit_points_at_its_surface_and_counts_add_up(hypothesis_lexicon, batch):
+    docs = docs_of(*batch, sources=[f"s{i % 2}" for i in range(len(batch))])
+    m = frame_matches(docs, hypothesis_lexicon)
+    by_id = dict(zip(docs["doc_id"], docs["text"]))
+    for doc_id, start, end, surface in zip(m["doc_id"], m["start"], m["end"], m["surface"]):
+        assert by_id[doc_id][start:end] == surface
+        assert start < end
+    # one hit per frame and token
+    tokens = m.assign(n=m["surface"].map(lambda s: len(tokenize(s))))
+    covered = [(d, f, t) for d, f, i, n in zip(tokens["doc_id"], tokens["frame"], tokens["token_index"], tokens["n"])
+               for t in range(i, i + n)]
+    assert len(covered) == len(set(covered))
+    counts = count_frames(docs, hypothesis_lexicon)
+    assert counts["hits"].sum() == len(m)
+    assert len(counts) == docs["source"].nunique() * 4
+    per_doc = doc_frame_counts(docs, hypothesis_lexicon, by=None).groupby("doc_id")["hits"].sum()
+    assert per_doc.to_dict() == {d: int((m["doc_id"] == d).sum()) for d in docs["doc_id"]}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts, texts)
+def test_a_document_has_the_same_hits_alone_and_in_a_corpus(hypothesis_lexicon, first, second):
+    alone = frame_matches(docs_of(second), hypothesis_lexicon).drop(columns="doc_id")
+    together = frame_matches(docs_of(first, second), hypothesis_lexicon)
+    together = together[together["doc_id"] == "d1"].drop(columns="doc_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone, together)
+
+
+# --------------------------------------------------------------------------- SaudiNewsNet
+
+
+_LETTERS = f"{charsets.ARABIC_LETTERS}{charsets.ARABIC_MARKS}"
+_SUFFIXES = "|".join(sorted(ENCLITICS, key=len, reverse=True))
+
+
+def reference_pattern(term: str) -> re.Pattern:
+    """An independent regular expression for one-word terms over normalized text."""
+    definite = r"[وف]?(?:[بك]?ال|لل)"
+    bare = r"[وف]?[بكل]?"
+    if term.endswith("ة"):
+        indefinite = f"{term[:-1]}(?:ة|ت(?:{_SUFFIXES}))"
+    else:
+        indefinite = f"{term}(?:{_SUFFIXES}|ا)?"
+    return re.compile(f"(?<![{_LETTERS}])(?:{definite}{term}|{bare}{indefinite})(?![{_LETTERS}])")
+
+
+@pytest.fixture(scope="module")
+def saudinewsnet_sample(saudinewsnet_dir):
+    rows = []
+    for path in sorted(glob.glob(str(saudinewsnet_dir / "*.zip")))[:2]:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                rows += json.loads(archive.read(name))
+    return pd.DataFrame({
+        "doc_id": [str(i) for i in range(len(rows))],
+        "source": [r["source"] for r in rows],
+        "text": [r.get("content") or "" for r in rows],
+    })
+
+
+REFERENCE_TERMS = ["عقوبات", "مواجهة", "روسيا", "محادثات", "أزمة", "حرب", "سلام", "إيران"]
+
+
+def test_counts_on_saudinewsnet_agree_with_an_independent_regex(tmp_path, saudinewsnet_sample):
+    lex = make_lexicon(tmp_path, {f"t{i}": [term] for i, term in enumerate(REFERENCE_TERMS)})
+    got = count_frames(saudinewsnet_sample, lex, by=None).set_index("frame")["hits"]
+    normalized = [normalize(text) for text in saudinewsnet_sample["text"]]
+    for i, term in enumerate(REFERENCE_TERMS):
+        pattern = reference_pattern(normalize(term))
+        expected = sum(len(pattern.findall(text)) for text in normalized)
+        assert got[f"t{i}"] == expected, term
+    assert got.sum() > 1000  # the sample really exercises the matcher
+
+
+def test_saudinewsnet_tokens_agree_with_tokenize(saudinewsnet_sample):
+    sample = saudinewsnet_sample.iloc[:300]
+    dc = doc_frame_counts(sample, "actors", by=None)
+    per_doc = dc.groupby("doc_id", sort=False)["tokens"].first()
+    assert per_doc.tolist() == [len(tokenize(text)) for text in sample["text"]]
+
+
+def test_saudinewsnet_matches_point_at_their_surface(saudinewsnet_sample):
+    m = frame_matches(saudinewsnet_sample, "international-news")
+    texts = dict(zip(saudinewsnet_sample["doc_id"], saudinewsnet_sample["text"]))
+    assert len(m) > 1000
+    assert all(texts[d][s:e] == x for d, s, e, x in zip(m["doc_id"], m["start"], m["end"], m["surface"]))
