@@ -86,6 +86,7 @@ _THEME = {
     "svg.hashsalt": "arabic-framing",
 }
 TICK_LABEL_SIZE = 10
+LABEL_CHAR_WIDTH = 0.085
 LEGEND_COLUMNS = 4
 
 VALUE_LABELS = {
@@ -471,13 +472,14 @@ def _groups(table: pd.DataFrame, group: str) -> list:
 
 
 def _panels(
-    n: int, ncols: int, width: float, height: float, extra: float = 0.0, **kwargs
+    n: int, ncols: int, width: float, height: float, *, extra_width: float = 0.0,
+    extra_height: float = 0.0, **kwargs,
 ) -> tuple[Figure, list]:
     if ncols < 1:
         raise ValueError(f"ncols must be at least 1, not {ncols}")
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(width * ncols, height * nrows + extra), layout="constrained")
+    fig = Figure(figsize=(width * ncols + extra_width, height * nrows + extra_height), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, **kwargs)).ravel().tolist()
     for ax in axes[n:]:
         ax.remove()
@@ -494,6 +496,11 @@ def _frame_names(table: pd.DataFrame, frame: str, frame_label: str | None) -> di
     _require(table, frame_label)
     pairs = table[[frame, frame_label]].drop_duplicates(frame)
     return {key: arabic_text(str(label)) for key, label in zip(pairs[frame], pairs[frame_label])}
+
+
+def _text_width(labels) -> float:
+    """Rough width in inches of the longest label at the tick label size."""
+    return LABEL_CHAR_WIDTH * max((len(line) for label in labels for line in str(label).split("\n")), default=0)
 
 
 def _colors(n: int) -> list:
@@ -749,7 +756,8 @@ def plot_frame_rates(
     with_ci = ci_low in table.columns and ci_high in table.columns
     slot = 0.8 / len(groups)
     with _styled(font) as family:
-        fig = Figure(figsize=(7.0, 1.4 + 0.22 * len(frames) * len(groups)), layout="constrained")
+        width = 5.0 + _text_width(names.values()) + _text_width(groups)
+        fig = Figure(figsize=(width, 1.4 + 0.22 * len(frames) * len(groups)), layout="constrained")
         ax = fig.subplots()
         for index, (name, color) in enumerate(zip(groups, _colors(len(groups)))):
             rows = table[table[group] == name].set_index(frame).reindex(frames)
@@ -814,7 +822,8 @@ def plot_frame_heatmap(
     grid.index = [names[key] for key in grid.index]
     grid.columns = [arabic_text(str(name)) for name in grid.columns]
     with _styled(font) as family:
-        fig = Figure(figsize=(1.6 + 1.0 * grid.shape[1], 1.4 + 0.45 * grid.shape[0]), layout="constrained")
+        width = 1.8 + _text_width(grid.index) + max(1.2, _text_width(grid.columns) + 0.3) * grid.shape[1]
+        fig = Figure(figsize=(width, 1.4 + 0.45 * grid.shape[0]), layout="constrained")
         ax = fig.subplots()
         sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, annot=annotate, fmt=fmt, linewidths=0.5,
                     cbar_kws={"label": _label(value, None)})
@@ -876,7 +885,7 @@ def plot_frames_over_time(
     groups = _groups(table, group)
     with _styled(font) as family:
         legend_rows = math.ceil(len(frames) / LEGEND_COLUMNS)
-        fig, axes = _panels(len(groups), ncols, PANEL_WIDTH, 2.6, extra=0.6 + 0.3 * legend_rows,
+        fig, axes = _panels(len(groups), ncols, PANEL_WIDTH, 2.6, extra_height=0.6 + 0.3 * legend_rows,
                             sharex=True, sharey=True)
         for ax, name in zip(axes, groups):
             rows = table[table[group] == name]
@@ -908,9 +917,10 @@ def plot_actor_frame_heatmap(
     title: str | None = "Actors and frames",
     font: str | os.PathLike | None = None,
 ) -> Figure:
-    """Heatmaps of actor × frame co-occurrence, one panel per group, one colour scale.
+    """Heatmaps of frame × actor co-occurrence, one panel per group, one colour scale.
 
-    Actors are ordered by their total over all groups; a missing combination is 0.
+    Frames are rows (their labels written once, on the left), actors are columns,
+    ordered by their total over all groups; a missing combination is 0.
 
     Parameters
     ----------
@@ -944,19 +954,21 @@ def plot_actor_frame_heatmap(
     groups = _groups(table, group)
     vmax = float(table[value].max())
     with _styled(font) as family:
-        fig, axes = _panels(len(groups), ncols, 1.8 + 0.7 * len(frames), 1.6 + 0.4 * len(actors))
+        fig, axes = _panels(len(groups), ncols, 0.6 + 0.6 * len(actors), 1.8 + 0.4 * len(frames),
+                            extra_width=1.2 + _text_width(names.values()))
         for index, (ax, name) in enumerate(zip(axes, groups)):
             rows = table[table[group] == name]
-            grid = rows.pivot(index=actor, columns=frame, values=value).reindex(index=actors, columns=frames)
+            grid = rows.pivot(index=frame, columns=actor, values=value).reindex(index=frames, columns=actors)
             grid = grid.fillna(0)
-            grid.index = [arabic_text(str(key)) for key in grid.index]
-            grid.columns = [names[key] for key in grid.columns]
+            grid.index = [names[key] for key in grid.index]
+            grid.columns = [arabic_text(str(key)) for key in grid.columns]
             last = index == len(groups) - 1
             sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, vmin=0, vmax=vmax, annot=True, fmt="g",
-                        linewidths=0.5, cbar=last,
+                        linewidths=0.5, yticklabels=ax.get_subplotspec().is_first_col(), cbar=last,
                         cbar_kws={"label": _label(value, None)} if last else None)
             ax.tick_params(axis="y", rotation=0)
-            ax.tick_params(axis="x", rotation=30)
+            for label in ax.get_xticklabels():
+                label.set(rotation=40, horizontalalignment="right", rotation_mode="anchor")
             ax.set_title(arabic_text(str(name)))
             ax.set_xlabel("")
             ax.set_ylabel("")

@@ -474,7 +474,7 @@ def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
     force_shaping(None)
     names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
     rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
-    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": names, "frame": "x", "hits": [3, 2, 1]}))
+    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}))
     periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
     over_time = charts.plot_frames_over_time(pd.DataFrame(
         {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}))
