@@ -1,0 +1,497 @@
+"""Compare frames and terms across outlets and periods: intervals, tests, distinctive terms, co-occurrence."""
+
+from __future__ import annotations
+
+import warnings
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
+
+from analysis.corpus import Corpus
+from analysis.frames import _names, _rate, aggregate_frame_counts, count_frames, doc_frame_counts
+from analysis.lexicon import Lexicon
+from analysis.text import NormalizeOptions
+
+__all__ = [
+    "frame_rate_ci",
+    "frame_table",
+    "frames_over_time",
+    "frame_chi2",
+    "pairwise_frame_tests",
+    "frame_cooccurrence",
+    "log_odds_dirichlet",
+    "keyness_g2",
+]
+
+PERIODS = ("day", "week", "month", "year")
+CORRECTIONS = ("holm", "fdr_bh", "bonferroni")
+_BOOT_CELLS = 4_000_000  # resampling weights drawn at a time (bounds memory)
+
+
+# --------------------------------------------------------------------------- frame rates
+
+
+def _doc_matrix(doc_counts: pd.DataFrame, names: list[str]):
+    """Hits (documents × frames), tokens and group code per document, groups and frames."""
+    frames = pd.unique(doc_counts["frame"])
+    frame_code = pd.Categorical(doc_counts["frame"], categories=frames).codes
+    doc_code = doc_counts.groupby(names + ["doc_id"], sort=True, dropna=False).ngroup().to_numpy()
+    n_docs = int(doc_code.max(initial=-1)) + 1
+    hits = np.zeros((n_docs, len(frames)))
+    np.add.at(hits, (doc_code, frame_code), doc_counts["hits"].to_numpy(dtype=float))
+    tokens = np.zeros(n_docs)
+    tokens[doc_code] = doc_counts["tokens"].to_numpy(dtype=float)
+    first_row = np.unique(doc_code, return_index=True)[1]
+    keys = doc_counts[names].iloc[first_row].reset_index(drop=True)
+    group = keys.groupby(names, sort=True, dropna=False).ngroup().to_numpy() if names else np.zeros(n_docs, int)
+    groups = keys.iloc[np.unique(group, return_index=True)[1]].reset_index(drop=True) if names else pd.DataFrame(index=[0])
+    return hits, tokens, group, groups, frames
+
+
+def _group_rows(groups: pd.DataFrame, names: list[str], g: int, n: int) -> pd.DataFrame:
+    """The key columns of group ``g`` repeated on ``n`` rows (dtypes kept)."""
+    return groups[names].iloc[[g] * n].reset_index(drop=True)
+
+
+def _bootstrap_rates(hits: np.ndarray, tokens: np.ndarray, n_boot: int, rng) -> np.ndarray:
+    """Rates per 1,000 tokens (resamples × frames) over documents drawn with replacement."""
+    n = len(tokens)
+    chunk = max(1, _BOOT_CELLS // max(n, 1))
+    rates = []
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        draws = rng.integers(0, n, size=(size, n)) + np.arange(size)[:, None] * n
+        weights = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(float)
+        rates.append(_rate(weights @ hits, np.broadcast_to((weights @ tokens)[:, None], (size, hits.shape[1]))))
+    return np.vstack(rates)
+
+
+def frame_rate_ci(
+    doc_counts: pd.DataFrame,
+    by: str | list[str] | None = "source",
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Frame rates per 1,000 tokens with percentile bootstrap intervals over documents.
+
+    Each resample draws the group's documents with replacement
+    (``numpy.random.default_rng(seed)``, groups in sorted order) and recomputes
+    hits / tokens, so the interval reflects how hits cluster in documents.
+
+    Parameters
+    ----------
+    doc_counts : a :func:`analysis.frames.doc_frame_counts` table with the ``by`` columns.
+    by : grouping column(s) of ``doc_counts``; None for the whole corpus.
+    n_boot : number of resamples.
+    seed : seed of the random generator; the same seed gives the same intervals.
+    level : coverage of the interval.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``frame``, ``rate_per_1k``, ``ci_low``, ``ci_high``,
+        ``n_docs``. Groups sorted, frames in the order of ``doc_counts``.
+
+    Examples
+    --------
+    >>> dc = pd.DataFrame({"doc_id": ["1", "2", "3"], "source": ["أ"] * 3, "frame": ["cyber"] * 3,
+    ...                    "hits": [1, 3, 0], "tokens": [100, 100, 200]})
+    >>> row = frame_rate_ci(dc, n_boot=200).iloc[0]
+    >>> float(row["rate_per_1k"]), bool(row["ci_low"] <= 10 <= row["ci_high"]), int(row["n_docs"])
+    (10.0, True, 3)
+    """
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be a positive integer, not {n_boot!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, not {level!r}")
+    names = _names(by, doc_counts)
+    hits, tokens, group, groups, frames = _doc_matrix(doc_counts, names)
+    rng = np.random.default_rng(seed)
+    tail = (1 - level) / 2 * 100
+    parts = []
+    for g in range(len(groups)):
+        mine = group == g
+        boot = _bootstrap_rates(hits[mine], tokens[mine], n_boot, rng)
+        with warnings.catch_warnings():  # an all-empty resample has no rate
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanpercentile(boot, [tail, 100 - tail], axis=0)
+        part = _group_rows(groups, names, g, len(frames)).assign(
+            frame=frames,
+            rate_per_1k=_rate(hits[mine].sum(0), np.full(len(frames), tokens[mine].sum())),
+            ci_low=low,
+            ci_high=high,
+            n_docs=int(mine.sum()),
+        )
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def frame_table(
+    corpus: Corpus | pd.DataFrame,
+    lexicon: Lexicon | str,
+    by: str | list[str] | None = "source",
+    n_boot: int = 1000,
+    seed: int = 0,
+    options: NormalizeOptions | dict | None = None,
+) -> pd.DataFrame:
+    """Frame counts per group with a bootstrap 95% interval of the rate: the ``frames`` command's table.
+
+    Parameters
+    ----------
+    corpus : a Corpus or a documents DataFrame.
+    lexicon : a Lexicon, a YAML path or a bundled name.
+    by : grouping as in :func:`analysis.frames.count_frames`, or None.
+    n_boot, seed : bootstrap resamples and seed (see :func:`frame_rate_ci`).
+    options : normalization options.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`analysis.frames.count_frames` (the ``by`` columns,
+        ``frame``, ``hits``, ``docs_with_hit``, ``docs``, ``tokens``, ``rate_per_1k``,
+        ``doc_share``) then ``ci_low`` and ``ci_high`` of ``rate_per_1k``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"],
+    ...                      "text": ["عقوبات جديدة على موسكو", "محادثات في جنيف"]})
+    >>> row = frame_table(docs, "international-news", n_boot=100).set_index("frame").loc["sanctions"]
+    >>> int(row["hits"]), int(row["tokens"]), round(float(row["rate_per_1k"]), 2), bool(row["ci_low"] <= row["ci_high"])
+    (1, 7, 142.86, True)
+    """
+    dc = doc_frame_counts(corpus, lexicon, by, options)
+    names = _names(by, dc)
+    intervals = frame_rate_ci(dc, by, n_boot, seed)[names + ["frame", "ci_low", "ci_high"]]
+    return aggregate_frame_counts(dc, by).merge(intervals, on=names + ["frame"], how="left", validate="1:1")
+
+
+def frames_over_time(
+    corpus: Corpus | pd.DataFrame,
+    lexicon: Lexicon | str,
+    freq: str = "month",
+    by: str | list[str] | None = "source",
+    options: NormalizeOptions | dict | None = None,
+) -> pd.DataFrame:
+    """Frame counts per period (day, week, month, year) and group.
+
+    Parameters
+    ----------
+    corpus, lexicon, options : as in :func:`analysis.frames.count_frames`.
+    freq : ``"day"``, ``"week"`` (weeks start on Monday), ``"month"`` or ``"year"``.
+    by : grouping column(s) besides time, or None.
+
+    Returns
+    -------
+    DataFrame
+        :func:`analysis.frames.count_frames` grouped by ``by`` then the period column
+        (named ``freq``, holding the period's first day).
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"], "text": ["عقوبات", "حوار"],
+    ...                      "date": pd.to_datetime(["2021-11-03", "2021-12-09"])})
+    >>> t = frames_over_time(docs, "international-news")
+    >>> t.query("hits > 0")[["month", "frame"]].astype(str).values.tolist()
+    [['2021-11-01', 'sanctions'], ['2021-12-01', 'diplomacy']]
+    """
+    if freq not in PERIODS:
+        raise ValueError(f"freq must be one of {', '.join(PERIODS)}, not {freq!r}")
+    groups = [] if by is None else [by] if isinstance(by, str) else list(by)
+    return count_frames(corpus, lexicon, by=groups + [freq], options=options)
+
+
+# --------------------------------------------------------------------------- tests between groups
+
+
+def frame_chi2(counts: pd.DataFrame, by: str | list[str] = "source") -> pd.DataFrame:
+    """χ² test of independence of frame and group on hit counts, with Cramér's V.
+
+    Groups and frames without any hit are left out. Hits within a document are not
+    independent, so read the p-value as descriptive and Cramér's V as the effect size;
+    :func:`pairwise_frame_tests` works on documents instead. No continuity correction.
+
+    Parameters
+    ----------
+    counts : a table with the ``by`` columns, ``frame`` and ``hits`` (the output of
+        :func:`analysis.frames.count_frames` or ``doc_frame_counts``).
+    by : the grouping column(s).
+
+    Returns
+    -------
+    DataFrame
+        One row: ``chi2``, ``dof``, ``p_value``, ``cramers_v``, ``n`` (hits in the
+        table), ``groups``, ``frames`` (rows and columns tested).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"source": ["أ", "أ", "ب", "ب"], "frame": ["war", "peace"] * 2,
+    ...                        "hits": [30, 10, 10, 30]})
+    >>> frame_chi2(counts)[["chi2", "dof", "cramers_v", "n"]].values.tolist()
+    [[20.0, 1.0, 0.5, 80.0]]
+    """
+    names = _names(by, counts)
+    if not names:
+        raise ValueError("frame_chi2 needs at least one grouping column")
+    table = counts.pivot_table(index=names, columns="frame", values="hits", aggfunc="sum", fill_value=0, dropna=False)
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise ValueError(f"need at least two groups and two frames with hits; got {table.shape[0]} × {table.shape[1]}")
+    result = stats.chi2_contingency(table.to_numpy(), correction=False)
+    n = int(table.to_numpy().sum())
+    v = np.sqrt(result.statistic / (n * (min(table.shape) - 1)))
+    return pd.DataFrame([{"chi2": result.statistic, "dof": result.dof, "p_value": result.pvalue, "cramers_v": v,
+                          "n": n, "groups": table.shape[0], "frames": table.shape[1]}])
+
+
+def _ztest(with_hit: list[int], docs: list[int]) -> tuple[float, float]:
+    pooled = sum(with_hit) / sum(docs)
+    if pooled in (0.0, 1.0):  # both shares are 0 or both are 1: no difference to test
+        return 0.0, 1.0
+    z, p = proportions_ztest(with_hit, docs)
+    return float(z), float(p)
+
+
+def pairwise_frame_tests(
+    doc_counts: pd.DataFrame,
+    by: str = "source",
+    method: str = "holm",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Compare every pair of groups on each frame: share of documents with a hit.
+
+    A two-proportion z-test (pooled variance, ``statsmodels`` ``proportions_ztest``)
+    of documents with at least one hit, so a document that repeats a word counts once.
+    P-values are corrected over the whole table (all frames × pairs) with
+    ``statsmodels`` ``multipletests``. When neither group or both groups have the frame
+    in every document the difference is 0, z is 0 and p is 1.
+
+    Parameters
+    ----------
+    doc_counts : a :func:`analysis.frames.doc_frame_counts` table.
+    by : the one grouping column whose values are compared.
+    method : ``"holm"`` (family-wise error), ``"fdr_bh"`` (Benjamini–Hochberg false
+        discovery rate) or ``"bonferroni"``.
+    alpha : level at which ``reject`` is decided.
+
+    Returns
+    -------
+    DataFrame
+        ``frame``, ``{by}_a``, ``{by}_b``, ``docs_a``, ``docs_with_hit_a``, ``share_a``,
+        ``docs_b``, ``docs_with_hit_b``, ``share_b``, ``difference`` (share_a − share_b),
+        ``z``, ``p_value``, ``p_adjusted``, ``reject``. Frames in table order, pairs
+        of sorted groups.
+
+    Examples
+    --------
+    >>> dc = pd.DataFrame({"doc_id": list("abcd"), "source": ["أ", "أ", "ب", "ب"],
+    ...                    "frame": ["war"] * 4, "hits": [2, 1, 0, 1], "tokens": [50] * 4})
+    >>> pairwise_frame_tests(dc)[["source_a", "source_b", "share_a", "share_b"]].values.tolist()
+    [['أ', 'ب', 1.0, 0.5]]
+    """
+    if method not in CORRECTIONS:
+        raise ValueError(f"method must be one of {', '.join(CORRECTIONS)}, not {method!r}")
+    names = _names(by, doc_counts)
+    if len(names) != 1:
+        raise ValueError(f"pairwise tests compare the values of one column; got by={by!r}")
+    [name] = names
+    summary = aggregate_frame_counts(doc_counts, name)
+    rows = []
+    for frame, part in summary.groupby("frame", sort=False):
+        part = part.set_index(name)
+        for a, b in combinations(part.index, 2):
+            z, p = _ztest([part.at[a, "docs_with_hit"], part.at[b, "docs_with_hit"]], [part.at[a, "docs"], part.at[b, "docs"]])
+            rows.append({"frame": frame, f"{name}_a": a, f"{name}_b": b,
+                         "docs_a": part.at[a, "docs"], "docs_with_hit_a": part.at[a, "docs_with_hit"],
+                         "share_a": part.at[a, "doc_share"],
+                         "docs_b": part.at[b, "docs"], "docs_with_hit_b": part.at[b, "docs_with_hit"],
+                         "share_b": part.at[b, "doc_share"],
+                         "difference": part.at[a, "doc_share"] - part.at[b, "doc_share"], "z": z, "p_value": p})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise ValueError(f"pairwise tests need at least two values of {name!r}")
+    reject, adjusted, _, _ = multipletests(table["p_value"], alpha=alpha, method=method)
+    return table.assign(p_adjusted=adjusted, reject=reject)
+
+
+def frame_cooccurrence(doc_counts: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFrame:
+    """How often two frames occur in the same document.
+
+    Parameters
+    ----------
+    doc_counts : a :func:`analysis.frames.doc_frame_counts` table.
+    by : grouping column(s) to count within, or None for the whole table.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and pair of frames (each pair once, in frame order): the
+        ``by`` columns, ``frame_a``, ``frame_b``, ``docs_a``, ``docs_b`` (documents
+        with a hit of each), ``docs_both``, ``jaccard`` (docs_both / documents with
+        either; NaN when neither occurs).
+
+    Examples
+    --------
+    >>> dc = pd.DataFrame({"doc_id": ["1", "1", "2", "2"], "frame": ["war", "peace"] * 2,
+    ...                    "hits": [2, 1, 1, 0], "tokens": [9, 9, 5, 5]})
+    >>> frame_cooccurrence(dc).values.tolist()
+    [['war', 'peace', 2, 1, 1, 0.5]]
+    """
+    names = _names(by, doc_counts)
+    hits, _, group, groups, frames = _doc_matrix(doc_counts, names)
+    present = (hits > 0).astype(float)
+    parts = []
+    i, j = np.triu_indices(len(frames), k=1)
+    for g in range(len(groups)):
+        mine = present[group == g]
+        both = mine.T @ mine
+        alone = np.diag(both)
+        union = alone[i] + alone[j] - both[i, j]
+        parts.append(_group_rows(groups, names, g, len(i)).assign(
+            frame_a=frames[i],
+            frame_b=frames[j],
+            docs_a=alone[i].astype(np.int64),
+            docs_b=alone[j].astype(np.int64),
+            docs_both=both[i, j].astype(np.int64),
+            jaccard=np.divide(both[i, j], union, out=np.full(len(i), np.nan), where=union > 0),
+        ))
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- distinctive terms
+
+
+def _term_matrix(term_counts: pd.DataFrame, by: str):
+    """Counts as a groups × terms matrix, with the sorted groups and the terms."""
+    for column in (by, "term", "count"):
+        if column not in term_counts.columns:
+            raise ValueError(f"term counts need columns {by!r}, 'term' and 'count'; missing {column!r}")
+    if (term_counts["count"] < 0).any():
+        raise ValueError("term counts must not be negative")
+    group_code, groups = pd.factorize(term_counts[by], sort=True)
+    term_code, terms = pd.factorize(term_counts["term"], sort=True)
+    if len(groups) < 2:
+        raise ValueError(f"comparing groups needs at least two values of {by!r}")
+    matrix = np.zeros((len(groups), len(terms)))
+    np.add.at(matrix, (group_code, term_code), term_counts["count"].to_numpy(dtype=float))
+    return matrix, groups, terms
+
+
+def _group_sizes(term_counts: pd.DataFrame, by: str, counts: np.ndarray, groups: pd.Index) -> np.ndarray:
+    """Size of each group: its ``tokens`` where the table has them, else its total count."""
+    if "tokens" in term_counts.columns:
+        sizes = term_counts.groupby(by)["tokens"].max().reindex(groups).to_numpy(dtype=float)
+    else:
+        sizes = counts.sum(axis=1)
+    empty = [str(g) for g, size in zip(groups, sizes) if not size > 0]
+    if empty:
+        raise ValueError(f"group(s) {empty} of {by!r} have no counts to compare")
+    return sizes[:, None]
+
+
+def _long(values: dict[str, np.ndarray], groups, terms, by: str, key: np.ndarray) -> pd.DataFrame:
+    """Groups × terms matrices as a tidy table, sorted by group, then ``key`` descending, then term."""
+    g, t = np.divmod(np.arange(len(groups) * len(terms)), len(terms))
+    table = pd.DataFrame({by: np.asarray(groups)[g], "term": pd.Series(np.asarray(terms)[t], dtype="str")})
+    for name, matrix in values.items():
+        table[name] = matrix.ravel()
+    order = table[[by, "term"]].assign(_key=key.ravel())
+    order = order.sort_values([by, "_key", "term"], ascending=[True, False, True], kind="stable").index
+    return table.loc[order].reset_index(drop=True)
+
+
+def log_odds_dirichlet(term_counts: pd.DataFrame, by: str = "source", alpha0: float | None = None) -> pd.DataFrame:
+    """Distinctive terms of each group: weighted log-odds ratio with an informative Dirichlet prior.
+
+    Monroe, Colaresi & Quinn (2008), "Fightin' Words", Political Analysis 16(4), eq. 22:
+    each group *i* against all other groups *j* together,
+    ``δ = log((y_i + α_w) / (n_i + α_0 − y_i − α_w)) − log((y_j + α_w) / (n_j + α_0 − y_j − α_w))``,
+    ``z = δ / sqrt(1 / (y_i + α_w) + 1 / (y_j + α_w))``, with the prior proportional to
+    each term's count in the whole table: ``α_w = α_0 · y_w / N``.
+
+    Parameters
+    ----------
+    term_counts : a tidy table with columns ``by``, ``term`` and ``count`` (e.g.
+        :func:`analysis.terms.count_terms`); repeated rows are added up.
+    by : the grouping column.
+    alpha0 : total weight of the prior; None uses the table's total count N (so the
+        prior of a term is its own total count, as in tidylo and Monroe et al.'s
+        informative prior).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and term seen anywhere: ``by``, ``term``, ``count``,
+        ``log_odds`` (δ), ``z``. Sorted by group, then z descending, then term.
+
+    Examples
+    --------
+    >>> tc = pd.DataFrame({"source": ["أ", "أ", "ب", "ب"], "term": ["حرب", "سلام"] * 2,
+    ...                    "count": [30, 10, 10, 30]})
+    >>> log_odds_dirichlet(tc).round(3).values.tolist()[:2]
+    [['أ', 'حرب', 30.0, 0.673, 3.634], ['أ', 'سلام', 10.0, -0.673, -3.634]]
+    """
+    if alpha0 is not None and not alpha0 > 0:
+        raise ValueError(f"alpha0 must be positive, not {alpha0!r}")
+    y, groups, terms = _term_matrix(term_counts, by)
+    _group_sizes(term_counts[term_counts.columns.drop("tokens", errors="ignore")], by, y, groups)
+    keep = y.sum(axis=0) > 0
+    if keep.sum() < 2:
+        raise ValueError("log-odds need at least two terms with counts")
+    y, terms = y[:, keep], terms[keep]
+    total = y.sum()
+    alpha_w = y.sum(axis=0) * ((alpha0 if alpha0 is not None else total) / total)
+    a0 = alpha_w.sum()
+    n_i = y.sum(axis=1, keepdims=True)
+    y_j, n_j = y.sum(axis=0) - y, total - n_i
+    delta = np.log((y + alpha_w) / (n_i + a0 - y - alpha_w)) - np.log((y_j + alpha_w) / (n_j + a0 - y_j - alpha_w))
+    z = delta / np.sqrt(1 / (y + alpha_w) + 1 / (y_j + alpha_w))
+    return _long({"count": y, "log_odds": delta, "z": z}, groups, terms, by, z)
+
+
+def keyness_g2(term_counts: pd.DataFrame, by: str = "source") -> pd.DataFrame:
+    """Keyness of each term in each group against all other groups: log-likelihood G².
+
+    Rayson & Garside (2000): with ``a``, ``b`` the term's counts in the group and in
+    the rest and ``c``, ``d`` their sizes, ``E1 = c(a+b)/(c+d)``, ``E2 = d(a+b)/(c+d)``,
+    ``G² = 2(a ln(a/E1) + b ln(b/E2))``, p from χ² with 1 degree of freedom. The effect
+    size is Hardie's (2014) log ratio, ``log2((a/c) / (b/d))``, with a zero count
+    taken as 0.5; positive means overused in the group.
+
+    Parameters
+    ----------
+    term_counts : a tidy table with columns ``by``, ``term`` and ``count``. Group sizes
+        are its ``tokens`` column where present (running-text tokens of the group, as
+        in :func:`analysis.terms.count_terms`), else the sum of the group's counts.
+    by : the grouping column.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and term: ``by``, ``term``, ``count_target``,
+        ``count_reference``, ``g2``, ``p_value``, ``log_ratio``. Sorted by group, then
+        terms used more than in the rest by G² descending, then those used less, the
+        most underused last.
+
+    Examples
+    --------
+    >>> tc = pd.DataFrame({"source": ["أ", "ب"], "term": ["عقوبات"] * 2, "count": [10, 0],
+    ...                    "tokens": [1000, 1000]})
+    >>> keyness_g2(tc).iloc[0][["count_target", "g2"]].astype(float).round(4).tolist()
+    [10.0, 13.8629]
+    """
+    y, groups, terms = _term_matrix(term_counts, by)
+    sizes = _group_sizes(term_counts, by, y, groups)
+    a, b = y, y.sum(axis=0) - y
+    c, d = sizes, sizes.sum() - sizes
+    e1, e2 = c * (a + b) / (c + d), d * (a + b) / (c + d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * (np.where(a > 0, a * np.log(a / e1), 0.0) + np.where(b > 0, b * np.log(b / e2), 0.0))
+    log_ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
+    overused = a / c >= b / d
+    return _long({"count_target": a, "count_reference": b, "g2": g2, "p_value": stats.chi2.sf(g2, 1),
+                  "log_ratio": log_ratio}, groups, terms, by, np.where(overused, g2, -g2))

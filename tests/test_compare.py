@@ -1,0 +1,375 @@
+"""Tests for analysis.compare against hand calculations, scipy and statsmodels."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from analysis.compare import (
+    frame_chi2,
+    frame_cooccurrence,
+    frame_rate_ci,
+    frame_table,
+    frames_over_time,
+    keyness_g2,
+    log_odds_dirichlet,
+    pairwise_frame_tests,
+)
+from analysis.frames import count_frames, doc_frame_counts
+
+
+def doc_counts(rows, frames=("war",)):
+    """A doc_frame_counts-like table from (doc_id, source, tokens, {frame: hits}) tuples."""
+    records = [
+        {"doc_id": doc_id, "source": source, "frame": frame, "hits": hits.get(frame, 0), "tokens": tokens}
+        for doc_id, source, tokens, hits in rows
+        for frame in frames
+    ]
+    return pd.DataFrame(records)
+
+
+def random_doc_counts(seed, n_docs=300, sources=("a", "b"), frames=("war", "peace")):
+    rng = np.random.default_rng(seed)
+    rows = [(f"d{i}", sources[i % len(sources)], int(rng.integers(50, 500)),
+             {f: int(rng.poisson(0.8 + k)) for k, f in enumerate(frames)}) for i in range(n_docs)]
+    return doc_counts(rows, frames)
+
+
+# --------------------------------------------------------------------------- bootstrap intervals
+
+
+def test_bootstrap_interval_is_reproducible_and_contains_the_estimate():
+    dc = random_doc_counts(1)
+    first = frame_rate_ci(dc, n_boot=500, seed=7)
+    again = frame_rate_ci(dc, n_boot=500, seed=7)
+    other = frame_rate_ci(dc, n_boot=500, seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert not np.allclose(first["ci_low"], other["ci_low"])
+    assert (first["ci_low"] <= first["rate_per_1k"]).all() and (first["rate_per_1k"] <= first["ci_high"]).all()
+    assert list(first.columns) == ["source", "frame", "rate_per_1k", "ci_low", "ci_high", "n_docs"]
+    assert first["n_docs"].tolist() == [150] * 4
+
+
+def test_point_estimate_is_hits_per_thousand_tokens_of_the_group():
+    dc = doc_counts([("1", "a", 100, {"war": 1}), ("2", "a", 300, {"war": 3}), ("3", "b", 50, {})])
+    table = frame_rate_ci(dc, n_boot=50)
+    assert table["rate_per_1k"].tolist() == [10.0, 0.0]
+    assert table[["ci_low", "ci_high"]].iloc[1].tolist() == [0.0, 0.0]  # no hits at all: no spread
+
+
+def test_bootstrap_interval_agrees_with_scipy_bootstrap():
+    dc = random_doc_counts(2, n_docs=400, sources=("a",), frames=("war",))
+    ours = frame_rate_ci(dc, n_boot=4000, seed=0).iloc[0]
+    reference = stats.bootstrap(
+        (dc["hits"].to_numpy(float), dc["tokens"].to_numpy(float)),
+        lambda h, t, axis=-1: h.sum(axis=axis) / t.sum(axis=axis) * 1000,
+        paired=True, vectorized=True, n_resamples=4000, method="percentile", rng=np.random.default_rng(99),
+    ).confidence_interval
+    width = reference.high - reference.low
+    assert abs(ours["ci_low"] - reference.low) < 0.1 * width
+    assert abs(ours["ci_high"] - reference.high) < 0.1 * width
+
+
+def test_bootstrap_level_narrows_the_interval():
+    dc = random_doc_counts(3)
+    wide = frame_rate_ci(dc, n_boot=400, level=0.99)
+    narrow = frame_rate_ci(dc, n_boot=400, level=0.5)
+    assert ((wide["ci_high"] - wide["ci_low"]) > (narrow["ci_high"] - narrow["ci_low"])).all()
+
+
+@pytest.mark.parametrize("kwargs, message", [({"n_boot": 0}, "n_boot"), ({"n_boot": 2.5}, "n_boot"),
+                                             ({"level": 1.0}, "level"), ({"by": "outlet"}, "outlet")])
+def test_bootstrap_options_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        frame_rate_ci(random_doc_counts(0, n_docs=4), **kwargs)
+
+
+def test_bootstrap_resamples_large_groups_in_bounded_chunks(monkeypatch):
+    import analysis.compare as compare
+
+    dc = random_doc_counts(4, n_docs=200, sources=("a",))
+    whole = frame_rate_ci(dc, n_boot=300, seed=5)
+    monkeypatch.setattr(compare, "_BOOT_CELLS", 1000)  # 5 resamples at a time
+    chunked = frame_rate_ci(dc, n_boot=300, seed=5)
+    pd.testing.assert_frame_equal(whole[["rate_per_1k", "n_docs"]], chunked[["rate_per_1k", "n_docs"]])
+    assert np.allclose(whole[["ci_low", "ci_high"]], chunked[["ci_low", "ci_high"]], rtol=0.15)
+
+
+# --------------------------------------------------------------------------- the frames command's table
+
+DOCS = pd.DataFrame({
+    "doc_id": ["1", "2", "3", "4"],
+    "source": ["أ", "أ", "ب", "ب"],
+    "date": pd.to_datetime(["2021-11-03", "2021-12-01", "2021-11-20", None]),
+    "text": ["فرضت واشنطن عقوبات جديدة على موسكو", "محادثات ومفاوضات في جنيف",
+             "تصاعد المواجهة والتوترات وعقوبات", "حوار"],
+})
+
+
+def test_frame_table_is_count_frames_plus_an_interval():
+    table = frame_table(DOCS, "international-news", n_boot=200, seed=1)
+    counts = count_frames(DOCS, "international-news")
+    assert list(table.columns) == list(counts.columns) + ["ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(table[counts.columns], counts)
+    assert (table["ci_low"] <= table["rate_per_1k"]).all() and (table["rate_per_1k"] <= table["ci_high"]).all()
+
+
+def test_frame_table_without_groups_as_the_command_line_passes_it():
+    table = frame_table(DOCS, "international-news", by=None, n_boot=50)
+    assert table["frame"].tolist()[:3] == ["confrontation", "sanctions", "diplomacy"]
+    assert table.query("frame == 'sanctions'")["hits"].tolist() == [2]
+    assert table["tokens"].unique().tolist() == [6 + 4 + 4 + 1]
+
+
+def test_frames_over_time_groups_by_source_then_period():
+    table = frames_over_time(DOCS, "international-news", freq="month")
+    pd.testing.assert_frame_equal(table, count_frames(DOCS, "international-news", by=["source", "month"]))
+    sanctions = table.query("frame == 'sanctions' and hits > 0")
+    assert sanctions[["source", "hits"]].values.tolist() == [["أ", 1], ["ب", 1]]
+    with pytest.raises(ValueError, match="freq must be one of"):
+        frames_over_time(DOCS, "international-news", freq="quarter")
+
+
+# --------------------------------------------------------------------------- χ²
+
+
+def test_chi2_hand_computed_two_by_two():
+    counts = pd.DataFrame({"source": ["a", "a", "b", "b"], "frame": ["war", "peace"] * 2, "hits": [30, 10, 10, 30]})
+    row = frame_chi2(counts).iloc[0]
+    # every expected count is 20: χ² = 4 × 10² / 20 = 20; V = sqrt(20 / 80)
+    assert row["chi2"] == pytest.approx(20.0)
+    assert row["dof"] == 1 and row["n"] == 80
+    assert row["cramers_v"] == pytest.approx(0.5)
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(20.0, 1))
+
+
+def test_chi2_matches_an_independent_computation_and_drops_empty_rows_and_columns():
+    observed = np.array([[12, 5, 9], [3, 14, 8], [7, 7, 20]])
+    counts = pd.DataFrame([(s, f, observed[i, j]) for i, s in enumerate("xyz") for j, f in enumerate(["f1", "f2", "f3"])]
+                          + [("w", "f1", 0), ("w", "f2", 0), ("w", "f3", 0), ("x", "f4", 0)],
+                          columns=["source", "frame", "hits"])
+    expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / observed.sum()
+    chi2 = ((observed - expected) ** 2 / expected).sum()
+    row = frame_chi2(counts).iloc[0]
+    assert row["chi2"] == pytest.approx(chi2)
+    assert row["dof"] == 4 and row["groups"] == 3 and row["frames"] == 3
+    assert row["cramers_v"] == pytest.approx(math.sqrt(chi2 / (observed.sum() * 2)))
+
+
+def test_chi2_needs_two_groups_and_two_frames():
+    counts = pd.DataFrame({"source": ["a", "b"], "frame": ["war", "war"], "hits": [3, 4]})
+    with pytest.raises(ValueError, match="at least two groups and two frames"):
+        frame_chi2(counts)
+
+
+def test_chi2_on_a_count_frames_table():
+    row = frame_chi2(count_frames(DOCS, "international-news")).iloc[0]
+    assert row["n"] == count_frames(DOCS, "international-news")["hits"].sum()
+
+
+# --------------------------------------------------------------------------- pairwise tests
+
+
+def two_proportion_z(x1, n1, x2, n2):
+    p1, p2, pooled = x1 / n1, x2 / n2, (x1 + x2) / (n1 + n2)
+    z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return z, 2 * stats.norm.sf(abs(z))
+
+
+def test_pairwise_tests_by_hand_with_holm_correction():
+    # shares of documents with a hit: a 30/50, b 20/50, c 10/40
+    rows = [(f"{s}{i}", s, 100, {"war": 1 if i < k else 0}) for s, n, k in (("a", 50, 30), ("b", 50, 20), ("c", 40, 10))
+            for i in range(n)]
+    table = pairwise_frame_tests(doc_counts(rows))
+    assert table[["source_a", "source_b"]].values.tolist() == [["a", "b"], ["a", "c"], ["b", "c"]]
+    expected = [two_proportion_z(30, 50, 20, 50), two_proportion_z(30, 50, 10, 40), two_proportion_z(20, 50, 10, 40)]
+    assert table["z"].tolist() == pytest.approx([z for z, _ in expected])
+    assert table["p_value"].tolist() == pytest.approx([p for _, p in expected])
+    # Holm by hand: the smallest p times 3, the next times 2, the largest times 1, kept monotone
+    p = np.array([p for _, p in expected])
+    order = np.argsort(p)
+    stepped = np.maximum.accumulate(p[order] * np.array([3, 2, 1])).clip(max=1)
+    holm = np.empty(3)
+    holm[order] = stepped
+    assert table["p_adjusted"].tolist() == pytest.approx(holm.tolist())
+    assert table["reject"].tolist() == (holm < 0.05).tolist()
+    assert table["difference"].tolist() == pytest.approx([0.2, 0.35, 0.15])
+
+
+def test_pairwise_tests_with_benjamini_hochberg():
+    rows = [(f"{s}{i}", s, 100, {"war": 1 if i < k else 0}) for s, n, k in (("a", 50, 30), ("b", 50, 20), ("c", 40, 10))
+            for i in range(n)]
+    table = pairwise_frame_tests(doc_counts(rows), method="fdr_bh")
+    p = table["p_value"].to_numpy()
+    order = np.argsort(p)[::-1]  # largest first: p × m / rank, minimum from the top
+    ranks = np.arange(3, 0, -1)
+    bh = np.empty(3)
+    bh[order] = np.minimum.accumulate(p[order] * 3 / ranks).clip(max=1)
+    assert table["p_adjusted"].tolist() == pytest.approx(bh.tolist())
+
+
+def test_pairwise_tests_without_any_difference_give_p_one():
+    rows = [("1", "a", 10, {}), ("2", "b", 10, {}), ("3", "a", 10, {"war": 2}), ("4", "b", 10, {"war": 1})]
+    table = pairwise_frame_tests(doc_counts(rows, frames=("war", "peace")))
+    peace = table.query("frame == 'peace'").iloc[0]
+    assert (peace["z"], peace["p_value"]) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"method": "tukey"}, "method must be one of"),
+                                             ({"by": ["source", "doc_id"]}, "one column")])
+def test_pairwise_options_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pairwise_frame_tests(random_doc_counts(0, n_docs=4), **kwargs)
+
+
+# --------------------------------------------------------------------------- co-occurrence
+
+
+def test_cooccurrence_hand_counted():
+    rows = [("1", "a", 10, {"war": 1, "peace": 2}), ("2", "a", 10, {"war": 3}), ("3", "a", 10, {"talks": 1}),
+            ("4", "b", 10, {"war": 1, "peace": 1, "talks": 1})]
+    dc = doc_counts(rows, frames=("war", "peace", "talks"))
+    overall = frame_cooccurrence(dc)
+    assert overall.values.tolist() == [
+        ["war", "peace", 3, 2, 2, 2 / 3],
+        ["war", "talks", 3, 2, 1, 1 / 4],
+        ["peace", "talks", 2, 2, 1, 1 / 3],
+    ]
+    by_source = frame_cooccurrence(dc, by="source")
+    assert by_source.query("source == 'a'")["docs_both"].tolist() == [1, 0, 0]
+    assert list(by_source.columns) == ["source", "frame_a", "frame_b", "docs_a", "docs_b", "docs_both", "jaccard"]
+
+
+def test_cooccurrence_of_frames_that_never_occur_is_undefined():
+    dc = doc_counts([("1", "a", 10, {})], frames=("war", "peace"))
+    assert frame_cooccurrence(dc)["jaccard"].isna().all()
+
+
+# --------------------------------------------------------------------------- distinctive terms
+
+
+def test_log_odds_recomputed_by_hand():
+    tc = pd.DataFrame({"source": ["a", "a", "a", "b", "b"], "term": ["حرب", "سلام", "عقوبات", "حرب", "سلام"],
+                       "count": [8, 2, 5, 1, 9]})
+    table = log_odds_dirichlet(tc).set_index(["source", "term"])
+    # y (a) = 8, 2, 5; y (b) = 1, 9, 0; N = 25; informative prior α_w = y_w: 9, 11, 5; α0 = 25
+    n_a, n_b, a0 = 15, 10, 25
+    for term, ya, yb, alpha in [("حرب", 8, 1, 9), ("سلام", 2, 9, 11), ("عقوبات", 5, 0, 5)]:
+        delta = math.log((ya + alpha) / (n_a + a0 - ya - alpha)) - math.log((yb + alpha) / (n_b + a0 - yb - alpha))
+        z = delta / math.sqrt(1 / (ya + alpha) + 1 / (yb + alpha))
+        assert table.loc[("a", term), "log_odds"] == pytest.approx(delta)
+        assert table.loc[("a", term), "z"] == pytest.approx(z)
+        assert table.loc[("b", term), "z"] == pytest.approx(-z)  # two groups: mirror images
+    assert table.loc[("b", "عقوبات"), "count"] == 0
+    assert log_odds_dirichlet(tc)["term"].tolist()[:3] == ["حرب", "عقوبات", "سلام"]  # by z within a
+
+
+def test_log_odds_need_two_terms():
+    with pytest.raises(ValueError, match="two terms"):
+        log_odds_dirichlet(pd.DataFrame({"source": ["a", "b"], "term": ["x", "x"], "count": [1, 2]}))
+
+
+def test_log_odds_prior_weight():
+    tc = pd.DataFrame({"source": ["a", "a", "b", "b"], "term": ["x", "y"] * 2, "count": [8, 2, 1, 9]})
+    table = log_odds_dirichlet(tc, alpha0=2.0).set_index(["source", "term"])
+    alpha = 9 * 2 / 20  # α_w = α0 · y_w / N
+    delta = math.log((8 + alpha) / (10 + 2 - 8 - alpha)) - math.log((1 + alpha) / (10 + 2 - 1 - alpha))
+    assert table.loc[("a", "x"), "log_odds"] == pytest.approx(delta)
+    with pytest.raises(ValueError, match="alpha0"):
+        log_odds_dirichlet(tc, alpha0=0)
+
+
+def test_g2_matches_scipy_power_divergence():
+    tc = pd.DataFrame({"source": ["a", "a", "a", "b", "b", "c"], "term": ["حرب", "سلام", "عقوبات", "حرب", "سلام", "حرب"],
+                       "count": [40, 5, 12, 10, 30, 7]})
+    table = keyness_g2(tc)
+    sizes = tc.groupby("source")["count"].sum()
+    for row in table.itertuples():
+        a, b = row.count_target, row.count_reference
+        c, d = sizes[row.source], sizes.sum() - sizes[row.source]
+        expected = [c * (a + b) / (c + d), d * (a + b) / (c + d)]
+        g2, p = stats.power_divergence([a, b], f_exp=expected, lambda_="log-likelihood")
+        assert row.g2 == pytest.approx(g2, abs=1e-9)
+        assert row.p_value == pytest.approx(p)
+    share = table["count_target"] / table["source"].map(sizes)
+    rest = table["count_reference"] / (sizes.sum() - table["source"].map(sizes))
+    signed = table["g2"].where(share >= rest, -table["g2"])
+    assert signed.groupby(table["source"]).apply(lambda s: s.is_monotonic_decreasing).all()  # overused first
+
+
+def test_g2_hand_computed_with_group_sizes_from_tokens():
+    # a = 10, b = 0, c = d = 1000: E1 = E2 = 5, G² = 2 · 10 · ln 2; log ratio with 0 → 0.5: log2(20)
+    tc = pd.DataFrame({"source": ["a", "b"], "term": ["عقوبات"] * 2, "count": [10, 0], "tokens": [1000, 1000]})
+    row = keyness_g2(tc).iloc[0]
+    assert row["g2"] == pytest.approx(20 * math.log(2))
+    assert row["log_ratio"] == pytest.approx(math.log2(20))
+    assert list(keyness_g2(tc).columns) == ["source", "term", "count_target", "count_reference", "g2", "p_value", "log_ratio"]
+
+
+@pytest.mark.parametrize("table, message", [
+    (pd.DataFrame({"source": ["a"], "term": ["x"]}), "missing 'count'"),
+    (pd.DataFrame({"source": ["a", "a"], "term": ["x", "y"], "count": [1, 2]}), "at least two values"),
+    (pd.DataFrame({"source": ["a", "b"], "term": ["x", "y"], "count": [1, -2]}), "negative"),
+    (pd.DataFrame({"source": ["a", "b", "b"], "term": ["x", "x", "y"], "count": [0, 1, 2]}), r"\['a'\] of 'source' have no counts"),
+])
+def test_term_tables_are_checked(table, message):
+    with pytest.raises(ValueError, match=message):
+        keyness_g2(table)
+    with pytest.raises(ValueError, match=message):
+        log_odds_dirichlet(table)
+
+
+def test_distinctive_terms_work_on_the_term_counts_of_analysis_terms():
+    from analysis.terms import count_terms
+
+    docs = pd.DataFrame({"doc_id": ["1", "2", "3"], "source": ["أ", "أ", "ب"],
+                         "text": ["عقوبات عقوبات على موسكو", "عقوبات جديدة", "محادثات محادثات في جنيف"]})
+    counts = count_terms(docs, by="source")
+    top_a = keyness_g2(counts).query("source == 'أ'").iloc[0]
+    assert top_a["term"] == "عقوبات" and top_a["count_target"] == 3
+    assert log_odds_dirichlet(counts).query("source == 'ب'").iloc[0]["term"] == "محادثات"
+
+
+# --------------------------------------------------------------------------- invariants
+
+count_tables = st.lists(
+    st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(["حرب", "سلام", "عقوبات", "حوار"]), st.integers(0, 50)),
+    min_size=2, max_size=20,
+).map(lambda rows: pd.DataFrame(rows, columns=["source", "term", "count"])).filter(
+    lambda t: t["source"].nunique() >= 2 and (t.groupby("source")["count"].sum() > 0).all()
+    and (t.groupby("term")["count"].sum() > 0).sum() >= 2
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(count_tables)
+def test_keyness_invariants(tc):
+    g2 = keyness_g2(tc)
+    assert (g2["g2"] >= -1e-9).all()
+    assert ((g2["p_value"] >= 0) & (g2["p_value"] <= 1)).all()
+    totals = tc.groupby("term")["count"].sum()
+    assert ((g2["count_target"] + g2["count_reference"]) == g2["term"].map(totals)).all()
+    lo = log_odds_dirichlet(tc)
+    assert np.isfinite(lo["z"]).all()
+    assert lo.groupby("source")["count"].sum().to_dict() == tc.groupby("source")["count"].sum().astype(float).to_dict()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000))
+def test_cooccurrence_invariants(seed):
+    dc = random_doc_counts(seed, n_docs=30, frames=("war", "peace", "talks"))
+    table = frame_cooccurrence(dc, by="source")
+    assert (table["docs_both"] <= np.minimum(table["docs_a"], table["docs_b"])).all()
+    assert table["jaccard"].dropna().between(0, 1).all()
+    assert len(table) == 2 * 3
+
+
+def test_doc_frame_counts_feed_every_statistic():
+    dc = doc_frame_counts(DOCS, "international-news", by="source")
+    assert len(frame_rate_ci(dc, n_boot=20)) == 2 * 8
+    assert len(pairwise_frame_tests(dc)) == 8
+    assert len(frame_cooccurrence(dc)) == 8 * 7 // 2
