@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import html
@@ -20,7 +21,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.paths import LEXICON_DIR, NOTEBOOK_DIR
-from analysis.text import NormalizeOptions
+from analysis.text import NormalizeOptions, token_spans
 
 __all__ = [
     "HTMLTable",
@@ -34,6 +35,10 @@ __all__ = [
     "duplicate_groups",
     "choose_period",
     "sample_rows",
+    "lexicon_summary",
+    "label_frames",
+    "count_matched_terms",
+    "match_context",
     "notebook_paths",
     "build_report",
 ]
@@ -464,6 +469,98 @@ def sample_rows(table: pd.DataFrame, n: int, *, by: str | list[str] | None = Non
         rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
         chosen = order[rank < n]
     return table.iloc[np.sort(chosen)]
+
+
+# --- frames, for reading and auditing -------------------------------------------------
+
+
+def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
+    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many), ``examples``.
+
+    Examples
+    --------
+    >>> lexicon_summary("actors", examples=2).iloc[0][["frame", "label_en", "examples"]].tolist()
+    ['russia', 'Russia', 'روسيا، موسكو']
+    """
+    from analysis.lexicon import load_lexicon
+
+    lex = load_lexicon(lexicon)
+    rows = [(f.id, f.label_en, f.label_ar, len(f.terms), "، ".join(f.terms[:examples])) for f in lex.frames]
+    return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "terms", "examples"])
+
+
+def label_frames(table: pd.DataFrame, lexicon, column: str = "frame") -> pd.DataFrame:
+    """Add ``<column>_label``: the English label of each frame (or actor) id in ``column``.
+
+    Examples
+    --------
+    >>> label_frames(pd.DataFrame({"frame": ["sanctions"]}), "international-news")["frame_label"].tolist()
+    ['Sanctions and economic pressure']
+    """
+    from analysis.lexicon import load_lexicon
+
+    labels = {f.id: f.label_en for f in load_lexicon(lexicon).frames}
+    return table.assign(**{f"{column}_label": table[column].map(labels).fillna(table[column])})
+
+
+def count_matched_terms(matches: pd.DataFrame, by: str | list[str] = "frame") -> pd.DataFrame:
+    """How many hits each lexicon term contributed, per frame (or other grouping).
+
+    Parameters
+    ----------
+    matches : a :func:`analysis.frames.frame_matches` table.
+    by : grouping column(s) of ``matches``.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``term``, ``count`` (hits), ``docs`` (documents with a hit
+        of the term) and ``share`` (of the group's hits). Sorted by group, then count
+        descending, then term, so :func:`analysis.terms.top_terms` can cut it.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"doc_id": ["1", "1", "2"], "frame": ["threat"] * 3, "term": ["تهديد", "تهديد", "اتهام"]})
+    >>> count_matched_terms(m).values.tolist()
+    [['threat', 'تهديد', 2, 1, 0.6666666666666666], ['threat', 'اتهام', 1, 1, 0.3333333333333333]]
+    """
+    names = [by] if isinstance(by, str) else list(by)
+    table = matches.groupby(names + ["term"], sort=True).agg(count=("doc_id", "size"), docs=("doc_id", "nunique"))
+    table = table.reset_index()
+    table["share"] = table["count"] / table.groupby(names)["count"].transform("sum")
+    return table.sort_values(names + ["count", "term"], ascending=[True] * len(names) + [False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def match_context(corpus: Corpus | pd.DataFrame, matches: pd.DataFrame, window: int = 8) -> pd.DataFrame:
+    """Add ``before`` and ``after``: up to ``window`` tokens of original text around each match.
+
+    ``matches`` needs ``doc_id``, ``start`` and ``end`` (character offsets in the
+    document's text), as :func:`analysis.frames.frame_matches` gives them.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["فرضت واشنطن «عقوبات» جديدة على موسكو"]})
+    >>> m = pd.DataFrame({"doc_id": ["1"], "surface": ["عقوبات"], "start": [13], "end": [19]})
+    >>> match_context(docs, m, window=1)[["before", "surface", "after"]].values.tolist()
+    [['واشنطن «', 'عقوبات', '» جديدة']]
+    """
+    if window < 0:
+        raise ValueError(f"window must be 0 or more, not {window!r}")
+    texts = as_docs(corpus).drop_duplicates("doc_id").set_index("doc_id")["text"]
+    spans: dict = {}
+    before, after = [], []
+    for doc_id, start, end in zip(matches["doc_id"], matches["start"], matches["end"]):
+        text = texts[doc_id]
+        if doc_id not in spans:
+            found = token_spans(text)
+            spans[doc_id] = ([s for _, s, _ in found], [e for _, _, e in found])
+        starts, ends = spans[doc_id]
+        k = bisect.bisect_right(ends, start)  # tokens ending before the match
+        j = bisect.bisect_left(starts, end)  # tokens starting after it
+        before.append(text[starts[max(k - window, 0)]:start].strip() if k and window else "")
+        after.append(text[end:ends[min(j + window, len(ends)) - 1]].strip() if j < len(ends) and window else "")
+    return matches.assign(before=before, after=after)
 
 
 # --- the report ----------------------------------------------------------------------
