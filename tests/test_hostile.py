@@ -1,0 +1,926 @@
+"""Hostile and broken inputs: every row is kept or rejected with a reason, every refusal explained.
+
+Fixtures are built in ``tmp_path`` by the helpers below; nothing binary is committed.
+Each test states the outcome it expects (kept, rejected with a named reason, a file
+listed as unreadable with a note, or a clear error naming the file and place).
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import os
+import resource
+import struct
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+import zipfile
+import zlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import corpus as corpus_module
+from analysis.cli import write_csv
+from analysis.corpus import CorpusError, detect_encoding, load_corpus
+from analysis.paths import PROJECT_ROOT
+from analysis.terms import kwic
+from analysis.text import normalize, token_spans, tokenize
+
+pytestmark = pytest.mark.hostile
+
+CSV_ROWS = "source,text\nالرائد,بدأت المحادثات في جنيف\nالميزان,فرضت واشنطن عقوبات جديدة\n"
+
+
+# ---------------------------------------------------------------- helpers
+
+def write(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` (str as UTF-8) to ``path``, creating folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def zip_bytes(members: dict[str, str | bytes]) -> bytes:
+    """A deflated zip archive holding ``members`` (name → content), built in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def load(path, **options):
+    """load_corpus without a progress bar, checking the accounting invariant every time."""
+    corpus = load_corpus(path, progress=False, **options)
+    report = corpus.report
+    assert report.rows_read == report.rows_kept + len(report.rejected)
+    assert report.rows_kept == len(corpus.docs)
+    return corpus
+
+
+def file_row(corpus, name: str) -> dict:
+    """The report.files row of one file, as a dict."""
+    rows = corpus.report.files[corpus.report.files["file"] == name]
+    assert len(rows) == 1, f"{name} not in {corpus.report.files['file'].tolist()}"
+    return rows.iloc[0].to_dict()
+
+
+def rejected(corpus) -> list[tuple[str, str, str]]:
+    return [tuple(row) for row in corpus.report.rejected[["file", "location", "reason"]].to_numpy()]
+
+
+def warnings_of(corpus) -> list[str]:
+    return corpus.report.warnings["message"].tolist()
+
+
+def digest_tree(root: Path) -> dict[str, str]:
+    """sha256 of every regular file under root (symlinks not followed)."""
+    digests = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digests[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -m analysis …`` in a fresh interpreter, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True,
+                          cwd=cwd or PROJECT_ROOT, timeout=120, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess, *fragments: str) -> str:
+    """Non-zero exit, no traceback, exactly one 'error:' line (the last), holding every fragment."""
+    assert result.returncode != 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and result.stderr.rstrip().splitlines()[-1] == errors[0], result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+# ---------------------------------------------------------------- malformed CSV
+
+def test_csv_unbalanced_quote_rejects_only_its_row_and_reading_goes_on(tmp_path):
+    """Regression: an unclosed quote swallowed every row below it into one silent text."""
+    path = write(tmp_path / "a.csv", 'source,text\nأ,"نص بلا إغلاق\nب,نص ثان\nج,نص ثالث\n')
+    corpus = load(path)
+    assert corpus.docs["text"].tolist() == ["نص ثان", "نص ثالث"]
+    [(file, location, reason)] = rejected(corpus)
+    assert (file, location) == ("a.csv", "line 2")
+    assert reason.startswith("unbalanced quote: the field opened on line 2 runs on to line 4")
+
+
+def test_csv_quote_closed_lines_later_with_text_after_it_is_rejected_not_merged(tmp_path):
+    """Regression: a quote that closed on a later row merged the rows between into one text."""
+    path = write(tmp_path / "a.csv", 'source,text\nأ,"نص بلا إغلاق\nب,نص ثان\nج,"نص ثالث"\nد,نص رابع\n')
+    corpus = load(path)
+    assert corpus.docs["source"].tolist() == ["ب", "ج", "د"]
+    assert corpus.docs["text"].tolist() == ["نص ثان", "نص ثالث", "نص رابع"]
+    assert [r[1] for r in rejected(corpus)] == ["line 2"]
+    assert "unbalanced quote" in rejected(corpus)[0][2] and "line 4" in rejected(corpus)[0][2]
+
+
+def test_csv_quoted_multiline_text_is_one_row(tmp_path):
+    path = write(tmp_path / "a.csv", 'source,text\nأ,"سطر أول\nسطر ثان, بفاصلة"\nب,نص\n')
+    corpus = load(path)
+    assert corpus.docs["text"].tolist() == ["سطر أول\nسطر ثان, بفاصلة", "نص"]
+    assert corpus.docs["location"].tolist() == ["line 2", "line 4"]
+
+
+def test_csv_quote_fault_within_one_line_is_read_leniently(tmp_path):
+    path = write(tmp_path / "a.csv", 'source,text\nأ,"مقتبس" وبعده\n')
+    corpus = load(path)
+    assert corpus.docs["text"].tolist() == ["مقتبس وبعده"]
+
+
+def test_csv_ragged_rows_are_rejected_with_line_numbers(tmp_path):
+    path = write(tmp_path / "a.csv", "source,text\nأ,نص\nب,نص,زائد\nج\nد,نص د,,  \n")
+    corpus = load(path)
+    assert corpus.docs["source"].tolist() == ["أ", "د"]  # empty trailing fields lose nothing
+    assert rejected(corpus) == [
+        ("a.csv", "line 3", "malformed row: 3 fields, header has 2"),
+        ("a.csv", "line 4", "malformed row: 1 fields, header has 2"),
+    ]
+
+
+def test_csv_unclosed_quote_in_the_header_makes_the_file_unreadable_with_a_note(tmp_path):
+    path = write(tmp_path / "a.csv", 'source,"text\nأ,نص\nب,نص\n')
+    corpus = load(path)
+    row = file_row(corpus, "a.csv")
+    assert row["status"] == "unreadable" and "unbalanced quote in the header" in row["note"]
+
+
+def test_csv_blank_lines_before_the_header_are_skipped(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "\n\n" + CSV_ROWS))
+    assert len(corpus) == 2 and corpus.docs["location"].tolist() == ["line 4", "line 5"]
+
+
+def test_csv_field_longer_than_the_csv_module_default_limit_is_kept(tmp_path):
+    """Regression: a text over 128 KiB raised csv.Error ('field larger than field limit') and stopped the load."""
+    long_text = "كلمة " * 200_000
+    corpus = load(write(tmp_path / "a.csv", f"source,text\nأ,{long_text}\n"))
+    assert corpus.docs["text"].tolist() == [long_text]
+
+
+# ---------------------------------------------------------------- JSON and JSON Lines
+
+def test_truncated_json_is_unreadable_with_line_and_column(tmp_path):
+    corpus = load(write(tmp_path / "a.json", '[{"source": "أ", "text": "نص"}, {"source": "ب", "te'))
+    row = file_row(corpus, "a.json")
+    assert row["status"] == "unreadable"
+    assert "JSONDecodeError" in row["note"] and "at line 1, column" in row["note"]
+
+
+def test_invalid_json_lines_are_rejected_one_by_one(tmp_path):
+    lines = ['{"source": "أ", "text": "نص"}', '{"source": "ب",', "[1, 2]", '"نص"', '{"source": "ج", "text": "نص ج"']
+    corpus = load(write(tmp_path / "a.jsonl", "\n".join(lines)))
+    assert corpus.docs["text"].tolist() == ["نص"]
+    reasons = dict((loc, reason) for _, loc, reason in rejected(corpus))
+    assert set(reasons) == {"line 2", "line 3", "line 4", "line 5"}
+    assert reasons["line 2"].startswith("invalid JSON") and reasons["line 3"] == "not a JSON object (list)"
+
+
+def test_jsonl_line_holding_unicode_line_separators_is_one_record(tmp_path):
+    """Regression: splitlines() cut JSON Lines at U+2028/U+0085, which JSON allows raw in strings."""
+    texts = ["فقرة أولى\u2028فقرة ثانية", "سطر\x85آخر", "فاصل\x1cملف"]
+    data = "\n".join(json.dumps({"source": "أ", "text": t}, ensure_ascii=False) for t in texts)
+    corpus = load(write(tmp_path / "a.jsonl", data))
+    assert corpus.docs["text"].tolist() == texts and not rejected(corpus)
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000])
+def test_deeply_nested_json_is_an_unreadable_file_not_a_recursion_error(tmp_path, depth):
+    """Regression: json.loads raised RecursionError on 100k nested brackets and crashed load_corpus."""
+    with pytest.raises(RecursionError):
+        json.loads("[" * depth + "]" * depth)  # what the standard library does
+    write(tmp_path / "a.json", "[" * depth + "]" * depth)
+    write(tmp_path / "b.json", '[{"source": "أ", "text": "نص", "x": ' + "[" * depth + "]" * depth + "}]")
+    write(tmp_path / "c.jsonl", '{"source": "أ", "text": "نص"}\n' + "{\"a\":" * depth + "1" + "}" * depth + "\n")
+    write(tmp_path / "d.csv", CSV_ROWS)
+    corpus = load(tmp_path)
+    for name in ("a.json", "b.json"):
+        row = file_row(corpus, name)
+        assert row["status"] == "unreadable" and "nested too deeply" in row["note"]
+    assert rejected(corpus) == [("c.jsonl", "line 2", "invalid JSON (nested too deeply to read "
+                                                    "(more levels than Python's recursion limit))")]
+    assert len(corpus) == 3
+
+
+def test_integer_too_long_to_convert_rejects_its_line_only(tmp_path):
+    """Regression: a 5000-digit number (ValueError, not JSONDecodeError) made the whole JSONL file unreadable."""
+    data = '{"source": "أ", "text": "نص"}\n{"source": "ب", "text": "نص", "n": ' + "7" * 5000 + "}\n"
+    corpus = load(write(tmp_path / "a.jsonl", data))
+    assert len(corpus) == 1
+    [(_, location, reason)] = rejected(corpus)
+    assert location == "line 2" and reason.startswith("invalid JSON (Exceeds the limit")
+
+
+def test_json_object_that_is_not_a_list_of_articles_is_explained(tmp_path):
+    write(tmp_path / "scalar.json", "42")
+    write(tmp_path / "two_lists.json", '{"a": [1], "b": [2]}')
+    corpus = load(tmp_path)
+    assert "expected a JSON array of objects, found int" in file_row(corpus, "scalar.json")["note"]
+    [(_, location, reason)] = rejected(corpus)
+    assert location == "item 1" and reason.startswith("no text column among ['a', 'b']")
+
+
+def test_json_values_of_any_type_become_text_or_a_named_rejection(tmp_path):
+    items = [{"source": "أ", "text": None}, {"source": "أ", "text": 123}, {"source": None, "text": "نص"},
+             {"source": "أ", "text": ["قائمة"]}, {"source": "أ", "text": {"a": "ب"}}, {"source": True, "text": "نص"}]
+    corpus = load(write(tmp_path / "a.json", json.dumps(items, ensure_ascii=False)))
+    assert corpus.docs["text"].tolist() == ["123", '["قائمة"]', '{"a": "ب"}', "نص"]
+    assert [r[2].split(" (")[0] for r in rejected(corpus)] == ["empty text", "missing source"]
+
+
+# ---------------------------------------------------------------- encodings
+
+def test_windows_1256_file_is_detected(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", CSV_ROWS.encode("cp1256")))
+    assert file_row(corpus, "a.csv")["encoding"] == "cp1256"
+    assert corpus.docs["text"].tolist() == ["بدأت المحادثات في جنيف", "فرضت واشنطن عقوبات جديدة"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt"])
+def test_windows_1256_forced_as_utf8_rejects_rows_and_suggests_the_encoding(tmp_path, suffix):
+    content = CSV_ROWS if suffix == ".csv" else "نص عربي قديم"
+    path = write(tmp_path / "src" / f"a{suffix}", content.encode("cp1256"))
+    corpus = load(path, encoding="utf-8")
+    assert len(corpus) == 0
+    assert {r[2] for r in rejected(corpus)} == {"undecodable bytes (not valid utf-8)"}
+    assert file_row(corpus, f"a{suffix}")["note"] == ("encoding utf-8 was forced but does not fit every byte; "
+                                                      "detection suggests cp1256")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name, content", [
+    ("a.csv", CSV_ROWS),
+    ("s/a.txt", "نص عربي طويل بعض الشيء"),
+    ("a.jsonl", '{"source": "s", "text": "plain ASCII"}\n'),
+])
+def test_utf16_without_bom_is_detected(tmp_path, codec, name, content):
+    """Regression: Arabic in BOM-less UTF-16-LE is valid UTF-8 byte by byte and was read as mojibake."""
+    corpus = load(write(tmp_path / name, content.encode(codec)))
+    assert file_row(corpus, Path(name).name)["encoding"] == codec
+    assert len(corpus) >= 1 and not corpus.docs["text"].str.contains("\x00|\x06").any()
+    if name.endswith(".txt"):
+        assert corpus.docs["text"].tolist() == [content]
+
+
+def test_stray_nul_bytes_are_removed_with_a_warning(tmp_path):
+    """Regression: NUL bytes were kept in texts (CSV) or made whole JSON lines invalid."""
+    write(tmp_path / "a.csv", "source,text\nأ,نص\x00 عربي\nب,نص\n")
+    write(tmp_path / "b.jsonl", '{"source": "أ", "text": "نص\x00 آخر"}\n')
+    write(tmp_path / "s" / "c.txt", b"\x00\x00\x00")
+    corpus = load(tmp_path)
+    assert sorted(corpus.docs["text"]) == sorted(["نص عربي", "نص", "نص آخر"])
+    assert warnings_of(corpus) == ["1 NUL byte(s) removed (a damaged file, or a wrong encoding)"] * 2 + [
+        "3 NUL byte(s) removed (a damaged file, or a wrong encoding)"]
+    assert rejected(corpus) == [("s/c.txt", "file", "empty text")]
+
+
+def test_utf8_with_a_few_corrupt_bytes_rejects_only_the_damaged_rows(tmp_path):
+    good = "".join(f"أ,نص عربي رقم {i}\n" for i in range(50)).encode("utf-8")
+    corpus = load(write(tmp_path / "a.csv", b"source,text\n" + good + "ب,نص تالف ".encode() + b"\xff\xfe\n"))
+    assert file_row(corpus, "a.csv")["encoding"] == "utf-8"
+    assert len(corpus) == 50
+    assert rejected(corpus) == [("a.csv", "line 52", "undecodable bytes (not valid utf-8)")]
+
+
+def test_replacement_character_in_valid_utf8_is_text_not_damage(tmp_path):
+    """Regression: a U+FFFD already present in a valid UTF-8 file got the row rejected as undecodable."""
+    corpus = load(write(tmp_path / "a.csv", "source,text\nأ,نص منسوخ من موقع تالف \ufffd\n"))
+    assert corpus.docs["text"].tolist() == ["نص منسوخ من موقع تالف \ufffd"]
+
+
+def test_detect_encoding_never_picks_windows_1256_for_utf8_or_utf16():
+    text = "قال المتحدث إن المحادثات ستستمر"
+    assert detect_encoding(text.encode("utf-8")) == "utf-8"
+    assert detect_encoding(text.encode("utf-16-le")) == "utf-16-le"
+    assert detect_encoding(text.encode("utf-16-be")) == "utf-16-be"
+    assert detect_encoding(text.encode("utf-8") + b"\x00" + text.encode("utf-8")) == "utf-8"
+
+
+# ---------------------------------------------------------------- empty files, empty texts
+
+@pytest.mark.parametrize("name", ["a.csv", "a.tsv", "a.json", "a.jsonl", "a.ndjson"])
+@pytest.mark.parametrize("content", ["", "  \n\n \t\n", "\ufeff"])
+def test_empty_files_are_read_with_no_rows_and_said_to_be_empty(tmp_path, name, content):
+    corpus = load(write(tmp_path / name, content))
+    row = file_row(corpus, name)
+    assert (row["status"], row["rows_read"], row["note"]) == ("read", 0, "empty file")
+
+
+def test_empty_txt_file_is_a_rejected_empty_text(tmp_path):
+    corpus = load(write(tmp_path / "s" / "a.txt", ""))
+    assert rejected(corpus) == [("a.txt", "file", "empty text")]
+
+
+def test_header_only_csv_has_no_rows(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "source,text\r\n\r\n"))
+    assert file_row(corpus, "a.csv")["note"] == "no rows" and len(corpus) == 0
+
+
+def test_empty_and_blank_texts_are_rejected_by_name(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", 'source,text\nأ,\nب,"   "\nج,"\n\t"\nد,نص\n'))
+    assert corpus.docs["source"].tolist() == ["د"]
+    assert [r[2] for r in rejected(corpus)] == ["empty text"] * 3
+
+
+# ---------------------------------------------------------------- columns
+
+def test_arabic_column_names_are_recognised(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "المصدر,النص,التاريخ,العنوان\nالرائد,نص المقال,2021-11-03,عنوان\n"))
+    docs = corpus.docs
+    assert (docs["source"][0], docs["text"][0], docs["title"][0]) == ("الرائد", "نص المقال", "عنوان")
+    assert docs["date"][0] == pd.Timestamp("2021-11-03")
+
+
+def test_missing_text_column_rejects_every_row_with_the_columns_found(tmp_path):
+    """Regression: a file without a recognisable text column raised KeyError: 'text' and stopped the load."""
+    write(tmp_path / "a.csv", "outlet_name,article_body\nأ,نص\nب,نص\n")
+    write(tmp_path / "b.csv", CSV_ROWS)
+    corpus = load(tmp_path)
+    assert len(corpus) == 2
+    assert rejected(corpus) == [("a.csv", f"line {n}", "no text column among ['outlet_name', 'article_body']; "
+                                                       "name it with text=...") for n in (2, 3)]
+
+
+def test_renamed_columns_load_once_named(tmp_path):
+    path = write(tmp_path / "a.csv", "outlet_name,article_body\nأ,نص\n")
+    corpus = load(path, text="article_body", source="outlet_name")
+    assert corpus.docs[["source", "text"]].values.tolist() == [["أ", "نص"]]
+
+
+def test_a_text_column_asked_for_but_absent_is_never_replaced_silently(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "source,text\nأ,نص\n"), text="body")
+    assert len(corpus) == 0
+    [(_, _, reason)] = rejected(corpus)
+    assert reason.startswith("text column 'body' not found among ['source', 'text']")
+
+
+def test_input_columns_named_like_added_ones_keep_their_data(tmp_path):
+    """Regression: an input column called 'location' (a place!) or 'file' was overwritten by the loader's own."""
+    corpus = load(write(tmp_path / "a.csv", "source,text,location,file\nأ,نص,الرياض,أرشيف\n"))
+    docs = corpus.docs
+    assert (docs["location_input"][0], docs["file_input"][0]) == ("الرياض", "أرشيف")
+    assert (docs["location"][0], docs["file"][0]) == ("line 2", "a.csv")
+
+
+def test_duplicate_and_blank_headers_are_made_unique(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "text,text,,source\nا,ب,ج,د\n"))
+    assert corpus.docs[["text", "text_1", "column_3"]].values.tolist() == [["ا", "ب", "ج"]]
+
+
+# ---------------------------------------------------------------- dates
+
+def dates_of(tmp_path, values: list, fmt: str = "jsonl", **options):
+    rows = [{"source": "أ", "text": f"نص {i}", "date": v} for i, v in enumerate(values)]
+    path = tmp_path / f"d.{fmt}"
+    if fmt == "jsonl":
+        write(path, "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    else:
+        pd.DataFrame(rows).to_csv(path, index=False)
+    corpus = load(path, **options)
+    assert len(corpus) == len(values)  # a date never costs a row
+    return corpus
+
+
+def test_hijri_and_persian_years_become_no_date_with_a_warning(tmp_path):
+    values = ["1400-03-01", "1443/05/02", "12/03/1443", "١٤٠٠-٠٣-٠١", "2021-11-03"]
+    corpus = dates_of(tmp_path, values)
+    assert corpus.docs["date"].isna().tolist() == [True, True, True, True, False]
+    calendar = [m for m in warnings_of(corpus) if "another calendar, e.g. Hijri or Persian?" in m]
+    assert len(calendar) == 4
+
+
+def test_arabic_indic_digits_in_dates_are_read(tmp_path):
+    corpus = dates_of(tmp_path, ["٢٠٢١-١١-٠٣", "۲۰۲۱-۱۱-۰۴"])
+    assert corpus.docs["date"].tolist() == [pd.Timestamp("2021-11-03"), pd.Timestamp("2021-11-04")]
+
+
+def test_invalid_dates_are_kept_without_date_each_with_one_warning(tmp_path):
+    """Regression: an out-of-range year also got a second 'not understood' warning."""
+    values = ["غدا", "2021-02-30", "1400-03-01", "not a date"]
+    corpus = dates_of(tmp_path, values)
+    assert corpus.docs["date"].isna().all()
+    assert len(warnings_of(corpus)) == len(values)
+
+
+def test_now_and_today_are_not_publication_dates(tmp_path):
+    """Regression: pandas read 'now' and 'today' as the moment of loading."""
+    corpus = dates_of(tmp_path, ["now", "Today"])
+    assert corpus.docs["date"].isna().all()
+    assert [m.endswith("not understood; kept with no date") for m in warnings_of(corpus)] == [True, True]
+
+
+def test_mixed_utc_offsets_in_one_file_are_read(tmp_path):
+    """Regression: dates with different offsets raised 'Mixed timezones detected' and stopped the load."""
+    corpus = dates_of(tmp_path, ["2021-11-03T12:00:00+03:00", "2021-11-03T12:00:00+01:00", "2021-11-03 12:00"])
+    assert corpus.docs["date"].tolist() == [pd.Timestamp("2021-11-03 09:00"), pd.Timestamp("2021-11-03 11:00"),
+                                            pd.Timestamp("2021-11-03 12:00")]
+
+
+def test_numeric_and_boolean_dates_from_json_are_not_understood_not_fatal(tmp_path):
+    """Regression: JSON numbers in the date field raised TypeError while assigning parsed dates."""
+    corpus = dates_of(tmp_path, [1625097600, 1.5, True, "2021-11-03"])
+    assert corpus.docs["date"].isna().tolist() == [True, True, True, False]
+
+
+def test_ambiguous_day_month_dates_are_read_month_first_with_one_warning(tmp_path):
+    corpus = dates_of(tmp_path, ["03/04/2021", "05/06/2021"], fmt="csv")
+    assert corpus.docs["date"].tolist() == [pd.Timestamp("2021-03-04"), pd.Timestamp("2021-05-06")]
+    assert warnings_of(corpus) == ["2 date(s) such as '03/04/2021' read month/day "
+                                   "(ambiguous: pass dayfirst=True for day/month)"]
+
+
+def test_a_file_whose_dates_show_day_first_is_read_day_first_throughout(tmp_path):
+    """Regression: 03/04/2021 was read as March while 25/04/2021 in the same file was read day first."""
+    corpus = dates_of(tmp_path, ["03/04/2021", "25/04/2021"], fmt="csv")
+    assert corpus.docs["date"].tolist() == [pd.Timestamp("2021-04-03"), pd.Timestamp("2021-04-25")]
+    assert warnings_of(corpus) == []
+
+
+def test_dayfirst_given_decides_ambiguous_dates_silently(tmp_path):
+    corpus = dates_of(tmp_path, ["03/04/2021"], fmt="csv", dayfirst=True)
+    assert corpus.docs["date"].tolist() == [pd.Timestamp("2021-04-03")] and warnings_of(corpus) == []
+
+
+def test_a_file_mixing_day_and_month_orders_is_warned(tmp_path):
+    corpus = dates_of(tmp_path, ["25/04/2021", "04/25/2021", "03/04/2021"], fmt="csv")
+    assert corpus.docs["date"][:2].tolist() == [pd.Timestamp("2021-04-25")] * 2
+    [message] = warnings_of(corpus)
+    assert message.startswith("dates mix day/month ('25/04/2021') and month/day ('04/25/2021') orders")
+
+
+# ---------------------------------------------------------------- size
+
+def test_fifty_megabyte_jsonl_loads_in_bounded_time_and_memory(tmp_path):
+    """A 50 MB JSON Lines file: under a minute and under 24 times its size in extra memory."""
+    path = tmp_path / "big.jsonl"
+    body = "هذا نص عربي طويل عن المحادثات بين الولايات المتحدة وروسيا " * 10
+    with path.open("w", encoding="utf-8") as fh:
+        i = 0
+        while fh.tell() < 50 * 1024**2:
+            fh.write(json.dumps({"source": f"s{i % 7}", "date": "2021-03-04", "text": f"{i} {body}"},
+                                ensure_ascii=False) + "\n")
+            i += 1
+    script = textwrap.dedent(f"""
+        import resource, time
+        from analysis.corpus import load_corpus
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        corpus = load_corpus({str(path)!r}, progress=False)
+        print(len(corpus), time.perf_counter() - start,
+              (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=PROJECT_ROOT, check=True).stdout.split()
+    rows, seconds, extra_bytes = int(out[0]), float(out[1]), float(out[2])
+    assert rows == i
+    assert seconds < 60
+    assert extra_bytes < 24 * path.stat().st_size
+
+
+# ---------------------------------------------------------------- archives
+
+def test_zip_member_names_climbing_out_are_reported_and_nothing_is_written(tmp_path):
+    archive = write(tmp_path / "in" / "a.zip", zip_bytes({
+        "../../etc/passwd.txt": "نص خطير", "/abs/x.csv": CSV_ROWS, "ok/b.txt": "نص",
+    }))
+    before = {p for p in tmp_path.rglob("*")}
+    cwd = Path.cwd()
+    os.chdir(tmp_path / "in")
+    try:
+        corpus = load(archive)
+    finally:
+        os.chdir(cwd)
+    assert {p for p in tmp_path.rglob("*")} == before
+    assert not (tmp_path / "etc").exists() and not Path("/abs/x.csv").exists()
+    for name in ("a.zip!../../etc/passwd.txt", "a.zip!/abs/x.csv"):
+        assert file_row(corpus, name)["note"].startswith("unsafe name in archive")
+    assert file_row(corpus, "a.zip!ok/b.txt")["note"] == ""
+    assert ".." not in set(corpus.docs["source"])
+
+
+def test_nested_zip_within_the_depth_limit_is_read(tmp_path):
+    corpus = load(write(tmp_path / "a.zip", zip_bytes({"inner.zip": zip_bytes({"b.csv": CSV_ROWS})})))
+    assert len(corpus) == 2 and set(corpus.docs["file"]) == {"a.zip!inner.zip!b.csv"}
+
+
+def test_nested_zip_beyond_the_depth_limit_is_refused_by_name(tmp_path):
+    innermost = zip_bytes({"b.csv": CSV_ROWS})
+    for level in (3, 2, 1):
+        innermost = zip_bytes({f"i{level}.zip": innermost})
+    corpus = load(write(tmp_path / "a.zip", innermost))
+    row = file_row(corpus, "a.zip!i1.zip!i2.zip")
+    assert row["status"] == "unreadable"
+    assert row["note"] == f"refused: archives nested more than {corpus_module.MAX_ZIP_DEPTH} deep"
+
+
+def zip_of_zeros(path: Path, name: str, mib: int) -> Path:
+    """A zip holding ``mib`` MiB of zero bytes under ``name``, written in a second or two.
+
+    One MiB of zeros is deflated once with a full flush (a self-contained, byte-aligned
+    block) and that block repeated; an empty final block ends the stream. Sizes fit the
+    classic (non-zip64) headers below 4 GiB.
+    """
+    chunk = bytes(1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    stream = block * mib + b"\x03\x00"  # final empty fixed-Huffman block
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(chunk, crc)
+    encoded = name.encode("utf-8")
+    size = mib << 20
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(stream), size, len(encoded), 0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21, crc, len(stream), size,
+                          len(encoded), 0, 0, 0, 0, 0, 0)
+    offset = len(local) + len(encoded) + len(stream)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central) + len(encoded), offset, 0)
+    path.write_bytes(local + encoded + stream + central + encoded + end)
+    return path
+
+
+def test_zip_bomb_is_refused_by_its_size_and_ratio_without_expanding_it(tmp_path):
+    bomb = zip_of_zeros(tmp_path / "bomb.zip", "zeros.csv", 1024)
+    write(tmp_path / "ok.csv", CSV_ROWS)
+    assert bomb.stat().st_size < 2 * 1024**2
+    with zipfile.ZipFile(bomb) as archive, archive.open("zeros.csv") as fh:  # a real bomb: zeros all the way
+        assert archive.getinfo("zeros.csv").file_size == 1024**3 and fh.read(1 << 20) == bytes(1 << 20)
+    tracemalloc.start()
+    try:
+        corpus = load(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 1024**2  # the gigabyte was never expanded
+    row = file_row(corpus, "bomb.zip!zeros.csv")
+    assert row["status"] == "unreadable"
+    assert row["note"].startswith(f"refused: {1024**3} bytes uncompressed from") and "size limit" in row["note"]
+    assert len(corpus) == 2
+
+
+def test_many_small_bombs_are_refused_by_the_archive_total(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "MAX_ARCHIVE_BYTES", 5 * 1024**2)
+    members = {f"m{i}.txt": "نص " * 800_000 for i in range(4)}  # 4 MB each, compresses ~1000 times
+    monkeypatch.setattr(corpus_module, "RATIO_CHECKED_FROM", 10 * 1024**2)  # below the ratio check
+    corpus = load(write(tmp_path / "a.zip", zip_bytes(members)))
+    statuses = corpus.report.files.set_index("file")["status"]
+    assert statuses["a.zip!m0.txt"] == "read"
+    assert (statuses[[f"a.zip!m{i}.txt" for i in (1, 2, 3)]] == "unreadable").all()
+    assert "exceed 5242880 bytes uncompressed in total" in file_row(corpus, "a.zip!m1.txt")["note"]
+
+
+def test_zip_header_lying_about_size_is_read_no_further_than_it_says(tmp_path):
+    """A member whose declared size is 1 KB but whose data inflates to 20 MB: read 1 KB, fail its CRC."""
+    data = bytearray(zip_bytes({"a.csv": b"source,text\n" + b"x" * (20 * 1024**2)}))
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, 1024)  # uncompressed size in the local header
+    struct.pack_into("<I", data, central + 24, 1024)  # and in the central directory
+    path = write(tmp_path / "liar.zip", bytes(data))
+    tracemalloc.start()
+    try:
+        corpus = load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024**2
+    row = file_row(corpus, "liar.zip!a.csv")
+    assert row["status"] == "unreadable" and "CRC" in row["note"]
+
+
+def test_corrupt_zip_is_unreadable_with_a_note(tmp_path):
+    corpus = load(write(tmp_path / "a.zip", b"PK\x03\x04 and then garbage"))
+    row = file_row(corpus, "a.zip")
+    assert row["status"] == "unreadable" and row["note"].startswith("not a readable zip archive")
+
+
+# ---------------------------------------------------------------- file system
+
+def test_symlink_loop_dangling_link_and_folder_links_are_listed_not_followed(tmp_path):
+    write(tmp_path / "a.csv", CSV_ROWS)
+    os.symlink("loop.csv", tmp_path / "loop.csv")
+    os.symlink("nowhere.csv", tmp_path / "dangling.csv")
+    os.symlink(".", tmp_path / "self")
+    os.symlink(tmp_path.parent, tmp_path / "up")
+    os.symlink("a.csv", tmp_path / "alias.csv")
+    corpus = load(tmp_path)
+    notes = corpus.report.files.set_index("file")["note"]
+    assert notes["loop.csv"] == "symbolic link loop"
+    assert notes["dangling.csv"] == "broken symbolic link to 'nowhere.csv'"
+    assert notes["self"] == notes["up"] == "symbolic link to a folder, not followed"
+    assert sorted(corpus.docs["file"]) == ["a.csv", "a.csv", "alias.csv", "alias.csv"]  # a link to a file is read
+    assert corpus.report.duplicates == 2
+
+
+def test_corpus_path_that_is_a_loop_or_a_broken_link_is_a_clear_error(tmp_path):
+    os.symlink("loop", tmp_path / "loop")
+    os.symlink("nowhere", tmp_path / "broken")
+    with pytest.raises(CorpusError, match="loop: symbolic link loop"):
+        load_corpus(tmp_path / "loop")
+    with pytest.raises(CorpusError, match="broken: broken symbolic link to 'nowhere'"):
+        load_corpus(tmp_path / "broken")
+
+
+def test_a_single_file_of_another_format_is_a_clear_error(tmp_path):
+    """Regression: load_corpus('notes.docx') raised KeyError: '.docx'."""
+    with pytest.raises(CorpusError, match=r"notes\.docx: not a corpus format \(\.docx\)"):
+        load_corpus(write(tmp_path / "notes.docx", "x"))
+
+
+def test_named_pipe_and_device_are_skipped_not_read(tmp_path):
+    """Regression: a named pipe called a.csv blocked load_corpus for ever."""
+    write(tmp_path / "b.csv", CSV_ROWS)
+    os.mkfifo(tmp_path / "a.csv")
+    os.symlink("/dev/zero", tmp_path / "zero.csv")
+    script = (f"from analysis.corpus import load_corpus; c = load_corpus({str(tmp_path)!r}, progress=False); "
+              "print(len(c)); print(c.report.files.set_index('file')['note'].to_dict())")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=PROJECT_ROOT)
+    assert result.returncode == 0, result.stderr
+    count, notes = result.stdout.splitlines()
+    assert count == "2"
+    assert "'a.csv': 'not a regular file (named pipe)'" in notes
+    assert "'zero.csv': 'not a regular file (device)'" in notes
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; "
+                                              "test_a_file_that_cannot_be_read_is_unreadable covers the path")
+def test_chmod_000_file_is_unreadable_with_a_note(tmp_path):
+    write(tmp_path / "b.csv", CSV_ROWS)
+    locked = write(tmp_path / "a.csv", CSV_ROWS)
+    locked.chmod(0)
+    try:
+        corpus = load(tmp_path)
+    finally:
+        locked.chmod(0o644)
+    row = file_row(corpus, "a.csv")
+    assert row["status"] == "unreadable" and row["note"].startswith("PermissionError")
+    assert len(corpus) == 2
+
+
+def test_a_file_that_cannot_be_read_is_unreadable(tmp_path, monkeypatch):
+    write(tmp_path / "b.csv", CSV_ROWS)
+    locked = write(tmp_path / "a.csv", CSV_ROWS)
+    real = Path.read_bytes
+
+    def refuse(self):
+        if self == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    corpus = load(tmp_path)
+    row = file_row(corpus, "a.csv")
+    assert row["status"] == "unreadable" and row["note"].startswith("PermissionError: [Errno 13] Permission denied")
+    assert len(corpus) == 2
+
+
+def test_arabic_and_space_containing_names_in_folders_and_archives(tmp_path):
+    write(tmp_path / "صحيفة الرياض" / "مقال أول.txt", "نص المقال الأول")
+    write(tmp_path / "archive with spaces.zip", zip_bytes({"جريدة المدينة/خبر عاجل.txt": "نص الخبر"}))
+    write(tmp_path / "ملف بيانات.csv", CSV_ROWS)
+    corpus = load(tmp_path)
+    assert sorted(corpus.docs["file"]) == sorted([
+        "صحيفة الرياض/مقال أول.txt", "archive with spaces.zip!جريدة المدينة/خبر عاجل.txt",
+        "ملف بيانات.csv", "ملف بيانات.csv"])
+    by_file = corpus.docs.set_index("file")["source"]
+    assert by_file["صحيفة الرياض/مقال أول.txt"] == "صحيفة الرياض"
+    assert by_file["archive with spaces.zip!جريدة المدينة/خبر عاجل.txt"] == "جريدة المدينة"
+
+
+# ---------------------------------------------------------------- inputs untouched, outputs atomic
+
+def hostile_folder(root: Path) -> Path:
+    """One folder holding a sample of every hostile case above."""
+    write(root / "quotes.csv", 'source,text\nأ,"نص بلا إغلاق\nب,نص ثان\n')
+    write(root / "ragged.csv", "source,text\nأ,نص,زائد\n")
+    write(root / "cp1256.csv", CSV_ROWS.encode("cp1256"))
+    write(root / "utf16.csv", CSV_ROWS.encode("utf-16-le"))
+    write(root / "nul.csv", "source,text\nأ,نص\x00\n")
+    write(root / "nested.json", "[" * 50_000 + "]" * 50_000)
+    write(root / "bad.jsonl", '{"source": "أ", "text": "نص"}\n{"broken\n')
+    write(root / "empty.json", "")
+    write(root / "dates.csv", "source,text,date\nأ,نص,1400-03-01\nب,نص,03/04/2021\n")
+    write(root / "a.zip", zip_bytes({"../../escape.txt": "نص", "inner.zip": zip_bytes({"x.csv": CSV_ROWS})}))
+    write(root / "مصدر عربي" / "مقال.txt", "نص")
+    return root
+
+
+def test_inputs_are_never_modified(tmp_path):
+    root = hostile_folder(tmp_path / "corpus")
+    before = digest_tree(root)
+    stats = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    load(root, drop_duplicates=True)
+    load(root, encoding="utf-8")
+    assert digest_tree(root) == before
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == stats
+
+
+class ExplodingTable:
+    """A table whose to_csv writes half a file and then fails, as a full disk or a crash would."""
+
+    def to_csv(self, fh, **_):
+        fh.write("term,count\nعقوبات,")
+        fh.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_write_csv_never_leaves_a_half_written_file(tmp_path):
+    out = tmp_path / "out" / "terms.csv"
+    with pytest.raises(OSError, match="No space left"):
+        write_csv(ExplodingTable(), out)
+    assert list(out.parent.iterdir()) == []
+    write_csv(pd.DataFrame({"term": ["عقوبات"], "count": [3]}), out)
+    with pytest.raises(OSError):
+        write_csv(ExplodingTable(), out)
+    assert out.read_text(encoding="utf-8") == "term,count\nعقوبات,3\n"  # the old file is intact
+    assert [p.name for p in out.parent.iterdir()] == ["terms.csv"]
+
+
+def test_write_csv_interrupted_leaves_no_temporary_file(tmp_path):
+    class Interrupted(ExplodingTable):
+        def to_csv(self, fh, **_):
+            fh.write("term\n")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_csv(Interrupted(), tmp_path / "t.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- text is data, never markup
+
+MARKUP = 'قال <b>المتحدث</b> <script>alert("x")</script> إن المحادثات & <img src=x onerror=alert(1)> مستمرة'
+
+
+def test_kwic_keeps_markup_literally_and_to_html_escapes_it():
+    docs = pd.DataFrame({"doc_id": ["1"], "source": ["<i>أ</i>"], "text": [MARKUP]})
+    table = kwic(docs, "المحادثات", window=4)
+    assert table[["left", "right"]].values.tolist() == [['alert("x")</script> إن', "& <img src=x onerror"]]
+    html = table.to_html()
+    assert "<script" not in html and "</script" not in html and "<img" not in html and "<i>" not in html
+    assert "&lt;/script&gt; إن" in html and "&amp; &lt;img src=x onerror" in html and "&lt;i&gt;أ&lt;/i&gt;" in html
+
+
+def test_styler_needs_escape_html_as_the_guide_warns():
+    styled = pd.DataFrame({"text": [MARKUP]}).style
+    assert "<script>" in styled.to_html()  # pandas Styler does not escape by default
+    assert "<script>" not in pd.DataFrame({"text": [MARKUP]}).style.format(escape="html").to_html()
+
+
+# ---------------------------------------------------------------- properties
+
+SUFFIXES = [".csv", ".tsv", ".json", ".jsonl", ".txt"]
+DOCUMENTED = (CorpusError,)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from(SUFFIXES))
+def test_arbitrary_bytes_never_crash_and_every_row_is_accounted(tmp_path_factory, data, suffix):
+    path = write(tmp_path_factory.mktemp("bytes") / "s" / f"f{suffix}", data)
+    corpus = load(path)  # raises only a documented CorpusError, and none is expected for an existing file
+    assert corpus.report.files["status"].isin(["read", "unreadable"]).all()
+    assert corpus.docs["text"].map(lambda t: isinstance(t, str) and t.strip() != "").all()
+
+
+# Any Unicode text a field may hold (no NUL, which is removed, and no lone surrogates, which cannot be encoded).
+FIELD = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=60)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(FIELD, FIELD, FIELD), min_size=1, max_size=8),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+def test_csv_written_by_the_csv_module_round_trips_exactly(tmp_path_factory, rows, encoding):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["source", "text", "التاريخ"])
+    writer.writerows(rows)
+    path = write(tmp_path_factory.mktemp("csv") / "a.csv", buffer.getvalue().encode(encoding))
+    corpus = load(path)
+    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip()
+                and s != "nan" and t != "nan"]
+    assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(FIELD, FIELD, st.one_of(FIELD, st.integers(), st.none())), min_size=1, max_size=8),
+       ascii_only=st.booleans())
+def test_jsonl_round_trips_exactly_whatever_the_text(tmp_path_factory, rows, ascii_only):
+    lines = [json.dumps({"source": s, "text": t, "date": d}, ensure_ascii=ascii_only) for s, t, d in rows]
+    path = write(tmp_path_factory.mktemp("jsonl") / "a.jsonl", "\n".join(lines))
+    corpus = load(path)
+    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip() and s != "nan" and t != "nan"]
+    assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_normalize_and_tokenize_never_raise_and_spans_point_into_the_text(text):
+    normalized = normalize(text)
+    assert isinstance(normalized, str)
+    assert all(isinstance(t, str) and t for t in tokenize(text))
+    for token, start, end in token_spans(text):
+        assert text[start:end] == token
+
+
+# ---------------------------------------------------------------- command line
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory) -> Path:
+    """Three outlets, a few Arabic articles each, one CSV."""
+    root = tmp_path_factory.mktemp("cli")
+    rows = []
+    for i, (source, body) in enumerate([
+        ("الرائد", "بدأت المحادثات في جنيف بين الوفدين وتناولت العقوبات"),
+        ("الميزان", "فرضت واشنطن عقوبات جديدة على موسكو بعد المحادثات"),
+        ("النهار", "قال المتحدث إن الحشود العسكرية على الحدود تهدد المحادثات"),
+    ] * 4):
+        rows.append({"source": source, "date": f"2021-11-{i + 1:02d}", "text": f"{body} رقم {i}"})
+    path = root / "news.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_cli_missing_corpus_is_one_line_naming_it(tmp_path):
+    result = run_cli("terms", "--corpus", str(tmp_path / "nowhere"), "--no-progress")
+    assert_one_line_failure(result, str(tmp_path / "nowhere"), "no such file or folder")
+
+
+def test_cli_unknown_encoding_is_one_line(small_corpus):
+    result = run_cli("terms", "--corpus", str(small_corpus), "--encoding", "klingon", "--no-progress")
+    assert_one_line_failure(result, "unknown encoding 'klingon'")
+
+
+def test_cli_unknown_grouping_says_what_is_available(small_corpus):
+    result = run_cli("terms", "--corpus", str(small_corpus), "--by", "outlet", "--no-progress")
+    assert_one_line_failure(result, "cannot group by 'outlet'", "source", "month")
+
+
+def test_cli_strict_names_the_file_row_and_reason_of_the_first_rejection(tmp_path, small_corpus):
+    folder = tmp_path / "c"
+    write(folder / "news.csv", small_corpus.read_bytes())
+    write(folder / "zz.csv", 'source,text\nأ,نص\nب,"نص بلا إغلاق\nج,نص\n')
+    lenient = run_cli("terms", "--corpus", str(folder), "--no-progress")
+    assert lenient.returncode == 0 and "1 rejected" in lenient.stderr
+    strict = run_cli("terms", "--corpus", str(folder), "--strict", "--no-progress")
+    assert_one_line_failure(strict, "1 row(s) rejected (--strict)", "zz.csv line 3", "unbalanced quote")
+
+
+def test_cli_corpus_with_no_documents_is_one_line(tmp_path):
+    write(tmp_path / "a.csv", "kind,words\nأ,نص\n")
+    result = run_cli("terms", "--corpus", str(tmp_path), "--no-progress")
+    assert_one_line_failure(result, str(tmp_path), "no documents kept")
+    assert "rejected 1: no text column among ['kind', 'words']" in result.stderr
+
+
+def test_cli_output_path_that_is_a_folder_is_one_line(tmp_path, small_corpus):
+    (tmp_path / "out.csv").mkdir()
+    result = run_cli("terms", "--corpus", str(small_corpus), "--out", str(tmp_path / "out.csv"), "--no-progress")
+    assert_one_line_failure(result, "out.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
+
+
+def test_cli_hostile_folder_loads_what_it_can(tmp_path):
+    root = hostile_folder(tmp_path / "corpus")
+    result = run_cli("terms", "--corpus", str(root), "--out", str(tmp_path / "t.csv"), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "unreadable: nested.json" in result.stderr
+
+
+def test_cli_unexpected_failure_is_still_one_line(tmp_path, small_corpus):
+    """A bug deep inside (here, a sabotaged count_terms) must not print a traceback at the user."""
+    script = (
+        "import sys, analysis.terms as t\n"
+        "def boom(*a, **k): raise TypeError('sabotaged\\nin two lines')\n"
+        "t.count_terms = boom\n"
+        "from analysis.cli import main\n"
+        f"sys.exit(main(['terms', '--corpus', {str(small_corpus)!r}, '--no-progress']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            cwd=PROJECT_ROOT)
+    assert_one_line_failure(result, "unexpected TypeError: sabotaged in two lines", "please report it")
+
+
+def test_cli_terms_twice_gives_byte_identical_files(tmp_path, small_corpus):
+    outputs = []
+    for run in (1, 2):
+        out = tmp_path / f"terms{run}.csv"
+        result = run_cli("terms", "--corpus", str(small_corpus), "--ngram", "2", "--by", "source",
+                         "--out", str(out), "--no-progress")
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 3
