@@ -86,8 +86,11 @@ def _with_proclitics(word: str) -> dict[str, bool]:
 
 def _with_suffixes(word: str, marbuta: str) -> list[str]:
     """``word`` alone, with each enclitic (ة written ت) and with the tanween alef."""
-    stem = word[: -len(marbuta)] + _TEH if word.endswith(marbuta) else word
-    forms = [word] + [stem + enclitic for enclitic in ENCLITICS]
+    stems = [word]
+    if word.endswith(marbuta):
+        # With the teh_marbuta option ة is written ه, so a final ه may also be a plain ه.
+        stems = [word[: -len(marbuta)] + _TEH] + ([word] if marbuta != "ة" else [])
+    forms = [word] + [stem + enclitic for stem in stems for enclitic in ENCLITICS]
     if not word.endswith((marbuta, *_NO_TANWEEN_AFTER)):
         forms.append(word + _TANWEEN_ALEF)
     return forms
@@ -125,6 +128,9 @@ def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
         for exclude, terms in ((False, frame.terms), (True, frame.exclude))
         for term in terms
     ]
+    empty = [pattern.term for pattern in patterns if not pattern.words]
+    if empty:
+        raise ValueError(f"{lexicon.name}: term(s) {empty} have no word left with normalization options {options}")
     forms: dict[str, list[tuple[int, int]]] = {}
     prefixes: dict[str, list[tuple[int, int]]] = {}
     for p, pattern in enumerate(patterns):
