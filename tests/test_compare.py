@@ -373,3 +373,11 @@ def test_doc_frame_counts_feed_every_statistic():
     assert len(frame_rate_ci(dc, n_boot=20)) == 2 * 8
     assert len(pairwise_frame_tests(dc)) == 8
     assert len(frame_cooccurrence(dc)) == 8 * 7 // 2
+
+
+def test_frame_table_keeps_undated_documents_as_their_own_period():
+    table = frame_table(DOCS, "international-news", by="month", n_boot=50)
+    assert table["month"].isna().sum() == 8  # the undated document's group, every frame
+    undated = table[table["month"].isna()].set_index("frame")
+    assert undated.loc["diplomacy", ["hits", "docs", "tokens"]].tolist() == [1, 1, 1]
+    assert table[["ci_low", "ci_high"]].notna().all().all()
