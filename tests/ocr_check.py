@@ -4,12 +4,16 @@ Also a small command line, run by the tests in other environments (a matplotlib 
 venv, a Pillow forced to run without raqm), that draws labels with ``analysis.charts``
 and writes the crops and a manifest for the parent test to read back:
 
-    python tests/ocr_check.py charts OUT_DIR PHRASE...
-    python tests/ocr_check.py clouds OUT_DIR [--no-raqm] PHRASE...
+    python tests/ocr_check.py charts OUT_DIR PHRASE... [--wrong PHRASE...]
+    python tests/ocr_check.py clouds OUT_DIR [--no-raqm] PHRASE... [--wrong PHRASE...]
+
+``--wrong`` phrases are drawn with the shaping decision inverted, to show that the
+check rejects them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import json
@@ -127,12 +131,16 @@ def reference_image(text: str, font_path: str | os.PathLike, size: int) -> Image
 
 
 def read_reference(text: str, font_path: str | os.PathLike, lang: str = "ara") -> Reading:
-    """The best reading of ``text`` drawn independently of ``analysis.charts``.
+    """The first correct (else the best) reading of ``text`` drawn independently of ``analysis.charts``.
 
     It shows whether Tesseract can read the phrase at all, so that a phrase OCR cannot
     read is not mistaken for a wrong rendering.
     """
-    readings = [read(reference_image(text, font_path, size), text, lang) for size in REFERENCE_SIZES]
+    readings = []
+    for size in REFERENCE_SIZES:
+        readings.append(read(reference_image(text, font_path, size), text, lang))
+        if readings[-1].correct:
+            break
     return max(readings, key=lambda reading: reading.score)
 
 
@@ -253,78 +261,116 @@ def svg_text_image(svg: str | os.PathLike, text: str, pixels_per_point: float = 
     return ImageOps.expand(image, BORDER, fill="white")
 
 
-# --- drawing cases in another environment -----------------------------------------------
+# --- drawing cases, here or in another environment --------------------------------------
 
 
-def render_chart_cases(out: Path, phrases: list[str]) -> dict:
-    """Draw ``phrases`` as the tick labels (and the first as the title) of a real chart.
+@contextlib.contextmanager
+def wrong_shaping(renderer: str):
+    """Force ``analysis.charts`` to the opposite of its own decision for ``renderer``."""
+    from analysis import charts
 
-    Writes a crop of each label and of the title, and the chart as SVG, into ``out``;
-    returns the manifest that is also written there.
+    before = os.environ.get(charts.SHAPING_ENV)
+    native = charts.renderer_shapes_arabic(renderer)
+    os.environ[charts.SHAPING_ENV] = "reshape" if native else "native"
+    charts.renderer_shapes_arabic.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(charts.SHAPING_ENV)
+        else:
+            os.environ[charts.SHAPING_ENV] = before
+        charts.renderer_shapes_arabic.cache_clear()
+
+
+def render_chart_cases(out: Path, phrases: list[str], wrong: list[str] = ()) -> dict:
+    """Draw ``phrases`` as the tick labels (the first also as the title) of a real chart.
+
+    ``wrong`` phrases are drawn the same way with the shaping decision inverted. Crops
+    of every label and title, and each chart as SVG, go to ``out/right`` and
+    ``out/wrong``; the manifest, also written to ``out``, says what is where.
     """
     import matplotlib
+
+    from analysis import charts
+
+    manifest = {
+        "matplotlib": matplotlib.__version__,
+        "shapes": charts.renderer_shapes_arabic("matplotlib"),
+        "font": str(charts.arabic_font()),
+        "right": _chart_cases(out / "right", phrases),
+    }
+    with wrong_shaping("matplotlib"):
+        manifest["wrong"] = _chart_cases(out / "wrong", wrong)
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def _chart_cases(out: Path, phrases: list[str]) -> list[dict]:
     import pandas as pd
     from matplotlib.text import Text
 
     from analysis import charts
 
+    if not phrases:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
     table = pd.DataFrame(
-        {
-            "source": "okaz",
-            "term": phrases,
-            "count": range(len(phrases) * 10, 0, -10),
-            "per_10k": np.linspace(9.0, 3.0, len(phrases)),
-        }
+        {"source": "okaz", "term": phrases, "count": range(len(phrases) * 10, 0, -10),
+         "per_10k": np.linspace(9.0, 3.0, len(phrases))}
     )
     fig = charts.plot_top_terms(table, n=len(phrases), title=phrases[0])
     labels = fig.axes[0].get_yticklabels()
     title = next(  # the figure's own text, not an axis's (hidden tick labels share the string)
         text for text in fig.findobj(Text) if text.axes is None and text.get_text() == fig.get_suptitle()
     )
-    crops = crop_texts(fig, [*labels, title])
-    charts.save_figure(fig, "chart", out, ("svg",))
+    svg = charts.save_figure(fig, "chart", out, ("svg",))[0]
     cases = []
-    for index, (phrase, label, crop) in enumerate(zip([*phrases, phrases[0]], [*labels, title], crops)):
-        name = f"label_{index}.png" if index < len(phrases) else "title.png"
-        crop.save(out / name)
-        cases.append({"phrase": phrase, "png": name, "given": label.get_text(), "title": index == len(phrases)})
-    manifest = {
-        "matplotlib": matplotlib.__version__,
-        "shapes": charts.renderer_shapes_arabic("matplotlib"),
-        "font": str(charts.arabic_font()),
-        "svg": "chart.svg",
-        "cases": cases,
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    return manifest
+    for index, (phrase, text, crop) in enumerate(zip([*phrases, phrases[0]], [*labels, title],
+                                                     crop_texts(fig, [*labels, title]))):
+        png = out / (f"label_{index}.png" if index < len(phrases) else "title.png")
+        crop.save(png)
+        cases.append({"phrase": phrase, "png": str(png), "svg": str(svg), "given": text.get_text(),
+                      "title": text is title})
+    return cases
 
 
-def render_cloud_cases(out: Path, phrases: list[str]) -> dict:
-    """Draw each phrase alone as a word cloud; write the images and a manifest to ``out``."""
+def render_cloud_cases(out: Path, phrases: list[str], wrong: list[str] = ()) -> dict:
+    """Draw each phrase alone as a word cloud, and each ``wrong`` one with the shaping inverted."""
     import PIL
     from PIL import features
 
     from analysis import charts
 
-    cases = []
-    for index, phrase in enumerate(phrases):
-        image = charts.wordcloud_image({phrase: 1}, width=1000, height=170, max_font_size=64)
-        name = f"cloud_{index}.png"
-        image.save(out / name)
-        cases.append({"phrase": phrase, "png": name})
+    native = charts.renderer_shapes_arabic("pillow")
     font = ImageFont.truetype(str(charts.arabic_font(renderer="pillow")), 20)
     manifest = {
         "pillow": PIL.__version__,
         "raqm": bool(features.check("raqm")),
         "layout_engine": font.layout_engine.name,
-        "shapes": charts.renderer_shapes_arabic("pillow"),
-        "cases": cases,
+        "shapes": native,
+        "right": _cloud_cases(out / "right", phrases, reshape=not native),
+        "wrong": _cloud_cases(out / "wrong", wrong, reshape=native),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 
 
+def _cloud_cases(out: Path, phrases: list[str], reshape: bool) -> list[dict]:
+    from analysis import charts
+
+    out.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for index, phrase in enumerate(phrases):
+        image = charts.wordcloud_image({phrase: 1}, width=1000, height=170, max_font_size=64, reshape=reshape)
+        png = out / f"cloud_{index}.png"
+        image.save(png)
+        cases.append({"phrase": phrase, "png": str(png)})
+    return cases
+
+
 def main(argv: list[str]) -> None:
+    """``KIND OUT [--no-raqm] PHRASE... [--wrong PHRASE...]``; see the module docstring."""
     kind, out, *rest = argv
     if "--no-raqm" in rest:
         # Before any font is loaded: Pillow then lays text out as a host without libraqm.
@@ -332,8 +378,9 @@ def main(argv: list[str]) -> None:
 
         PIL._imagingft.HAVE_RAQM = False
         rest.remove("--no-raqm")
+    split = rest.index("--wrong") if "--wrong" in rest else len(rest)
     render = {"charts": render_chart_cases, "clouds": render_cloud_cases}[kind]
-    render(Path(out), rest)
+    render(Path(out), rest[:split], rest[split + 1:])
 
 
 if __name__ == "__main__":

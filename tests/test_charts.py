@@ -25,7 +25,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from analysis import charts
-from analysis.paths import PROJECT_ROOT, SAUDINEWSNET
+from analysis.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ocr_check  # noqa: E402
@@ -122,37 +122,37 @@ def mpl310_python():
     return python
 
 
-def run_cases(python, kind: str, phrases, out: Path, *, shaping: str | None = None, no_raqm=False) -> dict:
-    """Draw cases with ``python`` in a fresh process; return its manifest."""
+def run_cases(python, kind: str, out: Path, *, no_raqm: bool = False) -> dict:
+    """Draw every phrase right and ``WRONG_PHRASES`` wrong with ``python`` in a fresh process."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "MPLBACKEND": "Agg"}
     env.pop(charts.SHAPING_ENV, None)
-    if shaping:
-        env[charts.SHAPING_ENV] = shaping
-    out.mkdir(parents=True, exist_ok=True)
-    args = [str(python), str(OCR_SCRIPT), kind, str(out), *(["--no-raqm"] if no_raqm else []), *phrases]
+    args = [str(python), str(OCR_SCRIPT), kind, str(out), *(["--no-raqm"] if no_raqm else []),
+            *PHRASES, "--wrong", *WRONG_PHRASES]
     result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads((out / ocr_check.MANIFEST).read_text(encoding="utf-8"))
 
 
-def check_reads_back(manifest: dict, out: Path, reference, *, svg_phrases=()) -> None:
+def check_reads_back(cases: list[dict], reference, *, svg_phrases=()) -> None:
     """Every drawn case (and its SVG outline) reads back as its phrase; its reference does too."""
-    for case in manifest["cases"]:
+    assert cases
+    for case in cases:
         phrase, lang = case["phrase"], PHRASES.get(case["phrase"], "ara")
         assert reference(phrase, lang).correct, f"reference unreadable, choose another phrase: {reference(phrase, lang)}"
-        reading = ocr_check.read(Image.open(out / case["png"]), phrase, lang)
+        reading = ocr_check.read(Image.open(case["png"]), phrase, lang)
         assert reading.correct, f"{case['png']}: {reading}"
-        if phrase in svg_phrases and not case.get("title"):
-            reading = ocr_check.read(ocr_check.svg_text_image(out / manifest["svg"], case["given"]), phrase, lang)
-            assert reading.correct, f"SVG {case['png']}: {reading}"
+        if phrase in svg_phrases and not case["title"]:
+            reading = ocr_check.read(ocr_check.svg_text_image(case["svg"], case["given"]), phrase, lang)
+            assert reading.correct, f"SVG of {case['png']}: {reading}"
 
 
-def check_rejected(manifest: dict, out: Path, reference) -> None:
+def check_rejected(cases: list[dict], reference) -> None:
     """A deliberately wrong rendering fails the same check that passes correct ones."""
-    for case in manifest["cases"]:
+    assert cases
+    for case in cases:
         phrase, lang = case["phrase"], PHRASES.get(case["phrase"], "ara")
         assert reference(phrase, lang).correct
-        reading = ocr_check.read(Image.open(out / case["png"]), phrase, lang)
+        reading = ocr_check.read(Image.open(case["png"]), phrase, lang)
         assert not reading.correct, f"a wrong rendering passed: {case['png']}: {reading}"
 
 
@@ -463,10 +463,11 @@ def test_save_figure_rejects_bad_options(tmp_path, kwargs, match):
 
 
 @pytest.mark.ocr
-def test_chart_labels_title_and_svg_read_back_here(tmp_path, reference, force_shaping):
+def test_chart_labels_title_and_svg_read_back_here_and_a_wrong_rendering_does_not(tmp_path, reference, force_shaping):
     force_shaping(None)
-    manifest = ocr_check.render_chart_cases(tmp_path, list(PHRASES))
-    check_reads_back(manifest, tmp_path, reference, svg_phrases=SVG_PHRASES)
+    manifest = ocr_check.render_chart_cases(tmp_path, list(PHRASES), WRONG_PHRASES)
+    check_reads_back(manifest["right"], reference, svg_phrases=SVG_PHRASES)
+    check_rejected(manifest["wrong"], reference)
 
 
 @pytest.mark.ocr
@@ -489,48 +490,38 @@ def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
 
 
 @pytest.mark.ocr
-def test_wrong_rendering_on_this_matplotlib_is_rejected(tmp_path, reference, force_shaping):
-    force_shaping("native" if not charts.renderer_shapes_arabic("matplotlib") else "reshape")
-    check_rejected(ocr_check.render_chart_cases(tmp_path, WRONG_PHRASES), tmp_path, reference)
-
-
-@pytest.mark.ocr
 @pytest.mark.slow
 def test_chart_labels_read_back_on_matplotlib_310(tmp_path, reference, mpl310_python):
-    manifest = run_cases(mpl310_python, "charts", list(PHRASES), tmp_path / "right")
+    manifest = run_cases(mpl310_python, "charts", tmp_path)
     assert manifest["matplotlib"].startswith("3.10.") and manifest["shapes"] is False
-    check_reads_back(manifest, tmp_path / "right", reference, svg_phrases=SVG_PHRASES)
-    wrong = run_cases(mpl310_python, "charts", WRONG_PHRASES, tmp_path / "wrong", shaping="native")
-    check_rejected(wrong, tmp_path / "wrong", reference)
+    check_reads_back(manifest["right"], reference, svg_phrases=SVG_PHRASES)
+    check_rejected(manifest["wrong"], reference)
 
 
 @pytest.mark.ocr
-def test_wordclouds_read_back_with_raqm(tmp_path, reference):
+def test_wordclouds_read_back_with_raqm(tmp_path, reference, force_shaping):
+    force_shaping(None)
     if not PIL.features.check("raqm"):
-        pytest.skip("Pillow has no raqm here")
-    manifest = run_cases(sys.executable, "clouds", list(PHRASES), tmp_path / "right")
+        pytest.skip("Pillow has no raqm here (it needs libfribidi at run time)")
+    manifest = ocr_check.render_cloud_cases(tmp_path, list(PHRASES), WRONG_PHRASES)
     assert manifest["raqm"] and manifest["layout_engine"] == "RAQM" and manifest["shapes"]
-    check_reads_back(manifest, tmp_path / "right", reference)
-    wrong = run_cases(sys.executable, "clouds", WRONG_PHRASES, tmp_path / "wrong", shaping="reshape")
-    check_rejected(wrong, tmp_path / "wrong", reference)
+    check_reads_back(manifest["right"], reference)
+    check_rejected(manifest["wrong"], reference)
 
 
 @pytest.mark.ocr
 def test_wordclouds_read_back_without_raqm(tmp_path, reference):
-    manifest = run_cases(sys.executable, "clouds", list(PHRASES), tmp_path / "right", no_raqm=True)
+    manifest = run_cases(sys.executable, "clouds", tmp_path, no_raqm=True)
     assert not manifest["raqm"] and manifest["layout_engine"] == "BASIC" and not manifest["shapes"]
-    check_reads_back(manifest, tmp_path / "right", reference)
-    wrong = run_cases(sys.executable, "clouds", WRONG_PHRASES, tmp_path / "wrong", shaping="native", no_raqm=True)
-    check_rejected(wrong, tmp_path / "wrong", reference)
+    check_reads_back(manifest["right"], reference)
+    check_rejected(manifest["wrong"], reference)
 
 
-def saudinewsnet_top_words(n: int, articles: int = 800) -> list[str]:
+def saudinewsnet_top_words(directory: Path, n: int, articles: int = 800) -> list[str]:
+    """The ``n`` most frequent non-stopwords of the first day's first ``articles`` articles."""
     from analysis.text import normalize, stopwords, tokenize
 
-    archives = sorted(SAUDINEWSNET.glob("*.zip"))
-    if not archives:
-        pytest.skip(f"SaudiNewsNet is not at {SAUDINEWSNET} (../shared absent)")
-    with zipfile.ZipFile(archives[0]) as archive:
+    with zipfile.ZipFile(sorted(directory.glob("*.zip"))[0]) as archive:
         batch = json.loads(archive.read(archive.namelist()[0]))[:articles]
     skip = stopwords()
     counts = collections.Counter(
@@ -542,13 +533,13 @@ def saudinewsnet_top_words(n: int, articles: int = 800) -> list[str]:
 
 @pytest.mark.ocr
 @pytest.mark.shared
-def test_saudinewsnet_top_words_read_back_as_chart_labels(tmp_path, reference, force_shaping):
-    words = saudinewsnet_top_words(8)
+def test_saudinewsnet_top_words_read_back_as_chart_labels(tmp_path, reference, force_shaping, saudinewsnet_dir):
+    words = saudinewsnet_top_words(saudinewsnet_dir, 8)
     force_shaping(None)
     manifest = ocr_check.render_chart_cases(tmp_path, words)
-    readable = [case for case in manifest["cases"] if not case["title"] and reference(case["phrase"]).correct]
+    readable = [case for case in manifest["right"] if not case["title"] and reference(case["phrase"]).correct]
     assert len(readable) >= 5, f"too few SaudiNewsNet words readable by OCR at all: {words}"
     for case in readable:
-        reading = ocr_check.read(Image.open(tmp_path / case["png"]), case["phrase"])
+        reading = ocr_check.read(Image.open(case["png"]), case["phrase"])
         assert reading.correct, f"{case['png']}: {reading}"
 
