@@ -1,29 +1,4 @@
-"""Find lexicon terms in documents (clitic-aware, auditable hits) and count them by document and group.
-
-Matching rules
---------------
-Text and terms are normalized alike (:func:`analysis.text.normalize`, then ``casefold``
-for Latin letters) and split with :data:`analysis.text.TOKEN_PATTERN`. A one-word term
-matches a whole token made of
-
-* proclitics: و or ف, then ب, ك or ل, then the article ال (ل + ال is written لل);
-* the term;
-* one enclitic pronoun (ه ها هما هم هن ك كما كم كن نا ي), with ة written ت before it
-  (مواجهتها), or the accusative tanween alef (تهديدًا); a word that carries the
-  article (from the term or a proclitic) takes neither.
-
-A term never matches inside another word: سلام does not match الإسلام, عدو does not
-match عدوان. A term that starts with ال (الحرب الباردة) takes the same proclitics
-(والحرب, بالحرب, للحرب). A multi-word term matches consecutive tokens; proclitics are
-allowed on its first word and suffixes on its last, inner words must match exactly.
-A trailing ``*`` makes the last word a prefix (تفاوض* matches التفاوضية).
-
-Within one frame a token is counted once: where hits of a frame overlap, the one with
-more tokens wins, then an exact term over a wildcard, then the longer term, then the
-term listed first. Frames are matched independently, so a token can count for several
-frames (تهديد نووي is a threat and a nuclear hit). A hit that lies inside a match of
-one of its frame's ``exclude`` expressions is dropped.
-"""
+"""Find lexicon terms in documents (clitic-aware, auditable hits) and count them by document and group."""
 
 from __future__ import annotations
 
@@ -337,6 +312,33 @@ def frame_matches(
         marks included), ``token_index`` (position of the first token in the document),
         ``start``, ``end`` (character offsets: ``text[start:end] == surface``). Sorted
         by ``doc_id``, position, then frame in lexicon order.
+
+    Notes
+    -----
+    Text and terms are normalized alike (:func:`analysis.text.normalize`, then ``casefold``
+    for Latin letters) and split with :data:`analysis.text.TOKEN_PATTERN`. A one-word term
+    matches a whole token made of
+
+    * proclitics: و or ف, then ب, ك or ل, then the article ال (ل + ال is written لل);
+    * the term;
+    * one enclitic pronoun (ه ها هما هم هن ك كما كم كن نا ي), with ة written ت before it
+      (مواجهتها), or the accusative tanween alef (تهديدًا); a word that carries the
+      article (from the term or a proclitic) takes neither.
+
+    A term never matches inside another word: سلام does not match الإسلام, عدو does not
+    match عدوان. A term that starts with ال (الحرب الباردة) takes the same proclitics
+    (والحرب, بالحرب, للحرب). A multi-word term matches consecutive tokens; proclitics are
+    allowed on its first word and suffixes on its last, inner words must match exactly.
+    A trailing ``*`` makes the last word a prefix (تفاوض* matches التفاوضية).
+
+    Within one frame a token is counted once: where hits of a frame overlap, the one with
+    more tokens wins, then an exact term over a wildcard, then the longer term, then the
+    term listed first. Frames are matched independently, so a token can count for several
+    frames (تهديد نووي is a threat and a nuclear hit). A hit that lies inside a match of
+    one of its frame's ``exclude`` expressions is dropped.
+
+    The same rules apply in every function of this module; they are spelled out with
+    examples in ``analysis/lexicons/README.md``.
 
     Examples
     --------
