@@ -81,7 +81,6 @@ _THEME = {
     "axes.spines.right": False,
     "legend.frameon": False,
     "figure.dpi": FIGURE_DPI,
-    "savefig.dpi": SAVE_DPI,
     "svg.fonttype": "path",
     "svg.hashsalt": "arabic-framing",
 }
@@ -133,7 +132,7 @@ def renderer_shapes_arabic(renderer: str = "matplotlib") -> bool:
 
     Examples
     --------
-    >>> renderer_shapes_arabic("pillow") in (True, False)
+    >>> (arabic_text("السعودية") == "السعودية") == renderer_shapes_arabic("matplotlib")
     True
     """
     if renderer not in RENDERERS:
@@ -480,7 +479,7 @@ def _panels(
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(width * ncols + extra_width, height * nrows + extra_height), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, **kwargs)).ravel().tolist()
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs).ravel().tolist()
     for ax in axes[n:]:
         ax.remove()
     return fig, axes[:n]
