@@ -3,10 +3,8 @@
 import glob
 import json
 import re
-import textwrap
 import zipfile
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
