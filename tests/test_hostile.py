@@ -31,7 +31,10 @@ from hypothesis import strategies as st
 from analysis import corpus as corpus_module
 from analysis.cli import write_csv
 from analysis.corpus import CorpusError, detect_encoding, load_corpus
+from analysis.frames import frame_matches
+from analysis.lexicon import load_lexicon
 from analysis.paths import PROJECT_ROOT
+from analysis.report import html_table, match_context
 from analysis.terms import kwic
 from analysis.text import normalize, token_spans, tokenize
 
@@ -924,3 +927,84 @@ def test_cli_terms_twice_gives_byte_identical_files(tmp_path, small_corpus):
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 3
+
+
+def test_cli_frames_twice_gives_byte_identical_files(tmp_path, small_corpus):
+    outputs = []
+    for run in (1, 2):
+        out, matches = tmp_path / f"frames{run}.csv", tmp_path / f"matches{run}.csv"
+        result = run_cli("frames", "--corpus", str(small_corpus), "--n-boot", "200", "--seed", "7",
+                         "--out", str(out), "--matches", str(matches), "--no-progress")
+        assert result.returncode == 0, result.stderr
+        outputs.append((out.read_bytes(), matches.read_bytes()))
+    assert outputs[0] == outputs[1] and len(outputs[0][1].splitlines()) > 3
+
+
+def test_cli_broken_lexicon_is_one_line_naming_the_file_and_line(tmp_path, small_corpus):
+    write(tmp_path / "mine.yaml", "name: t\nframes: [\n")
+    result = run_cli("frames", "--corpus", str(small_corpus), "--lexicon", str(tmp_path / "mine.yaml"), "--no-progress")
+    assert_one_line_failure(result, "mine.yaml", "not a readable UTF-8 YAML file", "line 3")
+
+
+# ---------------------------------------------------------------- lexicons, frames, report, charts
+
+def test_lexicon_with_python_tags_is_refused_not_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    write(tmp_path / "evil.yaml", f"name: !!python/object/apply:os.system ['touch {marker}']\nframes: []\n")
+    with pytest.raises(ValueError, match="evil.yaml: not a readable UTF-8 YAML file"):
+        load_lexicon(tmp_path / "evil.yaml")
+    assert not marker.exists()
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError,
+                   reason="lexicon.load_lexicon lets yaml's RecursionError out on deeply nested YAML "
+                          "instead of a ValueError naming the file (left for the lead: analysis/lexicon.py)")
+def test_deeply_nested_lexicon_is_a_value_error_naming_the_file(tmp_path):
+    write(tmp_path / "deep.yaml", "name: t\nframes: " + "[" * 1000 + "]" * 1000 + "\n")
+    with pytest.raises(ValueError, match="deep.yaml"):
+        load_lexicon(tmp_path / "deep.yaml")
+
+
+def test_report_tables_escape_markup_in_cells_headers_and_captions():
+    table = pd.DataFrame({"<script>col</script>": [MARKUP, ["<b>x</b>", "<i>y</i>"]], "n": [1, float("nan")]})
+    html = html_table(table, caption='<img src=x onerror="alert(1)">').html
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;col&lt;/script&gt;" in html and "&lt;b&gt;x&lt;/b&gt;, &lt;i&gt;y&lt;/i&gt;" in html
+
+
+def test_match_context_keeps_markup_as_text_and_the_report_escapes_it():
+    docs = pd.DataFrame({"doc_id": ["<d>"], "source": ["<script>s</script>"],
+                         "text": ['قال <b>المتحدث</b> <script>alert("x")</script> إن العقوبات & <img src=x> مستمرة']})
+    matches = match_context(docs, frame_matches(docs, "international-news"), window=4)
+    assert matches[["before", "surface", "after"]].values.tolist() == [
+        ['alert("x")</script> إن', "العقوبات", "& <img src=x> مستمرة"]]
+    html = html_table(matches).html
+    assert "<script" not in html and "</script" not in html and "<img" not in html
+
+
+def test_chart_labels_with_markup_stay_text_in_svg(tmp_path):
+    from analysis.charts import plot_top_terms, save_figure
+
+    table = pd.DataFrame({"source": ["<script>s</script>", "</svg><script>"], "term": ["<b>عقوبات</b>", "x-->y"],
+                          "count": [3, 2], "per_10k": [2.5, 1.0]})
+    [svg] = save_figure(plot_top_terms(table), "hostile", tmp_path, formats=["svg"])
+    markup = svg.read_text(encoding="utf-8")
+    assert "<script" not in markup and markup.count("</svg>") == 1 and "-->y" not in markup
+
+
+# Arbitrary Unicode around words the bundled lexicon knows, so that hits happen.
+HOSTILE_TEXT = st.lists(st.one_of(st.sampled_from(["العقوبات", "والحرب", "مواجهتها", "عقوبات جديدة", "ـ", "ً"]),
+                                  st.text(max_size=8)), max_size=20).map("".join)
+
+
+@settings(max_examples=50, deadline=None)
+@given(texts=st.lists(HOSTILE_TEXT, min_size=1, max_size=4))
+def test_frames_and_kwic_on_arbitrary_text_point_into_the_original(texts):
+    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "source": ["s"] * len(texts),
+                         "text": texts})
+    by_id = dict(zip(docs["doc_id"], docs["text"]))
+    matches = frame_matches(docs, "international-news")
+    for doc_id, start, end, surface in zip(matches["doc_id"], matches["start"], matches["end"], matches["surface"]):
+        assert by_id[doc_id][start:end] == surface
+    for row in kwic(docs, "العقوبات").itertuples():
+        assert by_id[row.doc_id][row.start:row.end] == row.keyword
