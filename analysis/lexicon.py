@@ -147,6 +147,8 @@ def load_lexicon(source: str | Path | Lexicon) -> Lexicon:
         spec = yaml.safe_load(data.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         raise ValueError(f"{label}: not a readable UTF-8 YAML file ({err})") from err
+    except RecursionError:
+        raise ValueError(f"{label}: not a readable lexicon (nested too deeply)") from None
     name, description, frames = _parse(spec, label)
     return Lexicon(name, frames, hashlib.sha256(data).hexdigest(), str(path), description)
 

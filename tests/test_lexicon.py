@@ -105,6 +105,12 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
         load_lexicon(path)
 
 
+def test_regression_deeply_nested_yaml_is_a_value_error_naming_the_file(tmp_path):
+    path = write(tmp_path, "name: t\nframes: " + "[" * 1000 + "]" * 1000 + "\n", name="deep.yaml")
+    with pytest.raises(ValueError, match="deep.yaml: not a readable lexicon"):
+        load_lexicon(path)
+
+
 def test_an_unknown_name_lists_the_bundled_lexicons():
     with pytest.raises(FileNotFoundError, match="international-news"):
         load_lexicon("no-such-lexicon")
