@@ -4,19 +4,37 @@ Every count is of normalized tokens (:func:`analysis.text.normalize` then
 :data:`analysis.text.TOKEN_PATTERN`), so أمريكا and امريكا, or ی and ي, are one term.
 Rates are per 10,000 tokens of running text (stopwords included), so they do not
 change when stopwords are filtered out of the listing.
+
+Counting runs in batches of documents, so memory holds the token arrays of one batch
+and the count table, never every token of the corpus. Within a batch each distinct
+whitespace-separated chunk of raw text is normalized and tokenized once, however often
+it occurs: tokens never contain whitespace, and normalization maps characters one by
+one and never to or from whitespace, so a text's tokens are its chunks' tokens in order.
+Counts of disjoint sets of documents add up (:class:`TermCounts`), which is what
+:mod:`analysis.scale` uses to count partitions on several machines.
 """
 
 from __future__ import annotations
 
-from itertools import chain
+import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords, token_spans
 
-__all__ = ["doc_tokens", "count_terms", "top_terms", "tfidf_terms", "kwic"]
+__all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
+
+BATCH_BYTES = 16 * 1024**2
+"""Documents are counted in batches of about this many bytes of UTF-8 text."""
+
+# The tokens of many chunks in one pass: chunks are joined by newlines, which no token
+# contains, and each newline found marks the end of a chunk.
+_TOKEN_OR_NEWLINE = re.compile(f"{TOKEN_PATTERN.pattern}|\n")
 
 
 def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None) -> pd.Series:
@@ -34,8 +52,257 @@ def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None =
     return pd.Series([TOKEN_PATTERN.findall(normalize(t, options)) for t in docs["text"]], index=docs.index, dtype=object)
 
 
-def _ngrams(tokens: list[str], n: int) -> list[str]:
-    return tokens if n == 1 else [" ".join(g) for g in zip(*(tokens[i:] for i in range(n)))]
+class _Buffer:
+    """A growing 1-D integer array; its capacity doubles, so appending is amortized O(1)."""
+
+    def __init__(self) -> None:
+        self._data = np.empty(1024, dtype=np.int64)
+        self.size = 0
+
+    def extend(self, values) -> None:
+        end = self.size + len(values)
+        if end > len(self._data):
+            self._data = np.concatenate([self._data[:self.size], np.empty(max(end, 2 * self.size), np.int64)])
+        self._data[self.size:end] = values
+        self.size = end
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[:self.size]
+
+
+class _Vocabulary:
+    """Ids of normalized terms, and of raw chunks with the term ids of their tokens."""
+
+    def __init__(self, options: NormalizeOptions | None, stop: frozenset[str]) -> None:
+        self.options = options
+        self.stop = stop
+        self.terms: dict[str, int] = {}
+        self.is_stop = _Buffer()
+        self._chunks: dict[str, int] = {}
+        self._starts = _Buffer()
+        self._lengths = _Buffer()
+        self._tokens = _Buffer()
+
+    def chunk_ids(self, chunks: list[str]) -> np.ndarray:
+        """Ids of distinct ``chunks``, tokenizing those not seen before."""
+        new = [c for c in chunks if c not in self._chunks]
+        if new:
+            self._add_chunks(new)
+        return np.fromiter(map(self._chunks.__getitem__, chunks), np.int64, len(chunks))
+
+    def _add_chunks(self, chunks: list[str]) -> None:
+        found = _TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options))
+        ends = np.flatnonzero(np.array(found, dtype=object) == "\n")
+        lengths = np.diff(ends, prepend=-1) - 1
+        self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
+        self._lengths.extend(lengths)
+        self._tokens.extend(self._term_ids([w for w in found if w != "\n"]))
+        self._chunks.update(zip(chunks, range(len(self._chunks), len(self._chunks) + len(chunks))))
+
+    def _term_ids(self, words: list[str]) -> np.ndarray:
+        new = [w for w in dict.fromkeys(words) if w not in self.terms]
+        self.terms.update(zip(new, range(len(self.terms), len(self.terms) + len(new))))
+        self.is_stop.extend([w in self.stop for w in new])
+        return np.fromiter(map(self.terms.__getitem__, words), np.int64, len(words))
+
+    def tokens(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
+        lengths = self._lengths.values[chunks]
+        ends = np.cumsum(lengths)
+        offsets = np.repeat(self._starts.values[chunks] - (ends - lengths), lengths)
+        return self._tokens.values[np.arange(len(offsets)) + offsets], np.repeat(docs, lengths)
+
+    def words(self) -> pa.Array:
+        """Every term, in id order."""
+        return pa.array(list(self.terms), pa.large_string())
+
+
+def _batch_tokens(texts: pa.Array, vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Term ids of the tokens of ``texts`` in order, and the position in ``texts`` of each one's text."""
+    chunks = pc.utf8_split_whitespace(texts)
+    encoded = pc.dictionary_encode(chunks.flatten())
+    ids = vocabulary.chunk_ids(encoded.dictionary.to_pylist())[encoded.indices.to_numpy()]
+    return vocabulary.tokens(ids, np.repeat(np.arange(len(texts)), np.diff(chunks.offsets.to_numpy())))
+
+
+def _batches(texts: pa.Array, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive runs of texts holding about ``size`` bytes each."""
+    nbytes = np.cumsum(pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False))
+    cuts = np.searchsorted(nbytes, np.arange(size, nbytes[-1] if len(nbytes) else 0, size), side="right")
+    bounds = np.unique(np.r_[0, cuts, len(texts)])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def _grams(terms: np.ndarray, docs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """N-grams of consecutive tokens within a document, as an (m, n) array of term ids, and their docs."""
+    if n == 1:
+        return terms[:, None], docs
+    starts = np.flatnonzero(docs[: len(docs) - n + 1] == docs[n - 1:])
+    return np.stack([terms[starts + i] for i in range(n)], axis=1), docs[starts]
+
+
+@dataclasses.dataclass
+class TermCounts:
+    """Term counts of a set of documents, before ``min_count``: those of disjoint sets add up.
+
+    Attributes
+    ----------
+    names : the grouping columns (empty for one group).
+    groups : one row per group: the group columns, ``tokens`` and ``docs``.
+    terms : ``group`` (row of ``groups``), ``term``, ``count`` and ``doc_freq``.
+
+    Examples
+    --------
+    >>> one = term_counts(pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["روسيا تفاوض"]}), by="source")
+    >>> two = term_counts(pd.DataFrame({"doc_id": ["2"], "source": ["أ"], "text": ["روسيا تهدد"]}), by="source")
+    >>> (one + two).table()[["term", "count", "tokens", "docs"]].values.tolist()[0]
+    ['روسيا', 2, 4, 2]
+    """
+
+    names: list[str]
+    groups: pd.DataFrame
+    terms: pd.DataFrame
+
+    def __add__(self, other: TermCounts) -> TermCounts:
+        if self.names != other.names:
+            raise ValueError(f"cannot add counts grouped by {self.names} and by {other.names}")
+        both = pd.concat([self.groups, other.groups], ignore_index=True)
+        codes, groups = _factorize_groups(both[self.names], self.names)
+        groups = groups.assign(tokens=np.bincount(codes, both["tokens"], len(groups)).astype(np.int64),
+                               docs=np.bincount(codes, both["docs"], len(groups)).astype(np.int64))
+        terms = pd.concat([self.terms.assign(group=codes[self.terms["group"]]),
+                           other.terms.assign(group=codes[len(self.groups) + other.terms["group"]])])
+        terms = terms.groupby(["group", "term"], sort=False, as_index=False)[["count", "doc_freq"]].sum()
+        return TermCounts(self.names, groups, terms)
+
+    def table(self, min_count: int = 1) -> pd.DataFrame:
+        """The :func:`count_terms` table of these counts."""
+        if min_count < 1:
+            raise ValueError(f"min_count must be at least 1, not {min_count!r}")
+        terms = self.terms[self.terms["count"] >= min_count]
+        group = terms["group"].to_numpy()
+        table = self.groups[self.names].iloc[group].reset_index(drop=True)
+        table["term"] = terms["term"].to_numpy()
+        table["count"] = terms["count"].to_numpy()
+        table["doc_freq"] = terms["doc_freq"].to_numpy()
+        table["tokens"] = self.groups["tokens"].to_numpy()[group]
+        table["docs"] = self.groups["docs"].to_numpy()[group]
+        table["per_10k"] = table["count"] / table["tokens"] * 10_000
+        order = np.lexsort((pd.factorize(table["term"], sort=True)[0], -table["count"].to_numpy(), group))
+        return table.iloc[order].reset_index(drop=True)
+
+
+_LOW = (1 << 32) - 1  # keys pack two ids below 2**31 as high << 32 | low
+
+
+def _sum_by(keys: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Distinct ``keys`` (in order of appearance) and each weight summed per key."""
+    codes, distinct = pd.factorize(keys)
+    return distinct, [np.bincount(codes, w, len(distinct)).astype(np.int64) for w in weights]
+
+
+class _Counter:
+    """Adds up term counts over batches of documents whose groups are known in advance.
+
+    Counts are kept under packed keys ``group << 32 | gram``, where a gram id is a term
+    id for words and an id given to each distinct n-gram otherwise.
+    """
+
+    def __init__(self, n_groups: int, ngram: int, vocabulary: _Vocabulary) -> None:
+        self.ngram = ngram
+        self.vocabulary = vocabulary
+        self.tokens = np.zeros(n_groups, dtype=np.int64)
+        self._gram_ids: dict[bytes, int] = {}
+        self._gram_terms = [_Buffer() for _ in range(ngram)]
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._rows = self._merged_rows = 0
+
+    def add(self, texts: pa.Array, groups: np.ndarray) -> None:
+        terms, docs = _batch_tokens(texts, self.vocabulary)
+        self.tokens += np.bincount(groups[docs], minlength=len(self.tokens))
+        grams, docs = _grams(terms, docs, self.ngram)
+        is_stop = self.vocabulary.is_stop.values.astype(bool)
+        keep = ~(is_stop[grams[:, 0]] | is_stop[grams[:, -1]])
+        grams, docs = grams[keep], docs[keep]
+        gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
+        doc_keys, (per_doc,) = _sum_by(docs << 32 | gram, np.ones(len(gram)))
+        keys, (count, doc_freq) = _sum_by(groups[doc_keys >> 32] << 32 | doc_keys & _LOW, per_doc, np.ones(len(per_doc)))
+        self._append(keys, count, doc_freq)
+
+    def _ids(self, grams: np.ndarray) -> np.ndarray:
+        """Ids of the rows of an (m, n) array of term ids, numbering unseen n-grams."""
+        rows = np.ascontiguousarray(grams).view(np.dtype((np.void, grams.shape[1] * grams.itemsize))).ravel()
+        codes, distinct = pd.factorize(rows)
+        first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)  # codes number rows as they appear
+        keys = distinct.tolist()
+        new = [i for i, k in enumerate(keys) if k not in self._gram_ids]
+        self._gram_ids.update(zip([keys[i] for i in new], range(len(self._gram_ids), len(self._gram_ids) + len(new))))
+        for i, buffer in enumerate(self._gram_terms):
+            buffer.extend(grams[first[new], i])
+        return np.fromiter(map(self._gram_ids.__getitem__, keys), np.int64, len(keys))[codes]
+
+    def _append(self, keys: np.ndarray, count: np.ndarray, doc_freq: np.ndarray) -> None:
+        # Merge pending parts once they outgrow the merged table: amortized linear time,
+        # and memory about twice the final table's.
+        self._parts.append((keys, count, doc_freq))
+        self._rows += len(keys)
+        if self._rows > max(2 * self._merged_rows, 1_000_000):
+            self._merge()
+
+    def _merge(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keys, (count, doc_freq) = _sum_by(*(np.concatenate([p[i] for p in self._parts]) for i in range(3)))
+        self._parts, self._rows, self._merged_rows = [(keys, count, doc_freq)], len(keys), len(keys)
+        return keys, count, doc_freq
+
+    def result(self, names: list[str], groups: pd.DataFrame, docs: np.ndarray) -> TermCounts:
+        keys, count, doc_freq = self._merge()
+        gram = keys & _LOW
+        words = self.vocabulary.words()
+        if self.ngram == 1:
+            term = words.take(pa.array(gram))
+        else:
+            columns = [words.take(pa.array(b.values[gram])) for b in self._gram_terms]
+            term = pc.binary_join_element_wise(*columns, pa.scalar(" ", pa.large_string()))
+        terms = pd.DataFrame({"group": keys >> 32, "term": pd.Series(term, dtype="str"),
+                              "count": count, "doc_freq": doc_freq})
+        return TermCounts(names, groups.assign(tokens=self.tokens, docs=docs), terms)
+
+
+def _stopword_set(stopwords: bool | set[str], options: NormalizeOptions | None) -> frozenset[str]:
+    if stopwords is False:
+        return frozenset()
+    if stopwords is True:
+        return arabic_stopwords(options)
+    return frozenset(normalize(w, options) for w in stopwords)
+
+
+def term_counts(
+    corpus: Corpus | pd.DataFrame,
+    by: str | list[str] | None = None,
+    *,
+    ngram: int = 1,
+    stopwords: bool | set[str] = True,
+    options: NormalizeOptions | None = None,
+) -> TermCounts:
+    """Additive term counts (see :class:`TermCounts`); arguments as for :func:`count_terms`.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["روسيا تفاوض روسيا"]})
+    >>> term_counts(docs).terms[["term", "count"]].values.tolist()
+    [['روسيا', 2], ['تفاوض', 1]]
+    """
+    if ngram not in (1, 2, 3):
+        raise ValueError(f"ngram must be 1, 2 or 3, not {ngram!r}")
+    docs = as_docs(corpus)
+    keys, names = group_keys(docs, by)
+    group_codes, groups = _factorize_groups(keys, names)
+    counter = _Counter(len(groups), ngram, _Vocabulary(options, _stopword_set(stopwords, options)))
+    texts = pa.array(docs["text"], pa.large_string())
+    for start, stop in _batches(texts, BATCH_BYTES):
+        counter.add(texts.slice(start, stop - start), group_codes[start:stop])
+    return counter.result(names, groups, np.bincount(group_codes, minlength=len(groups)))
 
 
 def count_terms(
@@ -76,78 +343,18 @@ def count_terms(
     >>> count_terms(docs, by="source")[["source", "term", "count", "doc_freq"]].values.tolist()
     [['أ', 'العقوبات', 1, 1], ['أ', 'موسكو', 1, 1], ['ب', 'العقوبات', 1, 1], ['ب', 'والعقوبات', 1, 1]]
     """
-    if ngram not in (1, 2, 3):
-        raise ValueError(f"ngram must be 1, 2 or 3, not {ngram!r}")
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, not {min_count!r}")
-    docs = as_docs(corpus)
-    keys, names = group_keys(docs, by)
-    tokens = doc_tokens(docs, options)
-    n_tokens = tokens.map(len).to_numpy()
-    grams = tokens if ngram == 1 else tokens.map(lambda t: _ngrams(t, ngram))
-    lengths = grams.map(len).to_numpy()
-
-    group_codes, groups = _factorize_groups(keys, names)
-    term_codes, terms = pd.factorize(pd.Series(list(chain.from_iterable(grams)), dtype=object))
-    terms = np.asarray(terms, dtype=object)
-    doc_of = np.repeat(np.arange(len(docs)), lengths)
-
-    keep = _keep_terms(terms, stopwords, options, ngram)[term_codes] if len(terms) else np.zeros(0, bool)
-    doc_of, term_codes = doc_of[keep], term_codes[keep]
-
-    n_terms = max(len(terms), 1)
-    pairs, counts = _count_pairs(group_codes[doc_of] * n_terms + term_codes)
-    doc_pairs = _distinct(doc_of.astype(np.int64) * n_terms + term_codes)
-    df_keys, df_counts = _count_pairs(group_codes[doc_pairs // n_terms] * n_terms + doc_pairs % n_terms)
-    doc_freq = df_counts[np.searchsorted(df_keys, pairs)]
-
-    group_tokens = np.bincount(group_codes, weights=n_tokens, minlength=len(groups)).astype(np.int64)
-    group_docs = np.bincount(group_codes, minlength=len(groups))
-    g, t = pairs // n_terms, pairs % n_terms
-    table = groups.iloc[g].reset_index(drop=True)
-    table["term"] = pd.Series(terms[t], dtype="str") if len(t) else pd.Series([], dtype="str")
-    table["count"] = counts
-    table["doc_freq"] = doc_freq
-    table["tokens"] = group_tokens[g]
-    table["docs"] = group_docs[g]
-    table["per_10k"] = table["count"] / table["tokens"] * 10_000
-    table = table[table["count"] >= min_count]
-    return _sort(table, names)
-
-
-def _distinct(codes: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort and a diff: faster than np.unique's hashing here)."""
-    codes = np.sort(codes, kind="stable")
-    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
-
-
-def _count_pairs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values of ``codes`` and how often each occurs."""
-    codes = np.sort(codes, kind="stable")
-    if not len(codes):
-        return codes, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    return codes[starts], np.diff(np.r_[starts, len(codes)])
+    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options).table(min_count)
 
 
 def _factorize_groups(keys: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group code of each document and the groups in sorted order (missing values form a group)."""
+    """Group code of each row and the groups in sorted order (missing values form a group)."""
     if not names:
         return np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=[0])
     codes = keys.groupby(names, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)
     first = np.unique(codes, return_index=True)[1]
     return codes, keys[names].iloc[first].reset_index(drop=True)
-
-
-def _keep_terms(terms: np.ndarray, stopwords, options, ngram: int) -> np.ndarray:
-    if stopwords is False:
-        return np.ones(len(terms), dtype=bool)
-    stop = arabic_stopwords(options) if stopwords is True else {normalize(w, options) for w in stopwords}
-    if ngram == 1:
-        return ~pd.Series(terms).isin(stop).to_numpy()
-    first = pd.Series([t.split(" ", 1)[0] for t in terms]).isin(stop).to_numpy()
-    last = pd.Series([t.rsplit(" ", 1)[-1] for t in terms]).isin(stop).to_numpy()
-    return ~(first | last)
 
 
 def _sort(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
