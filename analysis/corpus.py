@@ -75,7 +75,8 @@ class IngestReport:
         (``read``, ``skipped``, ``unreadable``), ``rows_read``, ``rows_kept``, ``note``.
     rejected : one row per rejected input row: ``file``, ``location``, ``reason``.
     warnings : rows kept with a caveat: ``file``, ``location``, ``column``, ``message``
-        (e.g. an implausible date set to NaT).
+        (e.g. an implausible date set to NaT, an ambiguous day/month order, NUL bytes
+        removed from a file, whose location is then ``file``).
     duplicates : number of kept documents whose normalized text repeats an earlier one.
     """
 
@@ -265,8 +266,8 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
             if last > first + 1 or header is None:
                 if header is None:
                     raise ValueError(f"unbalanced quote in the header (lines {first + 1}–{last}: {err})") from None
-                rejects.append((f"line {first + 1}", f"unbalanced quote: the field opened on line {first + 1} "
-                                                     f"runs on to line {last} ({err}); reading resumed on line {first + 2}"))
+                rejects.append((f"line {first + 1}", f"unbalanced quote (the field opened on line {first + 1} runs "
+                                                     f"on to line {last}: {err}; reading resumed on line {first + 2})"))
             else:
                 lenient = next(csv.reader([lines[first]], delimiter=delimiter, strict=False), [])
                 if lenient:
@@ -605,8 +606,9 @@ def load_corpus(
     root = Path(path) if path is not None else DEMO_CORPUS
     if not root.exists():
         raise CorpusError(f"{root}: {_not_a_regular_file(root) if root.is_symlink() else 'no such file or folder'}")
-    if not root.is_dir() and _not_a_regular_file(root):
-        raise CorpusError(f"{root}: {_not_a_regular_file(root)}")
+    problem = None if root.is_dir() else _not_a_regular_file(root)
+    if problem:
+        raise CorpusError(f"{root}: {problem}")
     if root.is_file() and root.suffix.lower() not in FORMATS:
         raise CorpusError(f"{root}: not a corpus format ({root.suffix or 'no extension'}); "
                           f"expected one of {', '.join(sorted(FORMATS))}")
@@ -677,6 +679,25 @@ def _reason(err: Exception) -> str:
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
+def _text_of(member: _Member, data: bytes, encoding: str | None) -> tuple[str, str, bool, list, list[str]]:
+    """Decoded text of a text file: (text, encoding, lossy, warnings, notes).
+
+    BOMs and NUL bytes are removed (NULs with a warning); a forced encoding that does
+    not fit is noted with the detected one.
+    """
+    enc = encoding or detect_encoding(data)
+    decoded, lossy = _decode(data, enc)
+    decoded = decoded.lstrip("\ufeff")
+    warnings, notes = [], []
+    if "\x00" in decoded:
+        warnings.append((member.label, "file", "", f"{decoded.count(chr(0))} NUL byte(s) removed "
+                                                       "(a damaged file, or a wrong encoding)"))
+        decoded = decoded.replace("\x00", "")
+    if lossy and encoding:
+        notes.append(f"encoding {encoding} was forced but does not fit every byte; detection suggests {detect_encoding(data)}")
+    return decoded, enc, lossy, warnings, notes
+
+
 def _read_member(member, data, encoding, overrides, default_source, meta, dayfirst) -> dict:
     rejected, warnings, notes = [], [], [member.note] if member.note else []
     enc, lossy = None, False
@@ -686,16 +707,8 @@ def _read_member(member, data, encoding, overrides, default_source, meta, dayfir
             raw = raw.astype({c: object for c in raw.columns})
             locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
         else:
-            enc = encoding or detect_encoding(data)
-            decoded, lossy = _decode(data, enc)
-            decoded = decoded.lstrip("\ufeff")
-            if "\x00" in decoded:
-                warnings.append((member.label, "file", "", f"{decoded.count(chr(0))} NUL byte(s) removed "
-                                                               "(a damaged file, or a wrong encoding)"))
-                decoded = decoded.replace("\x00", "")
-            if lossy and encoding:
-                notes.append(f"encoding {encoding} was forced but does not fit every byte; "
-                             f"detection suggests {detect_encoding(data)}")
+            decoded, enc, lossy, warnings, more_notes = _text_of(member, data, encoding)
+            notes += more_notes
             if member.suffix != ".txt" and not decoded.strip():
                 notes.append("empty file")
                 return {"file_row": _file_row(member.label, member.suffix, enc, "read", note="; ".join(notes)),
