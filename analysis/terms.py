@@ -193,6 +193,7 @@ class TermCounts:
         return table.iloc[order].reset_index(drop=True)
 
 
+_MERGE_ROWS = 1_000_000  # pending count rows merged at once, at least
 _LOW = (1 << 32) - 1  # keys pack two ids below 2**31 as high << 32 | low
 
 
@@ -247,7 +248,7 @@ class _Counter:
         # and memory about twice the final table's.
         self._parts.append((keys, count, doc_freq))
         self._rows += len(keys)
-        if self._rows > max(2 * self._merged_rows, 1_000_000):
+        if self._rows > max(2 * self._merged_rows, _MERGE_ROWS):
             self._merge()
 
     def _merge(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -174,3 +174,82 @@ def test_group_counts_add_up_to_overall_counts(texts):
     assert by.sort_index().to_dict() == overall.sort_index().to_dict()
     assert overall.sum() == sum(len(t) for t in doc_tokens(docs))
     assert np.all(count_terms(docs, by="source", stopwords=False)["doc_freq"] >= 1)
+
+
+# --------------------------------------------------------------------------- against a plain reference
+# count_terms counts in batches and tokenizes each whitespace-separated chunk once; this
+# reference normalizes and tokenizes every document whole, with a Counter per group.
+
+
+def reference_count_terms(docs, by=None, ngram=1, stop=frozenset()):
+    from analysis.corpus import group_keys
+    from analysis.text import TOKEN_PATTERN
+
+    keys, names = group_keys(docs, by)
+    count, doc_freq, tokens, n_docs = Counter(), Counter(), Counter(), Counter()
+    for key, text in zip(keys[names].itertuples(index=False, name=None), docs["text"]):
+        words = TOKEN_PATTERN.findall(normalize(text))
+        grams = [words[i:i + ngram] for i in range(len(words) - ngram + 1)]
+        grams = [" ".join(g) for g in grams if g[0] not in stop and g[-1] not in stop]
+        count.update((key, g) for g in grams)
+        doc_freq.update((key, g) for g in set(grams))
+        tokens[key] += len(words)
+        n_docs[key] += 1
+    return {(*key, term): (n, doc_freq[key, term], tokens[key], n_docs[key]) for (key, term), n in count.items()}
+
+
+def as_reference(table, by=None):
+    names = [] if by is None else [by] if isinstance(by, str) else list(by)
+    rows = table[names + ["term", "count", "doc_freq", "tokens", "docs"]].itertuples(index=False, name=None)
+    return {row[:-4]: row[-4:] for row in rows}
+
+
+@pytest.fixture(scope="module")
+def demo_docs():
+    from analysis.corpus import load_corpus
+
+    return load_corpus(progress=False).docs
+
+
+@pytest.mark.parametrize("by, ngram, stop", [
+    ("source", 1, False), ("source", 1, True), ("month", 2, True), (None, 3, False), (["source", "year"], 2, False)])
+def test_count_terms_equals_the_reference_on_the_demo_corpus(demo_docs, by, ngram, stop):
+    table = count_terms(demo_docs, by, ngram=ngram, stopwords=stop)
+    assert as_reference(table, by) == reference_count_terms(demo_docs, by, ngram, stopwords() if stop else frozenset())
+
+
+def test_small_batches_give_the_same_table(demo_docs, monkeypatch):
+    import analysis.terms as terms
+
+    whole = count_terms(demo_docs, by="source", ngram=2)
+    monkeypatch.setattr(terms, "BATCH_BYTES", 3_000)  # a few documents per batch
+    monkeypatch.setattr(terms, "_MERGE_ROWS", 50)  # pending counts merged many times
+    assert len(terms._batches(__import__("pyarrow").array(demo_docs["text"]), terms.BATCH_BYTES)) > 5
+    assert count_terms(demo_docs, by="source", ngram=2).equals(whole)
+
+
+# Letters, marks, tatweel, presentation forms, Persian look-alikes, digits of three scripts,
+# decimal separators, Latin, invisible controls and many kinds of whitespace.
+_TRICKY = ("ابةيىأإآكلم" "\u064b\u064e\u0651\u0670\u0640" "\ufefb\ufe8d\ufb50" "یکۀ" "0٣۴" ".,٫٬"
+           "aZé" "\u200c\u200f\ufeff" " \n\t\u00a0\u2003\u202f\u3000" "،؟«»-_")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=_TRICKY, max_size=30), min_size=1, max_size=5), st.sampled_from([1, 2]))
+def test_chunked_counting_equals_whole_document_tokenization(texts, ngram):
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))],
+                         "source": [f"s{i % 2}" for i in range(len(texts))], "text": texts})
+    table = count_terms(docs, by="source", ngram=ngram, stopwords=False)
+    assert as_reference(table, "source") == reference_count_terms(docs, "source", ngram)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_saudinewsnet_day_equals_the_reference(saudinewsnet_dir):
+    from analysis.corpus import load_corpus
+
+    docs = load_corpus(saudinewsnet_dir / "2015-08-01.zip", progress=False).docs
+    for ngram, stop in [(1, True), (2, False)]:
+        table = count_terms(docs, by="source", ngram=ngram, stopwords=stop)
+        assert as_reference(table, "source") == reference_count_terms(
+            docs, "source", ngram, stopwords() if stop else frozenset())

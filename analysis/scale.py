@@ -1,0 +1,246 @@
+"""Term and frame counts over partitions of a corpus: one at a time, or on a Dask cluster.
+
+A partition is whatever :func:`analysis.corpus.load_corpus` reads: a file (a zip of
+JSON arrays, a CSV, a JSONL file…) or a folder. Each partition is loaded and counted
+where it is and only its counts travel, because counts of disjoint sets of documents
+add up: term counts as :class:`analysis.terms.TermCounts`, frame counts as the
+:func:`analysis.frames.aggregate_frame_counts` table. The results equal
+:func:`analysis.terms.count_terms` and :func:`analysis.frames.count_frames` on all
+the documents loaded at once (duplicates are flagged, never dropped, in both).
+
+Dask is optional (``pip install 'arabic-framing[dask]'``); with a
+``dask.distributed.Client`` open, :func:`count_terms_dask` and :func:`count_frames_dask`
+run on its cluster, otherwise on Dask's local scheduler.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.corpus import FORMATS, load_corpus
+from analysis.terms import TermCounts, term_counts
+from analysis.text import NormalizeOptions
+
+__all__ = [
+    "corpus_partitions",
+    "partition_term_counts",
+    "partition_frame_counts",
+    "add_frame_counts",
+    "count_terms_by_partition",
+    "count_frames_by_partition",
+    "count_terms_dask",
+    "count_frames_dask",
+]
+
+_FRAME_SUMS = ["hits", "docs_with_hit", "docs", "tokens"]
+
+
+def corpus_partitions(path: str | os.PathLike) -> list[Path]:
+    """One partition per corpus file directly in a folder, sorted; a file is its own.
+
+    Sub-folders are partitions of their own (plain .txt files take their source from
+    their folder, so a folder of them must stay together).
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> [p.name for p in corpus_partitions(DEMO_CORPUS)]
+    ['articles.jsonl']
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    return sorted(p for p in path.iterdir()
+                  if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in FORMATS))
+
+
+def partition_term_counts(
+    partition: str | os.PathLike,
+    by: str | list[str] | None = None,
+    *,
+    ngram: int = 1,
+    stopwords: bool | set[str] = True,
+    options: NormalizeOptions | None = None,
+    **load_options,
+) -> TermCounts:
+    """Load one partition and count its terms (see :func:`analysis.terms.term_counts`).
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> counts = partition_term_counts(DEMO_CORPUS, by="source")
+    >>> counts.names, int(counts.groups["docs"].sum()) > 0
+    (['source'], True)
+    """
+    corpus = load_corpus(partition, progress=False, **load_options)
+    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options)
+
+
+def partition_frame_counts(
+    partition: str | os.PathLike,
+    lexicon,
+    by: str | list[str] | None = "source",
+    options: NormalizeOptions | dict | None = None,
+    **load_options,
+) -> pd.DataFrame:
+    """Load one partition and count its frames (see :func:`analysis.frames.count_frames`).
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> partition_frame_counts(DEMO_CORPUS, "international-news").columns.tolist()[:3]
+    ['source', 'frame', 'hits']
+    """
+    from analysis.frames import count_frames
+
+    return count_frames(load_corpus(partition, progress=False, **load_options), lexicon, by, options)
+
+
+def add_frame_counts(left: pd.DataFrame, right: pd.DataFrame, by: str | list[str] | None = "source") -> pd.DataFrame:
+    """The :func:`analysis.frames.count_frames` table of two disjoint sets of documents.
+
+    Hits, documents and tokens add up; rates and shares are computed again. Groups
+    come out sorted (missing values last) and frames in the order they first appear.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"source": ["أ"], "frame": ["cyber"], "hits": [2], "docs_with_hit": [1],
+    ...                   "docs": [2], "tokens": [400], "rate_per_1k": [5.0], "doc_share": [0.5]})
+    >>> add_frame_counts(a, a)[["hits", "docs", "rate_per_1k", "doc_share"]].values.tolist()
+    [[4.0, 4.0, 5.0, 0.5]]
+    """
+    names = [] if by is None else [by] if isinstance(by, str) else list(by)
+    both = pd.concat([left, right], ignore_index=True)
+    frame = pd.Categorical(both["frame"], categories=pd.unique(both["frame"]))
+    table = (both[names + _FRAME_SUMS].assign(frame=frame)
+             .groupby(names + ["frame"], sort=True, dropna=False, observed=True)[_FRAME_SUMS].sum()
+             .reset_index())
+    table["frame"] = table["frame"].astype("str")
+    tokens = table["tokens"].to_numpy(dtype=float)
+    table["rate_per_1k"] = np.divide(table["hits"].to_numpy(dtype=float) * 1000, tokens,
+                                     out=np.full(len(table), np.nan), where=tokens > 0)
+    table["doc_share"] = table["docs_with_hit"] / table["docs"]
+    return table.astype({name: np.int64 for name in _FRAME_SUMS})
+
+
+def count_terms_by_partition(
+    partitions: list[str | os.PathLike],
+    by: str | list[str] | None = None,
+    *,
+    ngram: int = 1,
+    stopwords: bool | set[str] = True,
+    min_count: int = 1,
+    options: NormalizeOptions | None = None,
+    **load_options,
+) -> pd.DataFrame:
+    """:func:`analysis.terms.count_terms` over partitions loaded one at a time.
+
+    Memory holds one partition's documents and the count table, never the corpus.
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> from analysis.terms import count_terms
+    >>> table = count_terms_by_partition(corpus_partitions(DEMO_CORPUS), by="source")
+    >>> table.equals(count_terms(load_corpus(DEMO_CORPUS, progress=False), by="source"))
+    True
+    """
+    count = functools.partial(partition_term_counts, by=by, ngram=ngram, stopwords=stopwords,
+                              options=options, **load_options)
+    return functools.reduce(lambda total, p: total + count(p), partitions[1:], count(partitions[0])).table(min_count)
+
+
+def count_frames_by_partition(
+    partitions: list[str | os.PathLike],
+    lexicon,
+    by: str | list[str] | None = "source",
+    options: NormalizeOptions | dict | None = None,
+    **load_options,
+) -> pd.DataFrame:
+    """:func:`analysis.frames.count_frames` over partitions loaded one at a time.
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> from analysis.frames import count_frames
+    >>> table = count_frames_by_partition(corpus_partitions(DEMO_CORPUS), "international-news")
+    >>> table.equals(count_frames(load_corpus(DEMO_CORPUS, progress=False), "international-news"))
+    True
+    """
+    from analysis.lexicon import load_lexicon
+
+    lexicon = load_lexicon(lexicon)
+    count = functools.partial(partition_frame_counts, lexicon=lexicon, by=by, options=options, **load_options)
+    return functools.reduce(lambda total, p: add_frame_counts(total, count(p), by), partitions[1:], count(partitions[0]))
+
+
+def _bag(partitions: list[str | os.PathLike]):
+    import dask.bag as db
+
+    if not partitions:
+        raise ValueError("no partitions to count")
+    return db.from_sequence([str(p) for p in partitions], npartitions=len(partitions))
+
+
+def count_terms_dask(
+    partitions: list[str | os.PathLike],
+    by: str | list[str] | None = None,
+    *,
+    ngram: int = 1,
+    stopwords: bool | set[str] = True,
+    min_count: int = 1,
+    options: NormalizeOptions | None = None,
+    split_every: int = 8,
+    **load_options,
+) -> pd.DataFrame:
+    """:func:`analysis.terms.count_terms` with one Dask task per partition.
+
+    Each task loads its partition (the path must be readable where the task runs) and
+    returns its :class:`~analysis.terms.TermCounts`; these are added in a tree, at most
+    ``split_every`` at a time, and only the total comes back.
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> import dask
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     table = count_terms_dask([DEMO_CORPUS], by="source")
+    >>> table.equals(count_terms_by_partition([DEMO_CORPUS], by="source"))
+    True
+    """
+    count = functools.partial(partition_term_counts, by=by, ngram=ngram, stopwords=stopwords,
+                              options=options, **load_options)
+    total = _bag(partitions).map(count).fold(TermCounts.__add__, split_every=split_every)
+    return total.compute().table(min_count)
+
+
+def count_frames_dask(
+    partitions: list[str | os.PathLike],
+    lexicon,
+    by: str | list[str] | None = "source",
+    options: NormalizeOptions | dict | None = None,
+    split_every: int = 8,
+    **load_options,
+) -> pd.DataFrame:
+    """:func:`analysis.frames.count_frames` with one Dask task per partition.
+
+    Examples
+    --------
+    >>> from analysis.paths import DEMO_CORPUS
+    >>> import dask
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     table = count_frames_dask([DEMO_CORPUS], "international-news")
+    >>> table.equals(count_frames_by_partition([DEMO_CORPUS], "international-news"))
+    True
+    """
+    from analysis.lexicon import load_lexicon
+
+    lexicon = load_lexicon(lexicon)
+    count = functools.partial(partition_frame_counts, lexicon=lexicon, by=by, options=options, **load_options)
+    add = functools.partial(add_frame_counts, by=by)
+    return _bag(partitions).map(count).fold(add, split_every=split_every).compute()
