@@ -126,7 +126,7 @@ def _batch_tokens(texts: pa.Array, vocabulary: _Vocabulary) -> tuple[np.ndarray,
     return vocabulary.tokens(ids, np.repeat(np.arange(len(texts)), np.diff(chunks.offsets.to_numpy())))
 
 
-def _batches(texts: pa.Array, size: int) -> list[tuple[int, int]]:
+def _batches(texts: pa.ChunkedArray, size: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of consecutive runs of texts holding about ``size`` bytes each."""
     nbytes = np.cumsum(pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False))
     cuts = np.searchsorted(nbytes, np.arange(size, nbytes[-1] if len(nbytes) else 0, size), side="right")
@@ -300,9 +300,10 @@ def term_counts(
     keys, names = group_keys(docs, by)
     group_codes, groups = _factorize_groups(keys, names)
     counter = _Counter(len(groups), ngram, _Vocabulary(options, _stopword_set(stopwords, options)))
-    texts = pa.array(docs["text"], pa.large_string())
+    texts = pa.array(docs["text"], pa.large_string())  # chunked when the column is
+    texts = pa.chunked_array([texts]) if isinstance(texts, pa.Array) else texts
     for start, stop in _batches(texts, BATCH_BYTES):
-        counter.add(texts.slice(start, stop - start), group_codes[start:stop])
+        counter.add(texts.slice(start, stop - start).combine_chunks(), group_codes[start:stop])
     return counter.result(names, groups, np.bincount(group_codes, minlength=len(groups)))
 
 

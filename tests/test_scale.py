@@ -1,0 +1,126 @@
+"""Partitioned and Dask counts equal the counts of the whole corpus loaded at once."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.corpus import load_corpus
+from analysis.frames import count_frames
+from analysis.paths import DEMO_CORPUS
+from analysis.scale import (
+    add_frame_counts,
+    corpus_partitions,
+    count_frames_by_partition,
+    count_frames_dask,
+    count_terms_by_partition,
+    count_terms_dask,
+)
+from analysis.terms import count_terms, term_counts
+
+LEXICON = "international-news"
+
+
+@pytest.fixture(scope="module")
+def demo_parts(tmp_path_factory):
+    """The demo corpus split into three JSONL files (sources and months spread across them)."""
+    folder = tmp_path_factory.mktemp("demo_parts")
+    lines = (DEMO_CORPUS / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    for k in range(3):
+        (folder / f"part{k}.jsonl").write_text("\n".join(lines[k::3]) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def snn_parts(saudinewsnet_dir, tmp_path_factory):
+    """The three smallest SaudiNewsNet zips, linked (not copied) into one folder."""
+    folder = tmp_path_factory.mktemp("snn_parts")
+    for zip_path in sorted(saudinewsnet_dir.glob("*.zip"), key=lambda p: (p.stat().st_size, p.name))[:3]:
+        (folder / zip_path.name).symlink_to(zip_path)
+    return folder
+
+
+def test_demo_parts_really_split_sources_and_months(demo_parts):
+    parts = [load_corpus(p, progress=False).docs for p in corpus_partitions(demo_parts)]
+    assert len(parts) == 3
+    assert all(docs["source"].nunique() > 1 for docs in parts)
+    assert sum(len(docs) for docs in parts) == len(load_corpus(DEMO_CORPUS, progress=False))
+
+
+@pytest.mark.parametrize("by, ngram", [("source", 1), ("month", 2), (None, 1), (["source", "month"], 3)])
+def test_terms_by_partition_equal_the_whole_corpus(demo_parts, by, ngram):
+    whole = count_terms(load_corpus(demo_parts, progress=False), by, ngram=ngram)
+    parts = count_terms_by_partition(corpus_partitions(demo_parts), by, ngram=ngram)
+    pd.testing.assert_frame_equal(parts, whole)
+
+
+def test_min_count_applies_to_the_total_not_to_each_partition(demo_parts):
+    whole = count_terms(load_corpus(demo_parts, progress=False), "source", min_count=2)
+    parts = count_terms_by_partition(corpus_partitions(demo_parts), "source", min_count=2)
+    pd.testing.assert_frame_equal(parts, whole)
+    assert (parts["count"] >= 2).all()
+
+
+def test_term_counts_of_different_groupings_do_not_add():
+    docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["روسيا"]})
+    with pytest.raises(ValueError, match="cannot add"):
+        term_counts(docs, "source") + term_counts(docs, None)
+
+
+@pytest.mark.parametrize("by", ["source", ["source", "month"], None])
+def test_frames_by_partition_equal_the_whole_corpus(demo_parts, by):
+    whole = count_frames(load_corpus(demo_parts, progress=False), LEXICON, by)
+    parts = count_frames_by_partition(corpus_partitions(demo_parts), LEXICON, by)
+    pd.testing.assert_frame_equal(parts, whole)
+
+
+def test_adding_frame_counts_recomputes_rates():
+    one = pd.DataFrame({"source": ["أ", "أ"], "frame": ["threat", "cyber"], "hits": [1, 0], "docs_with_hit": [1, 0],
+                        "docs": [1, 1], "tokens": [10, 10], "rate_per_1k": [100.0, 0.0], "doc_share": [1.0, 0.0]})
+    two = one.assign(source=["ب", "ب"], hits=[0, 3], docs_with_hit=[0, 1], tokens=[0, 0])
+    total = add_frame_counts(one, two)
+    assert total["frame"].tolist() == ["threat", "cyber", "threat", "cyber"]  # lexicon order kept
+    assert total["rate_per_1k"].iloc[:2].tolist() == [100.0, 0.0]
+    assert total["rate_per_1k"].iloc[2:].isna().all()  # no tokens: no rate
+    assert total["doc_share"].tolist() == [1.0, 0.0, 0.0, 1.0]
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    """A local Dask cluster of two worker processes, closed after the module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _run_on(client, compute):
+    """Run ``compute()`` and return its result and the workers that ran tasks."""
+    from distributed import get_task_stream
+
+    with get_task_stream(client) as stream:
+        result = compute()
+    return result, {task["worker"] for task in stream.data}
+
+
+@pytest.mark.slow
+def test_dask_counts_on_two_workers_equal_in_memory_counts(cluster_client, demo_parts):
+    whole = load_corpus(demo_parts, progress=False)
+    parts = corpus_partitions(demo_parts)
+    terms, workers = _run_on(cluster_client, lambda: count_terms_dask(parts, "source", split_every=2))
+    pd.testing.assert_frame_equal(terms, count_terms(whole, "source"))
+    assert len(workers) == 2
+    frames, _ = _run_on(cluster_client, lambda: count_frames_dask(parts, LEXICON, "month", split_every=2))
+    pd.testing.assert_frame_equal(frames, count_frames(whole, LEXICON, "month"))
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_dask_counts_on_saudinewsnet_zips_equal_in_memory_counts(cluster_client, snn_parts):
+    whole = load_corpus(snn_parts, progress=False)
+    parts = corpus_partitions(snn_parts)
+    terms, workers = _run_on(cluster_client, lambda: count_terms_dask(parts, "source", stopwords=False))
+    pd.testing.assert_frame_equal(terms, count_terms(whole, "source", stopwords=False))
+    assert len(workers) == 2
+    frames, _ = _run_on(cluster_client, lambda: count_frames_dask(parts, LEXICON, "source"))
+    pd.testing.assert_frame_equal(frames, count_frames(whole, LEXICON, "source"))
