@@ -70,16 +70,17 @@ class NotebookError(ReportError):
     Attributes
     ----------
     notebook : file name of the notebook.
-    cell : 1-based position of the failing cell in the notebook as committed
-        (0 for the parameters papermill injected).
+    cell : 1-based position of the failing cell in the notebook as committed (0 for
+        the parameters papermill injected; None when the kernel itself failed).
     line : first line of the failing cell's source.
     error : exception name and message raised in the kernel.
     """
 
-    def __init__(self, notebook: str, cell: int, line: str, error: str):
+    def __init__(self, notebook: str, cell: int | None, line: str, error: str):
         self.notebook, self.cell, self.line, self.error = notebook, cell, line, error
-        where = "injected parameters" if cell == 0 else f"cell {cell}"
-        super().__init__(f"notebook {notebook} failed in {where} ({line!r}): {error}")
+        where = "" if cell is None else " in the injected parameters" if cell == 0 else f" in cell {cell}"
+        quoted = f" ({line!r})" if line else ""
+        super().__init__(f"notebook {notebook} failed{where}{quoted}: {error}")
 
 
 # --- tables --------------------------------------------------------------------------
@@ -304,10 +305,10 @@ def provenance(
 def _timestamp(value, name: str) -> pd.Timestamp | None:
     if value is None or value == "":
         return None
-    try:
-        return pd.Timestamp(value)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{name} {value!r} is not a date ({err})") from None
+    try:  # strings must be ISO 8601: pandas alone would read "June" as June of the year 1
+        return pd.to_datetime(value, format="ISO8601") if isinstance(value, str) else pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def select_dates(corpus: Corpus, date_from=None, date_to=None) -> Corpus:
@@ -354,7 +355,8 @@ def count_documents(corpus: Corpus | pd.DataFrame, by: str | list[str] | None = 
     DataFrame
         The group column(s), ``docs``, ``duplicates`` (documents whose text repeats an
         earlier one), ``tokens`` and the ``tokens_p10``, ``tokens_median`` and
-        ``tokens_p90`` of article length. Sorted by group.
+        ``tokens_p90`` of article length. Sorted by group; documents missing a
+        grouping value (an undated one, for a period) form a group of their own.
 
     Examples
     --------
@@ -673,24 +675,12 @@ def _summary(nb) -> str:
     return ""
 
 
-def _failure(name: str, original, executed, err) -> NotebookError:
-    """Name the failing cell by its position in the notebook as committed."""
-    index = getattr(err, "cell_index", None)
-    failing = executed.cells[index] if index is not None and index < len(executed.cells) else None
-    if failing is None:
-        failing = next((c for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"),
-                       None)
-    error = f"{getattr(err, 'ename', type(err).__name__)}: {getattr(err, 'evalue', err)}".strip()
-    if failing is None:
-        return NotebookError(name, -1, "", error)
-    source = failing.source
-    if "injected-parameters" in failing.get("metadata", {}).get("tags", []):
-        cell = 0
-    else:
-        cell = next((i for i, c in enumerate(original.cells, 1) if c.get("id") == failing.get("id")), -1)
-        if cell == -1:
-            cell = next((i for i, c in enumerate(original.cells, 1) if c.source == source), -1)
+def _failure(name: str, original, err) -> NotebookError:
+    """Name the failing cell by its position in the notebook as committed (0: the injected parameters)."""
+    source = getattr(err, "source", "")
+    cell = next((i for i, c in enumerate(original.cells, 1) if c.cell_type == "code" and c.source == source), 0)
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    error = f"{getattr(err, 'ename', type(err).__name__)}: {getattr(err, 'evalue', err)}".strip()
     return NotebookError(name, cell, first, error)
 
 
@@ -711,9 +701,9 @@ def _execute(path: Path, parameters: dict, kernel_name: str | None):
             cwd=str(path.parent), start_timeout=120, **options,
         )
     except PapermillExecutionError as err:
-        raise _failure(path.name, original, nb, err) from None
-    except RuntimeError as err:  # the kernel could not be started or died
-        raise NotebookError(path.name, -1, "", f"{type(err).__name__}: {err}") from None
+        raise _failure(path.name, original, err) from None
+    except RuntimeError as err:  # the kernel could not start, or died (out of memory?)
+        raise NotebookError(path.name, None, "", f"{type(err).__name__}: {err}") from None
     for cell in executed.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id; keep the output reproducible
