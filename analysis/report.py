@@ -698,7 +698,7 @@ def _execute(path: Path, parameters: dict, kernel_name: str | None):
     try:
         executed = papermill.execute_notebook(
             nb, None, parameters=parameters, kernel_name=kernel_name, progress_bar=False,
-            cwd=str(path.parent), start_timeout=120, **options,
+            cwd=str(path.parent), start_timeout=120, shutdown_kernel="immediate", **options,
         )
     except PapermillExecutionError as err:
         raise _failure(path.name, original, err) from None
