@@ -447,25 +447,26 @@ def _zip_members(member: _Member, data: bytes, depth: int) -> tuple[list[_Member
     """
     members, skipped = [], []
     total = 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            name = info.filename
-            if info.is_dir() or name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("."):
-                continue
-            label = f"{member.label}!{name}"
-            suffix = PurePosixPath(name).suffix.lower()
-            if suffix not in FORMATS:
-                skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
-                continue
-            refusal = _zip_refusal(info, total, depth)
-            if refusal:
-                skipped.append(_file_row(label, suffix, None, "unreadable", note=refusal))
-                continue
-            total += info.file_size
-            parts = [part for part in PurePosixPath(name).parts if part not in ("..", "/")]
-            folder = parts[-2] if len(parts) > 1 else member.folder
-            note = "unsafe name in archive (absolute or with ..); read in memory, nothing extracted" if _unsafe(name) else ""
-            members.append(_Member(label, suffix, folder, lambda n=name, a=data: _read_zip_member(a, n), note))
+    # Left open for the members to read from: opening it again per member is quadratic in their number.
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        name = info.filename
+        if info.is_dir() or name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("."):
+            continue
+        label = f"{member.label}!{name}"
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix not in FORMATS:
+            skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))
+            continue
+        refusal = _zip_refusal(info, total, depth)
+        if refusal:
+            skipped.append(_file_row(label, suffix, None, "unreadable", note=refusal))
+            continue
+        total += info.file_size
+        parts = [part for part in PurePosixPath(name).parts if part not in ("..", "/")]
+        folder = parts[-2] if len(parts) > 1 else member.folder
+        note = "unsafe name in archive (absolute or with ..); read in memory, nothing extracted" if _unsafe(name) else ""
+        members.append(_Member(label, suffix, folder, lambda i=info: _read_zip_member(archive, i), note))
     return members, skipped
 
 
@@ -486,15 +487,15 @@ def _unsafe(name: str) -> bool:
     return name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in re.split(r"[/\\]", name)
 
 
-def _read_zip_member(archive_bytes: bytes, name: str) -> bytes:
+def _read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """The member's bytes, inflating no more than its declared (and already checked) size.
 
     ``read(n)`` inflates up to ``n`` bytes before cutting to the declared size, so asking
     for more would let a header that lies about the size expand a bomb in memory; a
     lying member then fails its CRC check (``BadZipFile``).
     """
-    with zipfile.ZipFile(io.BytesIO(archive_bytes)) as archive, archive.open(name) as fh:
-        return fh.read(archive.getinfo(name).file_size)
+    with archive.open(info) as fh:
+        return fh.read(info.file_size)
 
 
 def _file_row(file, fmt, encoding, status, rows_read=0, rows_kept=0, note=""):
@@ -517,8 +518,6 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
         if given is not None:
             if given in columns:
                 mapping[given] = standard
-            elif standard in columns:
-                mapping[standard] = f"{standard}_input"  # the column asked for is absent: never fall back silently
             continue
         for alias in aliases:
             if alias in canonical and canonical[alias] not in mapping:
@@ -622,7 +621,7 @@ def load_corpus(
     members, file_rows = _walk(root)
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
     file_rows += sidecar_rows
-    frames, rejected, warnings = [], [], []
+    pieces, rejected, warnings = [], [], []  # pieces: DataFrames, and runs of .txt records, in reading order
 
     from tqdm.auto import tqdm
 
@@ -650,25 +649,30 @@ def load_corpus(
             file_rows += skipped
             file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
             continue
-        result = _read_member(member, data, encoding, overrides, default_source, meta, dayfirst)
+        result = _read_member(member, data, encoding, overrides, meta)
         file_rows.append(result["file_row"])
         rejected += result["rejected"]
         warnings += result["warnings"]
-        if result["docs"] is not None and len(result["docs"]):
-            frames.append(result["docs"])
+        if isinstance(result["rows"], dict) and pieces and isinstance(pieces[-1], list):
+            pieces[-1].append(result["rows"])
+        elif result["rows"] is not None:
+            pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
     bar.close()
 
-    docs = _assemble(frames)
+    frames = [pd.DataFrame.from_records(p) if isinstance(p, list) else p for p in pieces]
+    docs, invalid, date_warnings = _validate(frames, default_source, dayfirst)
+    rejected += invalid
+    warnings += date_warnings
+    docs = _assemble(docs)
     docs, dropped = _flag_duplicates(docs, drop_duplicates)
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
     files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
-    if len(dropped):
-        files["rows_kept"] -= files["file"].map(dropped.groupby("file").size()).fillna(0).astype(int)
+    files["rows_kept"] = files["file"].map(docs["file"].value_counts()).fillna(0).astype(int)
     report = IngestReport(
         files=files.sort_values("file", kind="stable").reset_index(drop=True),
-        rejected=pd.DataFrame(rejected, columns=["file", "location", "reason"]),
-        warnings=pd.DataFrame(warnings, columns=["file", "location", "column", "message"]),
+        rejected=_in_reading_order(pd.DataFrame(rejected, columns=["file", "location", "reason"])),
+        warnings=_in_reading_order(pd.DataFrame(warnings, columns=["file", "location", "column", "message"])),
         duplicates=int(docs["is_duplicate"].sum()) + len(dropped),
         duplicates_dropped=drop_duplicates,
     )
@@ -698,9 +702,21 @@ def _text_of(member: _Member, data: bytes, encoding: str | None) -> tuple[str, s
     return decoded, enc, lossy, warnings, notes
 
 
-def _read_member(member, data, encoding, overrides, default_source, meta, dayfirst) -> dict:
-    rejected, warnings, notes = [], [], [member.note] if member.note else []
-    enc, lossy = None, False
+def _read_member(member, data, encoding, overrides, meta) -> dict:
+    """One file's rows under standard column names, with ``file`` and ``location``.
+
+    Returns a dict: ``file_row`` (``rows_kept`` is filled in after validation),
+    ``rejected`` and ``warnings`` met while parsing, and ``rows``: a DataFrame, a dict
+    (the one record of a .txt file: a frame per file would make a folder of thousands
+    of articles slow) or None.
+    """
+    notes = [member.note] if member.note else []
+    enc, lossy, warnings = None, False, []
+
+    def outcome(status, rejected=(), rows=None, n_read=0):
+        return {"file_row": _file_row(member.label, member.suffix, enc, status, n_read, note="; ".join(notes)),
+                "rejected": list(rejected), "warnings": warnings, "rows": rows}
+
     try:
         if member.suffix == ".parquet":
             raw = pd.read_parquet(io.BytesIO(data))
@@ -709,70 +725,96 @@ def _read_member(member, data, encoding, overrides, default_source, meta, dayfir
         else:
             decoded, enc, lossy, warnings, more_notes = _text_of(member, data, encoding)
             notes += more_notes
-            if member.suffix != ".txt" and not decoded.strip():
+            if member.suffix == ".txt":
+                return outcome("read", rows=_txt_record(member, decoded, lossy and _damage(enc), overrides, meta), n_read=1)
+            if not decoded.strip():
                 notes.append("empty file")
-                return {"file_row": _file_row(member.label, member.suffix, enc, "read", note="; ".join(notes)),
-                        "rejected": [], "warnings": warnings, "docs": None}
+                return outcome("read")
             raw, locations, rejects = _TEXT_READERS[member.suffix](decoded)
     except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError) as err:
         where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        reason = ("nested too deeply to read" if isinstance(err, RecursionError)
-                  else "too large to read in the memory available" if isinstance(err, MemoryError)
-                  else f"{_reason(err)}{where}")
-        return {"file_row": _file_row(member.label, member.suffix, enc, "unreadable", note="; ".join(notes + [reason])),
-                "rejected": [], "warnings": warnings, "docs": None}
+        notes.append("nested too deeply to read" if isinstance(err, RecursionError)
+                     else "too large to read in the memory available" if isinstance(err, MemoryError)
+                     else f"{_reason(err)}{where}")
+        return outcome("unreadable")
 
-    rejected += [(member.label, loc, reason) for loc, reason in rejects]
+    rejected = [(member.label, loc, reason) for loc, reason in rejects]
     n_read = len(raw) + len(rejects)
     if len(raw) == 0:
         notes += [] if n_read else ["no rows"]
-        return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, 0, note="; ".join(notes)),
-                "rejected": rejected, "warnings": warnings, "docs": None}
-
-    mapping = _map_columns(list(raw.columns), overrides)
-    docs = raw.rename(columns=mapping)
-    docs["file"] = member.label
-    docs["location"] = locations
-    if member.suffix == ".txt":
-        extra = meta.get(member.label.split("!")[-1]) or meta.get(member.label) or {}
-        for key, value in extra.items():
-            docs[_map_columns([key], overrides).get(key, key)] = value
-        if "source" not in docs and member.folder:
-            docs["source"] = member.folder
-    for column in ("source", "date", "title", "url"):
-        if column not in docs:
-            docs[column] = None
-    if default_source is not None:
-        docs["source"] = docs["source"].where(_present(docs["source"]), default_source)
-
-    reasons = pd.Series(None, index=docs.index, dtype=object)
-    if "text" not in docs:
+        return outcome("read", rejected, n_read=n_read)
+    columns = list(raw.columns)
+    rows = raw.rename(columns={**_map_columns(columns, overrides), **_absent_overrides(columns, overrides)})
+    if "text" not in rows:
         wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
-        reasons[:] = f"{wanted} among {list(raw.columns)}; name it with text=..."
-        docs["text"] = None
-    else:
-        text = docs["text"].astype(object)
-        has_text = _present(text)
-        reasons[~has_text] = "empty text"
-        if lossy:
-            damaged = has_text & text.astype(str).str.contains("\ufffd", regex=False)
-            reasons[damaged & reasons.isna()] = f"undecodable bytes (not valid {enc})"
-        reasons[~_present(docs["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
-    bad = reasons.notna()
-    rejected += list(zip([member.label] * int(bad.sum()), docs.loc[bad, "location"], reasons[bad]))
-    docs = docs.loc[~bad].copy()
+        reason = f"{wanted} among {columns}; name it with text=..."
+        return outcome("read", rejected + [(member.label, loc, reason) for loc in locations], n_read=n_read)
+    rows["file"] = member.label
+    rows["location"] = locations
+    rows["_damage"] = _damage(enc) if lossy else None
+    return outcome("read", rejected, rows, n_read)
 
-    docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst)
-    warnings += [(member.label, docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
+
+def _damage(enc: str) -> str:
+    return f"undecodable bytes (not valid {enc})"
+
+
+def _absent_overrides(columns: list, overrides: dict[str, str | None]) -> dict[str, str]:
+    """A column asked for (``text="body"``) that a file lacks is never replaced by its "text" column."""
+    return {standard: f"{standard}_input" for standard, given in overrides.items()
+            if given is not None and given not in columns and standard in columns}
+
+
+def _txt_record(member: _Member, text: str, damage: str | bool, overrides: dict, meta: dict) -> dict:
+    """The one document of a .txt file: its text, first line as title, sidecar metadata, folder as source."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    record = {"text": text, "title": first[:300]}
+    extra = meta.get(member.label.split("!")[-1]) or meta.get(member.label) or {}
+    for key, value in extra.items():
+        record[_map_columns([key], overrides).get(key, key)] = value
+    if "source" not in record and member.folder:
+        record["source"] = member.folder
+    record.update(file=member.label, location="file", _damage=damage or None)
+    return record
+
+
+def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[list[pd.DataFrame], list, list]:
+    """Reject rows without text or source (or with undecodable bytes), parse dates, fill ids: one pass over all files."""
+    if not frames:
+        return [], [], []
+    rows = pd.concat(frames, ignore_index=True, sort=False)
+    for column in ("source", "date", "title", "url"):
+        if column not in rows:
+            rows[column] = None
+    if default_source is not None:
+        rows["source"] = rows["source"].where(_present(rows["source"]), default_source)
+    reasons = pd.Series(None, index=rows.index, dtype=object)
+    has_text = _present(rows["text"])
+    reasons[~has_text] = "empty text"
+    lossy = has_text & rows["_damage"].notna()
+    damaged = lossy & rows["text"].where(lossy, "").astype(str).str.contains("\ufffd", regex=False)
+    reasons[damaged] = rows["_damage"][damaged]
+    reasons[~_present(rows["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
+    bad = reasons.notna()
+    rejected = list(zip(rows.loc[bad, "file"], rows.loc[bad, "location"], reasons[bad]))
+    docs = rows.loc[~bad].drop(columns="_damage").reset_index(drop=True)
+
+    docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
+    warnings = [(docs["file"].iloc[i], docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
     for column in ("text", "source", "title", "url"):
         docs[column] = docs[column].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     docs["source"] = docs["source"].str.strip()
-    if "doc_id" in docs:
-        docs["doc_id"] = docs["doc_id"].astype(str)
-    else:
-        docs["doc_id"] = member.label + ":" + docs["location"].str.replace(" ", "", regex=False)
-    return {"file_row": _file_row(member.label, member.suffix, enc, "read", n_read, len(docs), note="; ".join(notes)),
-            "rejected": rejected, "warnings": warnings, "docs": docs}
+    own_id = docs["file"] + ":" + docs["location"].str.replace(" ", "", regex=False)
+    docs["doc_id"] = own_id if "doc_id" not in docs else docs["doc_id"].astype(object).where(
+        docs["doc_id"].notna(), own_id).astype(str)
+    return [docs], rejected, warnings
+
+
+def _in_reading_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by file, then by the number in their location (line 2 before line 10)."""
+    position = table["location"].str.extract(r"(\d+)", expand=False).astype(float).fillna(0)
+    return table.assign(_position=position).sort_values(["file", "_position"], kind="stable").drop(
+        columns="_position").reset_index(drop=True)
 
 
 # Arabic-Indic and Persian digits, for dates written ٢٠٢١-٠٣-٠١.
@@ -785,12 +827,13 @@ def _present(values: pd.Series) -> pd.Series:
     return values.notna() & (values.astype(str).str.strip() != "") & (values.astype(str) != "nan")
 
 
-def _parse_dates(values: pd.Series, dayfirst: bool | None) -> tuple[pd.Series, list[tuple[int, str]]]:
+def _parse_dates(values: pd.Series, dayfirst: bool | None, files: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
     """Dates as naive UTC datetime64[ns], and (position, message) warnings for those not kept.
 
     ISO 8601 first, then any other layout; Arabic-Indic and Persian digits are read as
     digits. Offsets may differ from row to row. "now" and "today" are not dates of
     publication. Years outside ``PLAUSIBLE_YEARS`` (Hijri 1443, Persian 1400) become NaT.
+    The day/month order of dates such as 03/04/2021 is decided per file (``files``).
     """
     given = _present(values)
     strings = values[given].astype(str).str.translate(_DIGITS).str.strip()
@@ -799,12 +842,12 @@ def _parse_dates(values: pd.Series, dayfirst: bool | None) -> tuple[pd.Series, l
     retry = parsed.isna()
     position = pd.Series(np.arange(len(values)), index=values.index)
     warnings = []
-    if retry.any():
-        order, order_warning = _day_month_order(strings[retry], dayfirst)
+    for _, group in strings[retry].groupby(files[retry[retry].index], sort=False):
+        order, order_warning = _day_month_order(group, dayfirst)
         if order_warning:
             warnings.append((position[order_warning[0]], order_warning[1]))
-        parsed[retry] = pd.to_datetime(strings[retry], errors="coerce", format="mixed", dayfirst=order,
-                                       utc=True).astype("datetime64[us, UTC]")
+        parsed[group.index] = pd.to_datetime(group, errors="coerce", format="mixed", dayfirst=order,
+                                             utc=True).astype("datetime64[us, UTC]")
     years = parsed.dt.year
     implausible = parsed.index[(years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])]
     parsed[implausible] = pd.NaT
