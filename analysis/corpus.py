@@ -357,19 +357,49 @@ def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     return frame, locations, rejects + more
 
 
-def _read_txt(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return pd.DataFrame({"text": [text], "title": [first[:300]]}), ["file"], []
-
-
 _TEXT_READERS = {
     ".csv": lambda t: _read_delimited(t, _sniff_delimiter(t)),
     ".tsv": lambda t: _read_delimited(t, "\t"),
     ".json": _read_json,
     ".jsonl": _read_jsonl,
     ".ndjson": _read_jsonl,
-    ".txt": _read_txt,
 }
+
+
+def _parse_text(suffix: str, text: str) -> tuple[pd.DataFrame, list[str], _Rejects, str]:
+    """A text file's rows, locations and rejections, and a note when its content belies its extension.
+
+    JSON Lines saved as .json, and a JSON array saved as .jsonl, are common; each is
+    read as what it is rather than refused.
+    """
+    if suffix in (".jsonl", ".ndjson") and text.lstrip().startswith("["):
+        try:
+            return (*_read_json(text), f"a JSON array in a {suffix} file; read as JSON")
+        except ValueError:
+            pass  # not one array: line by line
+    try:
+        return (*_TEXT_READERS[suffix](text), "")
+    except json.JSONDecodeError as err:
+        if suffix == ".json" and err.msg == "Extra data" and text[:err.pos].rstrip(" \t\r").endswith("\n"):
+            return (*_read_jsonl(text), "JSON Lines in a .json file; read line by line")
+        raise
+
+
+def _read_parquet(data: bytes) -> tuple[pd.DataFrame, bool]:
+    """A Parquet table as object columns; binary columns decoded as UTF-8. Also: whether bytes did not decode."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    raw = table.to_pandas()
+    raw = raw.astype({c: object for c in raw.columns})
+    lossy = False
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            decoded = raw[field.name].map(lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v)
+            lossy = lossy or bool(decoded.map(lambda v: isinstance(v, str) and "\ufffd" in v).any())
+            raw[field.name] = decoded
+    return raw, lossy
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -539,16 +569,23 @@ def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, d
         if PurePosixPath(m.label.split("!")[-1]).name.lower() != SIDECAR:
             rest.append(m)
             continue
-        data = m.read()
-        encoding = detect_encoding(data)
-        frame, _, _ = _read_delimited(_decode(data, encoding)[0], ",")
+        encoding = None
+        try:
+            data = m.read()
+            encoding = detect_encoding(data)
+            frame, _, rejects = _read_delimited(_decode(data, encoding)[0].replace("\x00", ""), ",")
+        except (OSError, ValueError) as err:
+            rows.append(_file_row(m.label, ".csv", encoding, "unreadable", note=f"sidecar metadata: {_reason(err)}"))
+            continue
         key = next((c for c in frame.columns if _canonical(c) in {"file", "filename", "file_name", "path", "الملف"}), None)
         base = str(PurePosixPath(m.label).parent)
         for record in frame.to_dict("records") if key else []:
             path = str(PurePosixPath(base) / record.pop(key)) if base != "." else record.pop(key)
             meta[path] = record
-        rows.append(_file_row(m.label, ".csv", encoding, "read" if key else "unreadable",
-                              note=f"sidecar metadata for {len(frame)} file(s)" if key else "metadata.csv lacks a 'file' column"))
+        note = f"sidecar metadata for {len(frame)} file(s)" if key else "metadata.csv lacks a 'file' column"
+        if rejects:
+            note += f"; {len(rejects)} row(s) unreadable, first {rejects[0][0]}: {rejects[0][1]}"
+        rows.append(_file_row(m.label, ".csv", encoding, "read" if key else "unreadable", note=note))
     return meta, rows, rest
 
 
@@ -719,8 +756,8 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
 
     try:
         if member.suffix == ".parquet":
-            raw = pd.read_parquet(io.BytesIO(data))
-            raw = raw.astype({c: object for c in raw.columns})
+            raw, lossy = _read_parquet(data)
+            enc = "utf-8" if lossy else None
             locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
         else:
             decoded, enc, lossy, warnings, more_notes = _text_of(member, data, encoding)
@@ -730,7 +767,8 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
             if not decoded.strip():
                 notes.append("empty file")
                 return outcome("read")
-            raw, locations, rejects = _TEXT_READERS[member.suffix](decoded)
+            raw, locations, rejects, misnamed = _parse_text(member.suffix, decoded)
+            notes += [misnamed] if misnamed else []
     except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError) as err:
         where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
         notes.append("nested too deeply to read" if isinstance(err, RecursionError)

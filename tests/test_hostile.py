@@ -247,6 +247,45 @@ def test_json_values_of_any_type_become_text_or_a_named_rejection(tmp_path):
     assert [r[2].split(" (")[0] for r in rejected(corpus)] == ["empty text", "missing source"]
 
 
+def test_json_lines_saved_as_json_and_an_array_saved_as_jsonl_are_read_with_a_note(tmp_path):
+    write(tmp_path / "lines.json", '{"source": "أ", "text": "نص"}\n{"source": "ب", "text": "نص ب"}\n')
+    write(tmp_path / "array.jsonl", json.dumps([{"source": "ج", "text": "نص ج"}], ensure_ascii=False, indent=2))
+    corpus = load(tmp_path)
+    assert sorted(corpus.docs["text"]) == ["نص", "نص ب", "نص ج"]
+    assert file_row(corpus, "lines.json")["note"] == "JSON Lines in a .json file; read line by line"
+    assert file_row(corpus, "array.jsonl")["note"] == "a JSON array in a .jsonl file; read as JSON"
+
+
+def test_parquet_corrupt_or_with_binary_text(tmp_path):
+    """Regression: a binary (bytes) text column with invalid UTF-8 raised UnicodeDecodeError and stopped the load."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    write(tmp_path / "corrupt.parquet", b"PAR1 not really PAR1")
+    pq.write_table(pa.table({"source": ["أ", "ب", "ج"],
+                             "text": pa.array(["نص".encode(), None, b"\xff\xfe"], pa.binary())}), tmp_path / "bin.parquet")
+    corpus = load(tmp_path)
+    assert file_row(corpus, "corrupt.parquet")["status"] == "unreadable"
+    assert corpus.docs["text"].tolist() == ["نص"]
+    assert rejected(corpus) == [("bin.parquet", "row 2", "empty text"),
+                                ("bin.parquet", "row 3", "undecodable bytes (not valid utf-8)")]
+
+
+def test_broken_sidecar_metadata_is_explained_and_the_texts_still_read(tmp_path):
+    """Regression: an unclosed quote in metadata.csv's header raised ValueError out of load_corpus."""
+    write(tmp_path / "s" / "a.txt", "نص")
+    write(tmp_path / "metadata.csv", 'file,"source\ns/a.txt,أ\n')
+    corpus = load(tmp_path)
+    assert corpus.docs["source"].tolist() == ["s"]
+    row = file_row(corpus, "metadata.csv")
+    assert row["status"] == "unreadable" and "unbalanced quote in the header" in row["note"]
+    write(tmp_path / "metadata.csv", "file,source\ns/a.txt,الرائد\ns/b.txt,x,y,z\n")
+    corpus = load(tmp_path)
+    assert corpus.docs["source"].tolist() == ["الرائد"]
+    assert file_row(corpus, "metadata.csv")["note"] == ("sidecar metadata for 1 file(s); 1 row(s) unreadable, "
+                                                        "first line 3: malformed row: 4 fields, header has 2")
+
+
 # ---------------------------------------------------------------- encodings
 
 def test_windows_1256_file_is_detected(tmp_path):
