@@ -6,10 +6,10 @@ Rates are per 10,000 tokens of running text (stopwords included), so they do not
 change when stopwords are filtered out of the listing.
 
 Counting runs in batches of documents, so memory holds the token arrays of one batch
-and the count table, never every token of the corpus. Within a batch each distinct
-whitespace-separated chunk of raw text is normalized and tokenized once, however often
-it occurs: tokens never contain whitespace, and normalization maps characters one by
-one and never to or from whitespace, so a text's tokens are its chunks' tokens in order.
+and the count table, never every token of the corpus. Each distinct chunk of raw text
+between ASCII whitespace is normalized and tokenized once, however often it occurs:
+tokens never contain whitespace, and normalization maps characters one by one and
+never to or from whitespace, so a text's tokens are its chunks' tokens in order.
 Counts of disjoint sets of documents add up (:class:`TermCounts`), which is what
 :mod:`analysis.scale` uses to count partitions on several machines.
 """
@@ -17,7 +17,13 @@ Counts of disjoint sets of documents add up (:class:`TermCounts`), which is what
 from __future__ import annotations
 
 import dataclasses
+import functools
+import multiprocessing
+import os
 import re
+import sys
+import traceback
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -86,19 +92,22 @@ class _Vocabulary:
 
     def chunk_ids(self, chunks: list[str]) -> np.ndarray:
         """Ids of distinct ``chunks``, tokenizing those not seen before."""
-        new = [c for c in chunks if c not in self._chunks]
-        if new:
-            self._add_chunks(new)
-        return np.fromiter(map(self._chunks.__getitem__, chunks), np.int64, len(chunks))
+        ids = np.fromiter(map(self._chunks.get, chunks, repeat(-1)), np.int64, len(chunks))
+        new = np.flatnonzero(ids < 0)
+        if len(new):
+            ids[new] = self._add_chunks([chunks[i] for i in new])
+        return ids
 
-    def _add_chunks(self, chunks: list[str]) -> None:
+    def _add_chunks(self, chunks: list[str]) -> np.ndarray:
         found = _TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options))
         ends = np.flatnonzero(np.array(found, dtype=object) == "\n")
         lengths = np.diff(ends, prepend=-1) - 1
         self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
         self._lengths.extend(lengths)
         self._tokens.extend(self._term_ids([w for w in found if w != "\n"]))
-        self._chunks.update(zip(chunks, range(len(self._chunks), len(self._chunks) + len(chunks))))
+        ids = range(len(self._chunks), len(self._chunks) + len(chunks))
+        self._chunks.update(zip(chunks, ids))
+        return np.asarray(ids)
 
     def _term_ids(self, words: list[str]) -> np.ndarray:
         new = [w for w in dict.fromkeys(words) if w not in self.terms]
@@ -120,7 +129,7 @@ class _Vocabulary:
 
 def _batch_tokens(texts: pa.Array, vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Term ids of the tokens of ``texts`` in order, and the position in ``texts`` of each one's text."""
-    chunks = pc.utf8_split_whitespace(texts)
+    chunks = pc.ascii_split_whitespace(texts)
     encoded = pc.dictionary_encode(chunks.flatten())
     ids = vocabulary.chunk_ids(encoded.dictionary.to_pylist())[encoded.indices.to_numpy()]
     return vocabulary.tokens(ids, np.repeat(np.arange(len(texts)), np.diff(chunks.offsets.to_numpy())))
@@ -171,26 +180,23 @@ class TermCounts:
         codes, groups = _factorize_groups(both[self.names], self.names)
         groups = groups.assign(tokens=np.bincount(codes, both["tokens"], len(groups)).astype(np.int64),
                                docs=np.bincount(codes, both["docs"], len(groups)).astype(np.int64))
-        terms = pd.concat([self.terms.assign(group=codes[self.terms["group"]]),
-                           other.terms.assign(group=codes[len(self.groups) + other.terms["group"]])])
-        terms = terms.groupby(["group", "term"], sort=False, as_index=False)[["count", "doc_freq"]].sum()
+        terms = _add_terms([self.terms.assign(group=codes[self.terms["group"]]),
+                            other.terms.assign(group=codes[len(self.groups) + other.terms["group"]])])
         return TermCounts(self.names, groups, terms)
 
     def table(self, min_count: int = 1) -> pd.DataFrame:
         """The :func:`count_terms` table of these counts."""
         if min_count < 1:
             raise ValueError(f"min_count must be at least 1, not {min_count!r}")
-        terms = self.terms[self.terms["count"] >= min_count]
+        terms = self.terms[self.terms["count"] >= min_count].reset_index(drop=True)
         group = terms["group"].to_numpy()
-        table = self.groups[self.names].iloc[group].reset_index(drop=True)
-        table["term"] = terms["term"].to_numpy()
-        table["count"] = terms["count"].to_numpy()
-        table["doc_freq"] = terms["doc_freq"].to_numpy()
+        table = pd.concat([self.groups[self.names].iloc[group].reset_index(drop=True),
+                           terms[["term", "count", "doc_freq"]]], axis=1)
         table["tokens"] = self.groups["tokens"].to_numpy()[group]
         table["docs"] = self.groups["docs"].to_numpy()[group]
         table["per_10k"] = table["count"] / table["tokens"] * 10_000
         order = np.lexsort((pd.factorize(table["term"], sort=True)[0], -table["count"].to_numpy(), group))
-        return table.iloc[order].reset_index(drop=True)
+        return table.take(order).reset_index(drop=True)
 
 
 _MERGE_ROWS = 1_000_000  # pending count rows merged at once, at least
@@ -198,8 +204,8 @@ _LOW = (1 << 32) - 1  # keys pack two ids below 2**31 as high << 32 | low
 
 
 def _sum_by(keys: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Distinct ``keys`` (in order of appearance) and each weight summed per key."""
-    codes, distinct = pd.factorize(keys)
+    """Distinct ``keys`` (sorted) and each weight summed per key."""
+    distinct, codes = np.unique(keys, return_inverse=True)
     return distinct, [np.bincount(codes, w, len(distinct)).astype(np.int64) for w in weights]
 
 
@@ -216,7 +222,7 @@ class _Counter:
         self.tokens = np.zeros(n_groups, dtype=np.int64)
         self._gram_ids: dict[bytes, int] = {}
         self._gram_terms = [_Buffer() for _ in range(ngram)]
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
 
     def add(self, texts: pa.Array, groups: np.ndarray) -> None:
@@ -227,7 +233,7 @@ class _Counter:
         keep = ~(is_stop[grams[:, 0]] | is_stop[grams[:, -1]])
         grams, docs = grams[keep], docs[keep]
         gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
-        doc_keys, (per_doc,) = _sum_by(docs << 32 | gram, np.ones(len(gram)))
+        doc_keys, per_doc = np.unique(docs << 32 | gram, return_counts=True)
         keys, (count, doc_freq) = _sum_by(groups[doc_keys >> 32] << 32 | doc_keys & _LOW, per_doc, np.ones(len(per_doc)))
         self._append(keys, count, doc_freq)
 
@@ -256,7 +262,8 @@ class _Counter:
         self._parts, self._rows, self._merged_rows = [(keys, count, doc_freq)], len(keys), len(keys)
         return keys, count, doc_freq
 
-    def result(self, names: list[str], groups: pd.DataFrame, docs: np.ndarray) -> TermCounts:
+    def terms(self) -> pd.DataFrame:
+        """``group``, ``term``, ``count`` and ``doc_freq`` of everything added."""
         keys, count, doc_freq = self._merge()
         gram = keys & _LOW
         words = self.vocabulary.words()
@@ -265,9 +272,70 @@ class _Counter:
         else:
             columns = [words.take(pa.array(b.values[gram])) for b in self._gram_terms]
             term = pc.binary_join_element_wise(*columns, pa.scalar(" ", pa.large_string()))
-        terms = pd.DataFrame({"group": keys >> 32, "term": pd.Series(term, dtype="str"),
-                              "count": count, "doc_freq": doc_freq})
-        return TermCounts(names, groups.assign(tokens=self.tokens, docs=docs), terms)
+        return pd.DataFrame({"group": keys >> 32, "term": pd.Series(term, dtype="str"),
+                             "count": count, "doc_freq": doc_freq})
+
+
+def _count_batches(texts: pa.ChunkedArray, batches: list[tuple[int, int]], group_codes: np.ndarray,
+                   n_groups: int, ngram: int, vocabulary: _Vocabulary) -> tuple[pd.DataFrame, np.ndarray]:
+    """Term counts (:meth:`_Counter.terms`) and tokens per group of the given batches of ``texts``."""
+    counter = _Counter(n_groups, ngram, vocabulary)
+    for start, stop in batches:
+        counter.add(texts.slice(start, stop - start).combine_chunks(), group_codes[start:stop])
+    return counter.terms(), counter.tokens
+
+
+def _add_terms(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Sum ``count`` and ``doc_freq`` of count tables whose ``group`` codes mean the same groups."""
+    terms = pd.concat(tables, ignore_index=True)
+    words, distinct = pd.factorize(terms["term"])
+    keys, (count, doc_freq) = _sum_by(terms["group"].to_numpy() << 32 | words,
+                                      terms["count"].to_numpy(), terms["doc_freq"].to_numpy())
+    return pd.DataFrame({"group": keys >> 32, "term": pd.Series(distinct[keys & _LOW], dtype="str"),
+                         "count": count, "doc_freq": doc_freq})
+
+
+def _n_workers(workers: int | None, n_batches: int) -> int:
+    """Processes to count with: by default one per CPU, each with two batches or more."""
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer or None, not {workers!r}")
+    if sys.platform != "linux" or multiprocessing.current_process().daemon:
+        return 1  # forking is Linux-only here, and daemonic processes (Dask workers) may not fork
+    return max(1, min(workers or len(os.sched_getaffinity(0)), n_batches if workers else n_batches // 2))
+
+
+def _in_forked_processes(jobs: list) -> list:
+    """Call each job in a forked child process (which shares the parent's memory); their results in order."""
+    context = multiprocessing.get_context("fork")
+    children = []
+    try:
+        for job in jobs:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_send_result, args=(job, send), daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
+        results = []
+        for child, receive in children:
+            ok, value = receive.recv()
+            if not ok:
+                raise RuntimeError(f"counting process failed:\n{value}")
+            results.append(value)
+        return results
+    finally:
+        for child, receive in children:
+            receive.close()
+            child.terminate()
+            child.join()
+
+
+def _send_result(job, connection) -> None:
+    try:
+        result = (True, job())
+    except BaseException:  # the parent re-raises it
+        result = (False, traceback.format_exc())
+    connection.send(result)
+    connection.close()
 
 
 def _stopword_set(stopwords: bool | set[str], options: NormalizeOptions | None) -> frozenset[str]:
@@ -285,6 +353,7 @@ def term_counts(
     ngram: int = 1,
     stopwords: bool | set[str] = True,
     options: NormalizeOptions | None = None,
+    workers: int | None = None,
 ) -> TermCounts:
     """Additive term counts (see :class:`TermCounts`); arguments as for :func:`count_terms`.
 
@@ -299,12 +368,17 @@ def term_counts(
     docs = as_docs(corpus)
     keys, names = group_keys(docs, by)
     group_codes, groups = _factorize_groups(keys, names)
-    counter = _Counter(len(groups), ngram, _Vocabulary(options, _stopword_set(stopwords, options)))
     texts = pa.array(docs["text"], pa.large_string())  # chunked when the column is
     texts = pa.chunked_array([texts]) if isinstance(texts, pa.Array) else texts
-    for start, stop in _batches(texts, BATCH_BYTES):
-        counter.add(texts.slice(start, stop - start).combine_chunks(), group_codes[start:stop])
-    return counter.result(names, groups, np.bincount(group_codes, minlength=len(groups)))
+    batches = _batches(texts, BATCH_BYTES)
+    n = _n_workers(workers, len(batches))
+    jobs = [functools.partial(_count_batches, texts, batches[k * len(batches) // n:(k + 1) * len(batches) // n],
+                              group_codes, len(groups), ngram, _Vocabulary(options, _stopword_set(stopwords, options)))
+            for k in range(n)]
+    parts = [jobs[0]()] if n == 1 else _in_forked_processes(jobs)
+    groups = groups.assign(tokens=sum(tokens for _, tokens in parts),
+                           docs=np.bincount(group_codes, minlength=len(groups)))
+    return TermCounts(names, groups, parts[0][0] if n == 1 else _add_terms([terms for terms, _ in parts]))
 
 
 def count_terms(
@@ -315,6 +389,7 @@ def count_terms(
     stopwords: bool | set[str] = True,
     min_count: int = 1,
     options: NormalizeOptions | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Count terms (or n-grams) overall or per group.
 
@@ -329,6 +404,9 @@ def count_terms(
         start or end with a stopword (so حلف شمال الأطلسي stays).
     min_count : drop terms counted fewer times than this in a group.
     options : normalization options (default: :class:`NormalizeOptions`).
+    workers : processes to count with. By default, on Linux, one per CPU once the
+        corpus fills two batches (:data:`BATCH_BYTES`) per process; 1 counts in this
+        process. The result is the same whatever the number.
 
     Returns
     -------
@@ -347,7 +425,7 @@ def count_terms(
     """
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, not {min_count!r}")
-    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options).table(min_count)
+    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options, workers=workers).table(min_count)
 
 
 def _factorize_groups(keys: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:

@@ -254,3 +254,29 @@ def test_saudinewsnet_day_equals_the_reference(saudinewsnet_dir):
         table = count_terms(docs, by="source", ngram=ngram, stopwords=stop)
         assert as_reference(table, "source") == reference_count_terms(
             docs, "source", ngram, stopwords() if stop else frozenset())
+
+
+@pytest.mark.parametrize("ngram", [1, 3])
+def test_forked_workers_give_the_same_table(demo_docs, monkeypatch, ngram):
+    import analysis.terms as terms
+
+    alone = count_terms(demo_docs, by="month", ngram=ngram, workers=1)
+    monkeypatch.setattr(terms, "BATCH_BYTES", 5_000)
+    if terms._n_workers(2, 4) == 2:  # Linux: two processes, each with its own vocabulary
+        assert count_terms(demo_docs, by="month", ngram=ngram, workers=2).equals(alone)
+    assert count_terms(demo_docs, by="month", ngram=ngram, workers=3).equals(alone)
+
+
+def test_workers_must_be_a_positive_integer():
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="workers"):
+            count_terms(DOCS, workers=bad)
+
+
+def test_empty_corpus_and_wordless_texts_give_empty_tables():
+    empty = DOCS.iloc[:0]
+    assert count_terms(empty, by="source").columns.tolist() == [
+        "source", "term", "count", "doc_freq", "tokens", "docs", "per_10k"]
+    assert count_terms(empty, ngram=2).empty
+    wordless = DOCS.assign(text=["، ؟ «»", "", None, "!"])
+    assert count_terms(wordless, by="source", stopwords=False).empty
