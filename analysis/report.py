@@ -837,6 +837,12 @@ def build_report(
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ReportError(f"notebook(s) not found: {', '.join(missing)}")
+    if kernel_name is not None:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        installed = KernelSpecManager().find_kernel_specs()
+        if kernel_name not in installed:
+            raise ReportError(f"no Jupyter kernel named {kernel_name!r}; installed: {', '.join(sorted(installed))}")
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out}: exists and is not a folder")
@@ -853,14 +859,17 @@ def build_report(
     show = sys.stderr.isatty() if progress is None else progress
 
     def run(path: Path):
+        """Execute and render one notebook (rendering overlaps the other kernel's work)."""
         start = time.perf_counter()
         try:
-            result = _execute(path, params, kernel_name)
+            original, executed = _execute(path, params, kernel_name)
         except NotebookError as err:
             return err
+        title = _title(original) or path.stem
+        page = _render(executed, title)
         if show:
             print(f"ran {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return result
+        return title, _summary(original), page, _provenance_of(executed)
 
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(paths))) as pool:
         results = list(pool.map(run, paths))
@@ -873,12 +882,10 @@ def build_report(
         raise first
 
     entries, record = [], {}
-    for path, (original, executed) in zip(paths, results):
-        title = _title(original) or path.stem
-        name = f"{path.stem}.html"
-        _write_atomic(out / name, _render(executed, title))
-        entries.append((name, title, _summary(original)))
-        record = record or _provenance_of(executed)
+    for path, (title, summary, page, found) in zip(paths, results):
+        _write_atomic(out / f"{path.stem}.html", page)
+        entries.append((f"{path.stem}.html", title, summary))
+        record = record or found
     index = out / "index.html"
     _write_atomic(index, _index_html(entries, record))
     return index

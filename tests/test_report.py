@@ -418,6 +418,15 @@ def test_the_command_line_rejects_a_missing_corpus_before_starting_kernels(tmp_p
     assert capsys.readouterr().err == f"error: corpus {str(tmp_path / 'nowhere')!r}: no such file or folder\n"
     with pytest.raises(ReportError, match="lexicon"):
         build_report(out=tmp_path / "out", lexicon="no-such-lexicon")
+    with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel'; installed: "):
+        build_report(out=tmp_path / "out", kernel_name="no-such-kernel")
+
+
+def test_a_named_kernel_can_be_chosen(tmp_path):
+    """python3 is always known to jupyter_client (ipykernel ships its spec)."""
+    path = _broken_notebook(tmp_path)
+    with pytest.raises(NotebookError, match="ZeroDivisionError"):
+        build_report(out=tmp_path / "out", notebooks=[path], kernel_name="python3")
 
 
 # --- SaudiNewsNet ---------------------------------------------------------------------
