@@ -1,0 +1,297 @@
+"""Time our term and frame counts against two baselines on SaudiNewsNet, and check they agree.
+
+Every counting step starts from the same documents already in memory: the corpus is
+loaded once with :func:`analysis.corpus.load_corpus` and that load is timed on its own
+(it parses, accounts for and de-duplicates every row, which neither baseline does).
+The steps, in one process, one run each:
+
+* ours, terms: ``count_terms(docs, by="source", stopwords=False)``, with its default
+  worker processes (one per CPU here) and again with ``workers=1``;
+* ours, frames: ``count_frames(docs, "international-news", by="source")``;
+* baseline 1: a Python loop, ``Counter.update(TOKEN_PATTERN.findall(normalize(text)))``
+  into one Counter per source;
+* baseline 2: scikit-learn ``CountVectorizer(preprocessor=normalize,
+  token_pattern=TOKEN_PATTERN.pattern)``, document rows summed per source.
+
+All three term counts must be equal, term for term and source for source, or the script
+exits with an error. Peak memory is the largest resident memory of the process tree
+during a step: the larger of the process's own high-water mark (reset before the step
+through ``/proc/self/clear_refs``, so Linux only) and the proportional resident memory
+(PSS: shared pages divided among their sharers) of the process and its workers summed,
+sampled every 10 ms. The documents in memory are included. CPU time is the process's plus its workers'. The command line
+runs (``python -m analysis terms`` and ``frames`` on the corpus folder) are timed
+from start-up to exit, loading included, their memory sampled the same way.
+
+``--replicate N`` repeats the counting steps on the documents replicated N times in
+memory, and counts the corpus files N times over with
+:func:`analysis.scale.count_terms_by_partition` (one file in memory at a time, loading
+included), to check that time grows linearly and memory stays bounded.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--replicate 4] [--corpus PATH] [--no-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import dataclasses
+import gc
+import os
+import subprocess
+import sys
+import resource
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.corpus import load_corpus  # noqa: E402
+from analysis.frames import count_frames  # noqa: E402
+from analysis.paths import SAUDINEWSNET  # noqa: E402
+from analysis.scale import corpus_partitions, count_terms_by_partition  # noqa: E402
+from analysis.terms import count_terms  # noqa: E402
+from analysis.text import TOKEN_PATTERN, normalize  # noqa: E402
+
+LEXICON = "international-news"
+
+
+@dataclasses.dataclass
+class Step:
+    name: str
+    wall: float
+    cpu: float
+    peak_mb: float
+    start_mb: float
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak() -> float:
+    """Free what can be freed, reset the high-water mark, return the resident MB."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS")
+
+
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional resident MB of a process and all its descendants (0 for processes gone).
+
+    PSS divides each page among the processes sharing it, so the pages forked workers
+    share with their parent are counted once in the sum.
+    """
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return pss / 1024 + sum(map(_tree_pss_mb, children))
+
+
+class TreePeak:
+    """Largest proportional resident memory of a process tree, sampled every 10 ms in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_mb = pid, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.peak_mb = max(self.peak_mb, _tree_pss_mb(self.pid))
+
+    def __enter__(self) -> "TreePeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(name: str, fn, *args, **kwargs):
+    start = _reset_peak()
+    wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+    with TreePeak(os.getpid()) as tree:
+        result = fn(*args, **kwargs)
+    step = Step(name, time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu,
+                max(_status_mb("VmHWM"), tree.peak_mb), start)
+    print(f"  {name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
+    return step, result
+
+
+# --------------------------------------------------------------------------- the three ways to count
+
+
+def ours_terms(docs: pd.DataFrame) -> pd.DataFrame:
+    return count_terms(docs, by="source", stopwords=False)
+
+
+def ours_terms_one_process(docs: pd.DataFrame) -> pd.DataFrame:
+    return count_terms(docs, by="source", stopwords=False, workers=1)
+
+
+def ours_frames(docs: pd.DataFrame) -> pd.DataFrame:
+    return count_frames(docs, LEXICON, by="source")
+
+
+def baseline_loop(docs: pd.DataFrame) -> dict[str, Counter]:
+    counters: dict[str, Counter] = {}
+    for source, text in zip(docs["source"], docs["text"]):
+        counters.setdefault(source, Counter()).update(TOKEN_PATTERN.findall(normalize(text)))
+    return counters
+
+
+def baseline_sklearn(docs: pd.DataFrame):
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(preprocessor=normalize, token_pattern=TOKEN_PATTERN.pattern, lowercase=False)
+    matrix = vectorizer.fit_transform(docs["text"])
+    codes, sources = pd.factorize(docs["source"])
+    by_source = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(sources), len(codes)))
+    return (by_source @ matrix).tocoo(), list(sources), vectorizer.get_feature_names_out()
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def as_dict_ours(table: pd.DataFrame) -> dict:
+    return dict(zip(zip(table["source"], table["term"]), table["count"].tolist()))
+
+
+def as_dict_loop(counters: dict[str, Counter]) -> dict:
+    return {(source, term): n for source, counter in counters.items() for term, n in counter.items()}
+
+
+def as_dict_sklearn(result) -> dict:
+    coo, sources, terms = result
+    return {(sources[i], terms[j]): int(v) for i, j, v in zip(coo.row, coo.col, coo.data)}
+
+
+def check_equal(name: str, ours: dict, theirs: dict) -> None:
+    if ours == theirs:
+        print(f"  counts equal: ours and {name} ({len(ours):,} source-term pairs)")
+        return
+    diff = sorted(set(ours.items()) ^ set(theirs.items()))[:5]
+    raise SystemExit(f"MISMATCH between ours and {name}: {len(ours):,} vs {len(theirs):,} pairs; e.g. {diff}")
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def run_counts(docs: pd.DataFrame, label: str) -> dict[str, Step]:
+    print(f"\n{label}: {len(docs):,} documents", flush=True)
+    steps = {}
+    steps["ours_terms"], table = measure("ours: count_terms by source", ours_terms, docs)
+    steps["ours_terms_1"], table_1 = measure("ours: same, one process", ours_terms_one_process, docs)
+    pd.testing.assert_frame_equal(table_1, table)
+    del table_1
+    steps["ours_frames"], _ = measure("ours: count_frames by source", ours_frames, docs)
+    ours = as_dict_ours(table)
+    del table
+    steps["loop"], counters = measure("baseline 1: loop + Counter", baseline_loop, docs)
+    check_equal("baseline 1", ours, as_dict_loop(counters))
+    del counters
+    steps["sklearn"], matrix = measure("baseline 2: CountVectorizer", baseline_sklearn, docs)
+    check_equal("baseline 2", ours, as_dict_sklearn(matrix))
+    tokens = sum(ours.values())
+    print(f"  {tokens:,} tokens counted")
+    return steps
+
+
+def run_cli(corpus: Path, command: str) -> Step:
+    """Run ``python -m analysis <command>`` on the corpus; wall time and the child's peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [sys.executable, "-m", "analysis", command, "--corpus", str(corpus), "--no-progress",
+                "--out", str(Path(tmp) / f"{command}.csv")]
+        start = time.perf_counter()
+        with open(Path(tmp) / "stderr.txt", "w+") as err:
+            child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+            with TreePeak(child.pid) as tree:
+                _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - start
+            err.seek(0)
+            stderr = err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"CLI {command} failed:\n{stderr}")
+    step = Step(f"CLI {command}", wall, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree.peak_mb), 0.0)
+    print(f"  {step.name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
+    return step
+
+
+def ratios(steps: dict[str, Step]) -> None:
+    """Wall-time ratios to each baseline (CPU-time ratios in brackets)."""
+    terms, one, frames = steps["ours_terms"], steps["ours_terms_1"], steps["ours_frames"]
+    for name, key, target in [("baseline 1", "loop", 0.5), ("baseline 2", "sklearn", 0.3)]:
+        base = steps[key]
+        print(f"  ours / {name} (target <= {target}): terms {terms.wall / base.wall:.2f} [{terms.cpu / base.cpu:.2f}], "
+              f"one process {one.wall / base.wall:.2f} [{one.cpu / base.cpu:.2f}], "
+              f"terms + frames {(terms.wall + frames.wall) / base.wall:.2f} [{(terms.cpu + frames.cpu) / base.cpu:.2f}]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=SAUDINEWSNET, help="corpus folder (default: SaudiNewsNet)")
+    parser.add_argument("--replicate", type=int, default=1, help="also run on the corpus replicated N times")
+    parser.add_argument("--no-cli", dest="cli", action="store_false", help="skip the command-line runs")
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        raise SystemExit(f"corpus not found: {args.corpus}")
+
+    print(f"corpus {args.corpus}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}")
+    load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus)
+    docs = corpus.docs
+    del corpus
+    one = run_counts(docs, "1x")
+    ratios(one)
+
+    if args.replicate > 1:
+        n = args.replicate
+        parts = corpus_partitions(args.corpus)
+        streamed_one, table_one = measure("ours: by file, loading included", count_terms_by_partition,
+                                          parts, "source", stopwords=False)
+        many = run_counts(pd.concat([docs] * n, ignore_index=True), f"{n}x (in memory)")
+        ratios(many)
+        streamed, table = measure(f"ours: {n}x by file, loading included", count_terms_by_partition,
+                                  parts * n, "source", stopwords=False)
+        expected = table_one.assign(count=table_one["count"] * n, doc_freq=table_one["doc_freq"] * n,
+                                    tokens=table_one["tokens"] * n, docs=table_one["docs"] * n)
+        pd.testing.assert_frame_equal(table, expected)
+        print(f"\ngrowth {n}x / 1x (wall time; peak memory):")
+        for key, step in many.items():
+            print(f"  {step.name:<34} {step.wall / one[key].wall:5.2f}x time; {one[key].peak_mb:6.0f} -> {step.peak_mb:6.0f} MB")
+        print(f"  {'ours by file (streamed)':<34} {streamed.wall / streamed_one.wall:5.2f}x time; "
+              f"{streamed_one.peak_mb:6.0f} -> {streamed.peak_mb:6.0f} MB")
+
+    if args.cli:
+        print("\ncommand line (start-up and loading included):")
+        for command in ("terms", "frames"):
+            run_cli(args.corpus, command)
+    print(f"\nloading alone took {load.wall:.2f} s; it is in none of the ratios above.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
