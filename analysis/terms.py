@@ -99,21 +99,26 @@ class _Vocabulary:
         return ids
 
     def _add_chunks(self, chunks: list[str]) -> np.ndarray:
-        found = _TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options))
-        ends = np.flatnonzero(np.array(found, dtype=object) == "\n")
-        lengths = np.diff(ends, prepend=-1) - 1
+        found = np.array(_TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options)), dtype=object)
+        is_end = found == "\n"
+        lengths = np.diff(np.flatnonzero(is_end), prepend=-1) - 1
         self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
         self._lengths.extend(lengths)
-        self._tokens.extend(self._term_ids([w for w in found if w != "\n"]))
+        self._tokens.extend(self._term_ids(found[~is_end]))
         ids = range(len(self._chunks), len(self._chunks) + len(chunks))
         self._chunks.update(zip(chunks, ids))
         return np.asarray(ids)
 
-    def _term_ids(self, words: list[str]) -> np.ndarray:
-        new = [w for w in dict.fromkeys(words) if w not in self.terms]
-        self.terms.update(zip(new, range(len(self.terms), len(self.terms) + len(new))))
-        self.is_stop.extend([w in self.stop for w in new])
-        return np.fromiter(map(self.terms.__getitem__, words), np.int64, len(words))
+    def _term_ids(self, words: np.ndarray) -> np.ndarray:
+        codes, distinct = pd.factorize(words)
+        distinct = distinct.tolist()
+        ids = np.fromiter(map(self.terms.get, distinct, repeat(-1)), np.int64, len(distinct))
+        new = np.flatnonzero(ids < 0)
+        ids[new] = np.arange(len(self.terms), len(self.terms) + len(new))
+        fresh = [distinct[i] for i in new]
+        self.terms.update(zip(fresh, ids[new].tolist()))
+        self.is_stop.extend([w in self.stop for w in fresh])
+        return ids[codes]
 
     def tokens(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
