@@ -1117,3 +1117,21 @@ def test_frames_and_kwic_on_arbitrary_text_point_into_the_original(texts):
         assert by_id[doc_id][start:end] == surface
     for row in kwic(docs, "العقوبات").itertuples():
         assert by_id[row.doc_id][row.start:row.end] == row.keyword
+
+
+@pytest.mark.slow
+def test_built_report_shows_corpus_markup_as_text(tmp_path):
+    """End to end: sources, titles and texts holding <script> and <img onerror> come out escaped in the HTML report."""
+    from analysis.report import build_report, notebook_paths
+
+    rows = [{"source": ['<script>alert("src")</script>', "الرائد", "الميزان <b>"][i % 3], "date": f"2021-11-{i + 1:02d}",
+             "title": f"<img src=x onerror=alert({i})> عنوان",
+             "text": f'فرضت واشنطن عقوبات جديدة <script>alert("hostile{i}")</script> على موسكو والحرب الباردة {i}'}
+            for i in range(24)]
+    pd.DataFrame(rows).to_csv(tmp_path / "news.csv", index=False)
+    framing = [path for path in notebook_paths() if path.name.startswith("03_")]
+    index = build_report(tmp_path / "news.csv", tmp_path / "report", notebooks=framing, progress=False)
+    pages = [path.read_text(encoding="utf-8") for path in index.parent.glob("*.html")]
+    assert len(pages) == 2 and any("&lt;script&gt;alert" in page for page in pages)
+    for page in pages:
+        assert '<script>alert("' not in page and "<img src=x" not in page and "<b>" not in page
