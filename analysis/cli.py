@@ -18,6 +18,11 @@ class CLIError(Exception):
 def write_csv(table, path: str | os.PathLike) -> None:
     """Write a table as UTF-8 CSV atomically: a crash never leaves a half-written file.
 
+    The table is written beside the target and renamed over it. A symbolic link is
+    followed (the file it points to is replaced, the link kept); a target that is not a
+    regular file (``/dev/stdout``, a named pipe) is written to directly, since renaming
+    over it would replace the device or pipe itself.
+
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
@@ -27,6 +32,11 @@ def write_csv(table, path: str | os.PathLike) -> None:
     ['term', 'عقوبات']
     """
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, index=False)
+        return
+    path = path.resolve() if path.is_symlink() and path.exists() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

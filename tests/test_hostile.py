@@ -848,6 +848,33 @@ def test_write_csv_interrupted_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_write_csv_to_a_device_or_pipe_writes_through_it_instead_of_replacing_it(tmp_path):
+    """Regression: --out /dev/stdout (a link to a device) was renamed over, replacing the link by a file (as root, in /dev)."""
+    import threading
+
+    table = pd.DataFrame({"term": ["عقوبات"], "count": [3]})
+    null_link = tmp_path / "null.csv"
+    os.symlink("/dev/null", null_link)
+    write_csv(table, null_link)
+    assert null_link.is_symlink() and os.readlink(null_link) == "/dev/null"
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")))
+    reader.start()
+    write_csv(table, pipe)
+    reader.join(timeout=30)
+    assert received == ["term,count\nعقوبات,3\n"] and pipe.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.csv", "pipe.csv"]
+
+
+def test_write_csv_through_a_symlink_replaces_the_file_and_keeps_the_link(tmp_path):
+    real = write(tmp_path / "shared" / "terms.csv", "old\n")
+    os.symlink(real, tmp_path / "terms.csv")
+    write_csv(pd.DataFrame({"term": ["عقوبات"]}), tmp_path / "terms.csv")
+    assert (tmp_path / "terms.csv").is_symlink() and real.read_text(encoding="utf-8") == "term\nعقوبات\n"
+
+
 # ---------------------------------------------------------------- text is data, never markup
 
 MARKUP = 'قال <b>المتحدث</b> <script>alert("x")</script> إن المحادثات & <img src=x onerror=alert(1)> مستمرة'
