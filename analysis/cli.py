@@ -37,8 +37,11 @@ def write_csv(table, path: str | os.PathLike) -> None:
             table.to_csv(fh, index=False)
         return
     path = path.resolve() if path.is_symlink() and path.exists() else path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:  # name the file asked for, not the temporary one
+        raise OSError(err.errno, f"cannot write {path}: {err.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             table.to_csv(fh, index=False)

@@ -1034,6 +1034,12 @@ def test_cli_output_path_that_is_a_folder_is_one_line(tmp_path, small_corpus):
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
 
 
+def test_cli_output_where_no_file_can_be_made_names_the_output(tmp_path, small_corpus):
+    write(tmp_path / "plain", "a file, not a folder")
+    result = run_cli("terms", "--corpus", str(small_corpus), "--out", str(tmp_path / "plain" / "t.csv"), "--no-progress")
+    assert_one_line_failure(result, f"cannot write {tmp_path / 'plain' / 't.csv'}")
+
+
 def test_cli_hostile_folder_loads_what_it_can(tmp_path):
     root = hostile_folder(tmp_path / "corpus")
     result = run_cli("terms", "--corpus", str(root), "--out", str(tmp_path / "t.csv"), "--no-progress")
