@@ -112,7 +112,7 @@ def _is_arabic(text: str) -> bool:
 
 def _format(value, digits: int, max_chars: int) -> tuple[str, bool]:
     """The display string of one value and whether it is a number."""
-    if value is None or (not isinstance(value, (str, list, tuple, dict)) and pd.isna(value)):
+    if value is None or (not isinstance(value, (str, list, tuple, dict, np.ndarray)) and pd.isna(value)):
         return "", False
     if isinstance(value, (bool, np.bool_)):
         return ("yes" if value else "no"), False
@@ -127,7 +127,7 @@ def _format(value, digits: int, max_chars: int) -> tuple[str, bool]:
         return f"{value:.{digits}g}", True
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M"), False
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):
         value = ", ".join(map(str, value))
     text = str(value)
     if max_chars and len(text) > max_chars:
@@ -231,11 +231,12 @@ class Provenance:
     def rows(self) -> pd.DataFrame:
         """The provenance as ``item``/``value`` rows for people."""
         switched = ", ".join(f"{name} {'on' if on else 'off'}" for name, on in self.normalization.items())
+        kept = self.rows_read - self.rows_rejected
         sources = ", ".join(self.sources[:20]) + (f" … ({len(self.sources)} in all)" if len(self.sources) > 20 else "")
         items = [
             ("corpus", self.corpus),
-            ("documents", f"{self.documents:,} kept of {self.rows_read:,} rows read "
-                          f"({self.rows_rejected:,} rejected at ingestion)"),
+            ("documents", f"{self.documents:,} analysed" + (f" of {kept:,} kept" if self.documents != kept else "")
+                          + f"; {self.rows_read:,} rows read, {self.rows_rejected:,} rejected at ingestion"),
             ("dates", f"{self.first_date or '?'} to {self.last_date or '?'}" + (
                 f" (filter: {self.date_filter})" if self.date_filter else "")),
             ("sources", f"{len(self.sources)}: {sources}"),

@@ -98,6 +98,17 @@ def test_html_table_formats_missing_values_dates_floats_and_booleans():
 # --- provenance -----------------------------------------------------------------------
 
 
+@pytest.fixture
+def dated(tmp_path):
+    rows = [
+        {"id": "a", "source": "عكاظ", "date": "2021-06-01T10:00:00", "text": "خبر أول عن المفاوضات"},
+        {"id": "b", "source": "عكاظ", "date": "2021-06-02T23:59:00", "text": "خبر ثان"},
+        {"id": "c", "source": "سبق", "date": "2021-06-03T00:00:00", "text": "خبر أول عن المفاوضات"},
+        {"id": "d", "source": "سبق", "text": "خبر بلا تاريخ"},
+    ]
+    return load_corpus(_write_jsonl(tmp_path / "dated", rows), progress=False)
+
+
 def test_provenance_records_corpus_lexicon_hash_options_and_version():
     corpus = load_corpus(progress=False)
     record = provenance(corpus, "international-news")
@@ -120,24 +131,15 @@ def test_provenance_escapes_a_hostile_corpus_path(tmp_path):
     assert "<b>" not in html and "&lt;b&gt;corpus&lt;/b&gt;" in html
 
 
-def test_provenance_states_the_date_filter():
-    record = provenance(load_corpus(progress=False), date_from="2021-01-01")
-    assert record.date_filter == "from 2021-01-01"
-    assert "filter: from 2021-01-01" in record.rows().set_index("item").at["dates", "value"]
+def test_provenance_states_the_date_filter(dated):
+    record = provenance(select_dates(dated, "2021-06-02"), date_from="2021-06-02")
+    assert record.date_filter == "from 2021-06-02"
+    rows = record.rows().set_index("item")["value"]
+    assert rows["dates"] == "2021-06-02 to 2021-06-03 (filter: from 2021-06-02)"
+    assert rows["documents"] == "2 analysed of 4 kept; 4 rows read, 0 rejected at ingestion"
 
 
 # --- corpus tables --------------------------------------------------------------------
-
-
-@pytest.fixture
-def dated(tmp_path):
-    rows = [
-        {"id": "a", "source": "عكاظ", "date": "2021-06-01T10:00:00", "text": "خبر أول عن المفاوضات"},
-        {"id": "b", "source": "عكاظ", "date": "2021-06-02T23:59:00", "text": "خبر ثان"},
-        {"id": "c", "source": "سبق", "date": "2021-06-03T00:00:00", "text": "خبر أول عن المفاوضات"},
-        {"id": "d", "source": "سبق", "text": "خبر بلا تاريخ"},
-    ]
-    return load_corpus(_write_jsonl(tmp_path / "dated", rows), progress=False)
 
 
 def test_select_dates_includes_the_whole_last_day_and_drops_undated(dated):
@@ -301,7 +303,7 @@ def test_every_page_and_the_index_state_the_provenance(demo_report):
         assert "Provenance" in page
         assert lexicon.sha256 in page
         assert f"<td>{DEMO_CORPUS}</td>" in page
-        assert f"{len(corpus.docs):,} kept of {corpus.report.rows_read:,} rows read" in page
+        assert f"{len(corpus.docs):,} analysed; {corpus.report.rows_read:,} rows read, 0 rejected" in page
         assert f"<td>analysis version</td><td>{__version__}</td>" in page
         assert "teh_marbuta off" in page
 
@@ -445,7 +447,8 @@ def test_report_command_runs_on_a_saudinewsnet_subset(saudinewsnet_dir, tmp_path
     assert result.stderr.strip().splitlines()[-1] == f"report: {out / 'index.html'}"
     loaded = load_corpus(corpus, progress=False)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert f"{len(loaded.docs):,} kept of {loaded.report.rows_read:,} rows read" in index
+    assert (f"{len(loaded.docs):,} analysed; {loaded.report.rows_read:,} rows read, "
+            f"{len(loaded.report.rejected):,} rejected at ingestion") in index
     assert f"{loaded.docs['source'].nunique()}: " in index
     for name in PAGES:
         assert "<script" not in _page(out, name)
