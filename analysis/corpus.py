@@ -57,6 +57,13 @@ MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM = 1024**2
 MAX_ZIP_DEPTH = 2
 
+# The encoding reported for a file whose lines are some UTF-8, some Windows-1256.
+MIXED_ENCODING = "utf-8+cp1256"
+# C1 controls (U+0080-U+009F: in valid UTF-8 the bytes C2 80-9F) are rare in real text, while
+# Windows-1256 bytes such as آپ (C2 81) are valid UTF-8 for them.
+_C1_CONTROLS = re.compile(rb"\xc2[\x80-\x9f]")
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
+
 # An article longer than csv's default field limit (128 KiB) is still an article.
 csv.field_size_limit(2**31 - 1)
 
@@ -175,11 +182,13 @@ _BOMS = [
 
 
 def detect_encoding(data: bytes) -> str:
-    """Guess the encoding of ``data``: BOM, then strict UTF-8, then BOM-less UTF-16, then Windows-1256.
+    """Guess the encoding of ``data``: BOM, then BOM-less UTF-16, then strict UTF-8, then line by line.
 
     A file that is UTF-8 except for a few corrupt bytes stays ``utf-8`` (the rows
     holding those bytes are rejected); Windows-1256 decodes almost any bytes, so it
-    is the last guess, never the first.
+    is the last guess, never the first. A file joining UTF-8 lines and Windows-1256
+    lines (archives concatenated over the years) is ``utf-8+cp1256``: each line is
+    decoded in its own encoding, rather than the UTF-8 ones turned to mojibake.
 
     Examples
     --------
@@ -189,6 +198,8 @@ def detect_encoding(data: bytes) -> str:
     'cp1256'
     >>> detect_encoding("\\ufeffسلام".encode("utf-16-le"))
     'utf-16'
+    >>> detect_encoding("سلام\\n".encode("utf-8") + "كلام".encode("cp1256"))
+    'utf-8+cp1256'
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -201,11 +212,28 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    replaced = data.decode("utf-8", errors="replace")
-    non_ascii = sum(1 for ch in replaced if ord(ch) > 127)
-    if non_ascii and replaced.count("\ufffd") <= 0.01 * non_ascii:
-        return "utf-8"  # mostly valid UTF-8: keep it, reject the damaged rows
-    return "cp1256"
+    kinds = {_line_encoding(line) for line in data.split(b"\n")}
+    if "cp1256" not in kinds:
+        return "utf-8"  # valid UTF-8 but for a few damaged lines: keep it, reject their rows
+    return MIXED_ENCODING if "utf-8" in kinds else "cp1256"
+
+
+def _line_encoding(line: bytes) -> str:
+    """'ascii', 'utf-8', 'damaged' (UTF-8 with a few bad bytes), 'cp1256', or 'c1' for one line of bytes.
+
+    'c1' is valid UTF-8 whose only non-ASCII characters are C1 controls or Latin-1: in a
+    file that also has Windows-1256 lines it is one of them (آپ is C2 81), else UTF-8.
+    """
+    if line.isascii():
+        return "ascii"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        replaced = line.decode("utf-8", errors="replace")
+        non_ascii = sum(1 for ch in replaced if ord(ch) > 127)
+        # Windows-1256 Arabic is hardly ever valid UTF-8: nearly every high byte becomes U+FFFD.
+        return "damaged" if replaced.count("\ufffd") <= 0.3 * non_ascii else "cp1256"
+    return "c1" if _C1_CONTROLS.search(line) and not _BEYOND_LATIN1.search(text) else "utf-8"
 
 
 def _utf16_byte_order(sample: bytes) -> str | None:
@@ -226,10 +254,24 @@ def _utf16_byte_order(sample: bytes) -> str | None:
 
 def _decode(data: bytes, encoding: str) -> tuple[str, bool]:
     """The text, and whether some bytes did not decode (replaced by U+FFFD)."""
+    if encoding == MIXED_ENCODING:
+        return _decode_lines(data)[:2]
     try:
         return data.decode(encoding), False
     except UnicodeDecodeError:
         return data.decode(encoding, errors="replace"), True
+
+
+def _decode_lines(data: bytes) -> tuple[str, bool, int]:
+    """Each line in its own encoding (UTF-8 or Windows-1256): the text, whether bytes were lost, Windows-1256 lines."""
+    lines, lossy, legacy = [], False, 0
+    for line in data.split(b"\n"):
+        kind = _line_encoding(line)
+        kind = "cp1256" if kind == "c1" else kind  # a MIXED file has Windows-1256 lines: so is this one
+        legacy += kind == "cp1256"
+        lossy = lossy or kind == "damaged"
+        lines.append(line.decode("cp1256") if kind == "cp1256" else line.decode("utf-8", errors="replace"))
+    return "\n".join(lines), lossy, legacy
 
 
 # --------------------------------------------------------------------------- readers
@@ -727,9 +769,14 @@ def _text_of(member: _Member, data: bytes, encoding: str | None) -> tuple[str, s
     not fit is noted with the detected one.
     """
     enc = encoding or detect_encoding(data)
-    decoded, lossy = _decode(data, enc)
-    decoded = decoded.lstrip("\ufeff")
     warnings, notes = [], []
+    if enc == MIXED_ENCODING:
+        decoded, lossy, legacy = _decode_lines(data)
+        warnings.append((member.label, "file", "", f"{legacy} line(s) in Windows-1256 among UTF-8 ones; "
+                                                     "each line decoded in its own encoding"))
+    else:
+        decoded, lossy = _decode(data, enc)
+    decoded = decoded.lstrip("\ufeff")
     if "\x00" in decoded:
         warnings.append((member.label, "file", "", f"{decoded.count(chr(0))} NUL byte(s) removed "
                                                        "(a damaged file, or a wrong encoding)"))

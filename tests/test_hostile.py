@@ -332,6 +332,48 @@ def test_stray_nul_bytes_are_removed_with_a_warning(tmp_path):
     assert rejected(corpus) == [("s/c.txt", "file", "empty text")]
 
 
+def test_file_mixing_utf8_and_windows_1256_lines_decodes_each_line_in_its_own(tmp_path):
+    """Regression: a few Windows-1256 lines made the whole file cp1256, turning its UTF-8 lines to mojibake."""
+    utf8 = "".join(f"أ,نص عربي سليم رقم {i}\n" for i in range(50)).encode("utf-8")
+    legacy = "".join(f"ب,نص من أرشيف قديم رقم {i}\n" for i in range(5)).encode("cp1256")
+    corpus = load(write(tmp_path / "a.csv", b"source,text\n" + utf8 + legacy))
+    assert file_row(corpus, "a.csv")["encoding"] == "utf-8+cp1256"
+    assert corpus.docs["text"].tolist() == [f"نص عربي سليم رقم {i}" for i in range(50)] + [
+        f"نص من أرشيف قديم رقم {i}" for i in range(5)]
+    assert warnings_of(corpus) == ["5 line(s) in Windows-1256 among UTF-8 ones; each line decoded in its own encoding"]
+
+
+# Lines of words, each word holding two adjacent letters of the basic Arabic alphabet: in Windows-1256 two such
+# bytes can never be valid UTF-8. (A line of one or two letters, e.g. آپ = C2 81, can be valid UTF-8 by accident.)
+BASIC = st.sampled_from(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
+WORD = st.tuples(BASIC, BASIC, st.text(st.sampled_from(list("ءآأؤإئةى پچژگک0123456789")), max_size=6)).map("".join)
+def test_short_windows_1256_line_valid_as_utf8_is_read_as_windows_1256_in_a_mixed_file(tmp_path):
+    data = "أ,نص عربي\n".encode("utf-8") + "ب,آپ\n".encode("cp1256") + "ج,نص قديم\n".encode("cp1256")
+    corpus = load(write(tmp_path / "a.csv", b"source,text\n" + data))
+    assert corpus.docs["text"].tolist() == ["نص عربي", "آپ", "نص قديم"]
+
+
+def test_c1_controls_in_a_valid_utf8_file_stay_as_written(tmp_path):
+    corpus = load(write(tmp_path / "a.csv", "source,text\nأ,He said \x93yes\x94\nب,نص\n"))
+    assert file_row(corpus, "a.csv")["encoding"] == "utf-8"
+    assert corpus.docs["text"].tolist() == ["He said \x93yes\x94", "نص"]
+
+
+ARABIC_LINE = st.lists(st.tuples(WORD, st.sampled_from([" ", "، ", "؛ ", "؟ ", ". "])).map("".join),
+                       min_size=1, max_size=8).map("".join)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.tuples(ARABIC_LINE, st.sampled_from(["utf-8", "cp1256"])), min_size=1, max_size=12))
+def test_lines_in_utf8_or_windows_1256_round_trip_in_any_mixture(tmp_path_factory, lines):
+    data = b"\n".join(text.encode(codec) for text, codec in lines)
+    path = write(tmp_path_factory.mktemp("mixed") / "s" / "a.txt", data)
+    corpus = load(path)
+    assert corpus.docs["text"].tolist() == ["\n".join(text for text, _ in lines)]
+    codecs = {codec for _, codec in lines}
+    assert file_row(corpus, "a.txt")["encoding"] == ("utf-8+cp1256" if len(codecs) == 2 else codecs.pop())
+
+
 def test_utf8_with_a_few_corrupt_bytes_rejects_only_the_damaged_rows(tmp_path):
     good = "".join(f"أ,نص عربي رقم {i}\n" for i in range(50)).encode("utf-8")
     corpus = load(write(tmp_path / "a.csv", b"source,text\n" + good + "ب,نص تالف ".encode() + b"\xff\xfe\n"))
