@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import multiprocessing
 import os
 import re
@@ -335,6 +336,7 @@ def _in_forked_processes(jobs: list) -> list:
 
 
 def _send_result(job, connection) -> None:
+    gc.freeze()  # the collector never walks (and so never copies) the objects inherited from the parent
     try:
         result = (True, job())
     except BaseException:  # the parent re-raises it

@@ -16,20 +16,22 @@ The steps, in one process, one run each:
 All three term counts must be equal, term for term and source for source, or the script
 exits with an error. Peak memory is the largest resident memory of the process tree
 during a step: the larger of the process's own high-water mark (reset before the step
-through ``/proc/self/clear_refs``, so Linux only) and the proportional resident memory
-(PSS: shared pages divided among their sharers) of the process and its workers summed,
-sampled every 10 ms. The documents in memory are included. CPU time is the process's plus its workers'. The command line
+through ``/proc/self/clear_refs``, so Linux only) and, sampled every 20 ms, its resident
+memory plus the proportional resident memory (PSS) of its worker processes (an upper
+bound: pages shared with the workers count in full for the process and in part for
+them). The documents in memory are included. CPU time is the process's plus its workers'. The command line
 runs (``python -m analysis terms`` and ``frames`` on the corpus folder) are timed
 from start-up to exit, loading included, their memory sampled the same way.
 
-``--replicate N`` repeats the counting steps on the documents replicated N times in
+``--repeat N`` runs every step N times and keeps the fastest (on a shared machine the
+slowest runs measure the neighbours). ``--replicate N`` repeats the counting steps on the documents replicated N times in
 memory, and counts the corpus files N times over with
 :func:`analysis.scale.count_terms_by_partition` (one file in memory at a time, loading
 included), to check that time grows linearly and memory stays bounded.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--replicate 4] [--corpus PATH] [--no-cli]
+    .venv/bin/python benchmarks/bench_pipeline.py [--repeat 3] [--replicate 4] [--corpus PATH] [--no-cli]
 """
 
 from __future__ import annotations
@@ -88,24 +90,33 @@ def _reset_peak() -> float:
     return _status_mb("VmRSS")
 
 
-def _tree_pss_mb(pid: int) -> float:
-    """Proportional resident MB of a process and all its descendants (0 for processes gone).
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
 
-    PSS divides each page among the processes sharing it, so the pages forked workers
-    share with their parent are counted once in the sum.
+
+def _pss_mb(pid: int) -> float:
+    """Proportional resident MB of a process and its descendants: shared pages divided among sharers."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return pss / 1024 + sum(map(_pss_mb, _children(pid)))
+
+
+def _tree_mb(pid: int) -> float:
+    """Resident MB of a process plus the proportional resident MB of its descendants.
+
+    Reading a large process's smaps costs time, so only the (short-lived) workers are read
+    that way; the process itself is read from the cheap ``statm``. Pages the workers share
+    with it are counted in full for it and in part for them: an upper bound.
     """
     try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-                    for c in (task / "children").read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
-    return pss / 1024 + sum(map(_tree_pss_mb, children))
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1024**2 + sum(map(_pss_mb, _children(pid)))
+    except (FileNotFoundError, ProcessLookupError, StopIteration):
+        return 0.0  # a process ended while being read
 
 
 class TreePeak:
-    """Largest proportional resident memory of a process tree, sampled every 10 ms in a thread."""
+    """Largest resident memory of a process tree (see ``_tree_mb``), sampled every 20 ms in a thread."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak_mb = pid, 0.0
@@ -113,8 +124,8 @@ class TreePeak:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._done.wait(0.01):
-            self.peak_mb = max(self.peak_mb, _tree_pss_mb(self.pid))
+        while not self._done.wait(0.02):
+            self.peak_mb = max(self.peak_mb, _tree_mb(self.pid))
 
     def __enter__(self) -> "TreePeak":
         self._thread.start()
@@ -130,13 +141,21 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+REPEAT = 1  # runs of each step; the fastest is kept (--repeat)
+
+
 def measure(name: str, fn, *args, **kwargs):
-    start = _reset_peak()
-    wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
-    with TreePeak(os.getpid()) as tree:
-        result = fn(*args, **kwargs)
-    step = Step(name, time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu,
-                max(_status_mb("VmHWM"), tree.peak_mb), start)
+    """Run ``fn`` REPEAT times; the fastest run's wall and CPU time, the largest peak, the last result."""
+    runs = []
+    for _ in range(REPEAT):
+        start = _reset_peak()
+        wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+        with TreePeak(os.getpid()) as tree:
+            result = fn(*args, **kwargs)
+        runs.append(Step(name, time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu,
+                         max(_status_mb("VmHWM"), tree.peak_mb), start))
+    best = min(runs, key=lambda r: r.wall)
+    step = dataclasses.replace(best, peak_mb=max(r.peak_mb for r in runs))
     print(f"  {name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
     return step, result
 
@@ -255,12 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=SAUDINEWSNET, help="corpus folder (default: SaudiNewsNet)")
     parser.add_argument("--replicate", type=int, default=1, help="also run on the corpus replicated N times")
+    parser.add_argument("--repeat", type=int, default=1, help="run each step N times and keep the fastest")
     parser.add_argument("--no-cli", dest="cli", action="store_false", help="skip the command-line runs")
     args = parser.parse_args(argv)
+    global REPEAT
+    REPEAT = args.repeat
     if not args.corpus.exists():
         raise SystemExit(f"corpus not found: {args.corpus}")
 
-    print(f"corpus {args.corpus}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}")
+    print(f"corpus {args.corpus}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}; "
+          f"load average {os.getloadavg()[0]:.1f} before starting (above 0: other processes are using the CPUs)")
     load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus)
     docs = corpus.docs
     del corpus
@@ -289,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\ncommand line (start-up and loading included):")
         for command in ("terms", "frames"):
             run_cli(args.corpus, command)
-    print(f"\nloading alone took {load.wall:.2f} s; it is in none of the ratios above.")
+    print(f"\nloading alone took {load.wall:.2f} s; it is in none of the ratios above. "
+          f"Load average now {os.getloadavg()[0]:.1f}.")
     return 0
 
 
