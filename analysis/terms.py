@@ -201,8 +201,16 @@ class TermCounts:
         table["tokens"] = self.groups["tokens"].to_numpy()[group]
         table["docs"] = self.groups["docs"].to_numpy()[group]
         table["per_10k"] = table["count"] / table["tokens"] * 10_000
-        order = np.lexsort((pd.factorize(table["term"], sort=True)[0], -table["count"].to_numpy(), group))
+        order = _order(group, table["count"].to_numpy(), pd.factorize(table["term"], sort=True)[0])
         return table.take(order).reset_index(drop=True)
+
+
+def _order(group: np.ndarray, count: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """Rows ordered by group, then count descending, then term (all as integer codes)."""
+    top, n_terms = int(count.max(initial=0)), int(term.max(initial=0)) + 1
+    if (int(group.max(initial=0)) + 1) * (top + 1) * n_terms < 2**63:  # one packed key sorts ~5x faster
+        return np.argsort((group * (top + 1) + top - count) * n_terms + term)
+    return np.lexsort((term, -count, group))
 
 
 _MERGE_ROWS = 1_000_000  # pending count rows merged at once, at least

@@ -280,3 +280,14 @@ def test_empty_corpus_and_wordless_texts_give_empty_tables():
     assert count_terms(empty, ngram=2).empty
     wordless = DOCS.assign(text=["، ؟ «»", "", None, "!"])
     assert count_terms(wordless, by="source", stopwords=False).empty
+
+
+def test_row_order_is_the_same_with_and_without_a_packed_sort_key():
+    from analysis.terms import _order
+
+    rng = np.random.default_rng(0)
+    group, count, term = rng.integers(0, 5, 500), rng.integers(1, 20, 500), rng.permutation(500)
+    expected = np.lexsort((term, -count, group))
+    assert (_order(group, count, term) == expected).all()
+    huge = count * 2**60  # too large to pack: sorted with lexsort instead
+    assert (_order(group, huge, term) == np.lexsort((term, -huge, group))).all()
