@@ -289,5 +289,5 @@ def test_row_order_is_the_same_with_and_without_a_packed_sort_key():
     group, count, term = rng.integers(0, 5, 500), rng.integers(1, 20, 500), rng.permutation(500)
     expected = np.lexsort((term, -count, group))
     assert (_order(group, count, term) == expected).all()
-    huge = count * 2**60  # too large to pack: sorted with lexsort instead
+    huge = count + 2**55  # too large to pack with 5 groups and 500 terms: sorted with lexsort instead
     assert (_order(group, huge, term) == np.lexsort((term, -huge, group))).all()
