@@ -310,12 +310,18 @@ def _add_terms(tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _n_workers(workers: int | None, n_batches: int) -> int:
-    """Processes to count with: by default one per CPU, each with two batches or more."""
+    """Processes to count with: by default one per idle CPU, each with two batches or more."""
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a positive integer or None, not {workers!r}")
     if sys.platform != "linux" or multiprocessing.current_process().daemon:
         return 1  # forking is Linux-only here, and daemonic processes (Dask workers) may not fork
-    return max(1, min(workers or len(os.sched_getaffinity(0)), n_batches if workers else n_batches // 2))
+    if workers:
+        return min(workers, n_batches)
+    # On CPUs busy with other work, workers only add overhead: count the idle ones
+    # (this process is one of the load average's running processes).
+    cpus = len(os.sched_getaffinity(0))
+    idle = round(min(cpus, cpus + 1 - os.getloadavg()[0]))
+    return max(1, min(idle, n_batches // 2))
 
 
 def _in_forked_processes(jobs: list) -> list:
@@ -419,9 +425,10 @@ def count_terms(
         start or end with a stopword (so حلف شمال الأطلسي stays).
     min_count : drop terms counted fewer times than this in a group.
     options : normalization options (default: :class:`NormalizeOptions`).
-    workers : processes to count with. By default, on Linux, one per CPU once the
-        corpus fills two batches (:data:`BATCH_BYTES`) per process; 1 counts in this
-        process. The result is the same whatever the number.
+    workers : processes to count with. By default, on Linux, one per CPU that other
+        work leaves idle (by the 1-minute load average) once the corpus fills two
+        batches (:data:`BATCH_BYTES`) per process; 1 counts in this process. The
+        result is the same whatever the number.
 
     Returns
     -------
