@@ -234,7 +234,7 @@ class _Counter:
         self.ngram = ngram
         self.vocabulary = vocabulary
         self.tokens = np.zeros(n_groups, dtype=np.int64)
-        self._gram_ids: dict[bytes, int] = {}
+        self._gram_ids: dict[int, int] = {}
         self._gram_terms = [_Buffer() for _ in range(ngram)]
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
@@ -253,15 +253,20 @@ class _Counter:
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
         """Ids of the rows of an (m, n) array of term ids, numbering unseen n-grams."""
-        rows = np.ascontiguousarray(grams).view(np.dtype((np.void, grams.shape[1] * grams.itemsize))).ravel()
-        codes, distinct = pd.factorize(rows)
-        first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)  # codes number rows as they appear
-        keys = distinct.tolist()
-        new = [i for i, k in enumerate(keys) if k not in self._gram_ids]
-        self._gram_ids.update(zip([keys[i] for i in new], range(len(self._gram_ids), len(self._gram_ids) + len(new))))
+        codes = grams[:, 0]
+        for i in range(1, grams.shape[1]):  # number the distinct first i + 1 words, pair by pair
+            codes = pd.factorize(codes << 32 | grams[:, i])[0]
+        first = grams[np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)]  # as codes appear
+        keys = (first[:, 0] << 32 | first[:, 1]).tolist()  # the term ids as one Python int
+        for i in range(2, grams.shape[1]):
+            keys = [key << 32 | t for key, t in zip(keys, first[:, i].tolist())]
+        ids = np.fromiter(map(self._gram_ids.get, keys, repeat(-1)), np.int64, len(keys))
+        new = np.flatnonzero(ids < 0)
+        ids[new] = np.arange(len(self._gram_ids), len(self._gram_ids) + len(new))
+        self._gram_ids.update(zip([keys[i] for i in new], ids[new].tolist()))
         for i, buffer in enumerate(self._gram_terms):
-            buffer.extend(grams[first[new], i])
-        return np.fromiter(map(self._gram_ids.__getitem__, keys), np.int64, len(keys))[codes]
+            buffer.extend(first[new, i])
+        return ids[codes]
 
     def _append(self, keys: np.ndarray, count: np.ndarray, doc_freq: np.ndarray) -> None:
         # Merge pending parts once they outgrow the merged table: amortized linear time,
