@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 
 import numpy as np
@@ -133,12 +134,13 @@ class _Vocabulary:
         return pa.array(list(self.terms), pa.large_string())
 
 
-def _batch_tokens(texts: pa.Array, vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Term ids of the tokens of ``texts`` in order, and the position in ``texts`` of each one's text."""
-    chunks = pc.ascii_split_whitespace(texts)
+def _split(texts: pa.ChunkedArray, start: int, stop: int) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """The distinct chunks of ``texts[start:stop]`` split at ASCII whitespace, which of them
+    each chunk in order is, and the text (counted from ``start``) it comes from."""
+    chunks = pc.ascii_split_whitespace(texts.slice(start, stop - start).combine_chunks())
     encoded = pc.dictionary_encode(chunks.flatten())
-    ids = vocabulary.chunk_ids(encoded.dictionary.to_pylist())[encoded.indices.to_numpy()]
-    return vocabulary.tokens(ids, np.repeat(np.arange(len(texts)), np.diff(chunks.offsets.to_numpy())))
+    docs = np.repeat(np.arange(stop - start), np.diff(chunks.offsets.to_numpy()))
+    return encoded.dictionary, encoded.indices.to_numpy(), docs
 
 
 def _batches(texts: pa.ChunkedArray, size: int) -> list[tuple[int, int]]:
@@ -239,8 +241,10 @@ class _Counter:
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
 
-    def add(self, texts: pa.Array, groups: np.ndarray) -> None:
-        terms, docs = _batch_tokens(texts, self.vocabulary)
+    def add(self, split: tuple[pa.Array, np.ndarray, np.ndarray], groups: np.ndarray) -> None:
+        """Count a batch of texts given as :func:`_split` returns it, with each text's group."""
+        distinct, chunks, docs = split
+        terms, docs = self.vocabulary.tokens(self.vocabulary.chunk_ids(distinct.to_pylist())[chunks], docs)
         self.tokens += np.bincount(groups[docs], minlength=len(self.tokens))
         grams, docs = _grams(terms, docs, self.ngram)
         is_stop = self.vocabulary.is_stop.values.astype(bool)
@@ -299,8 +303,14 @@ def _count_batches(texts: pa.ChunkedArray, batches: list[tuple[int, int]], group
                    n_groups: int, ngram: int, vocabulary: _Vocabulary) -> tuple[pd.DataFrame, np.ndarray]:
     """Term counts (:meth:`_Counter.terms`) and tokens per group of the given batches of ``texts``."""
     counter = _Counter(n_groups, ngram, vocabulary)
-    for start, stop in batches:
-        counter.add(texts.slice(start, stop - start).combine_chunks(), group_codes[start:stop])
+    # pyarrow splits the next batch, without holding the GIL, while this one is counted.
+    with ThreadPoolExecutor(1) as splitter:
+        pending = splitter.submit(_split, texts, *batches[0]) if batches else None
+        for k, (start, stop) in enumerate(batches):
+            split = pending.result()
+            if k + 1 < len(batches):
+                pending = splitter.submit(_split, texts, *batches[k + 1])
+            counter.add(split, group_codes[start:stop])
     return counter.terms(), counter.tokens
 
 
