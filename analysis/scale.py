@@ -16,7 +16,9 @@ run on its cluster, otherwise on Dask's local scheduler.
 from __future__ import annotations
 
 import functools
+import operator
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +130,22 @@ def add_frame_counts(left: pd.DataFrame, right: pd.DataFrame, by: str | list[str
     return table.astype({name: np.int64 for name in _FRAME_SUMS})
 
 
+def _sum(counts: Iterable, add: Callable):
+    """Add up counts in the pattern of a binary counter: only sums of equally many partitions
+    are added, so each partition's counts are added about log2(n) times (not n times, as with
+    a running total), and at most log2(n) partial sums are held at once."""
+    stack: list[tuple[int, object]] = []
+    for total in counts:
+        size = 1
+        while stack and stack[-1][0] == size:
+            n, left = stack.pop()
+            total, size = add(left, total), size + n
+        stack.append((size, total))
+    if not stack:
+        raise ValueError("no partitions to count")
+    return functools.reduce(lambda right, left: add(left[1], right), reversed(stack[:-1]), stack[-1][1])
+
+
 def count_terms_by_partition(
     partitions: list[str | os.PathLike],
     by: str | list[str] | None = None,
@@ -152,7 +170,7 @@ def count_terms_by_partition(
     """
     count = functools.partial(partition_term_counts, by=by, ngram=ngram, stopwords=stopwords,
                               options=options, **load_options)
-    return functools.reduce(lambda total, p: total + count(p), partitions[1:], count(partitions[0])).table(min_count)
+    return _sum(map(count, partitions), operator.add).table(min_count)
 
 
 def count_frames_by_partition(
@@ -176,7 +194,7 @@ def count_frames_by_partition(
 
     lexicon = load_lexicon(lexicon)
     count = functools.partial(partition_frame_counts, lexicon=lexicon, by=by, options=options, **load_options)
-    return functools.reduce(lambda total, p: add_frame_counts(total, count(p), by), partitions[1:], count(partitions[0]))
+    return _sum(map(count, partitions), functools.partial(add_frame_counts, by=by))
 
 
 def _bag(partitions: list[str | os.PathLike]):

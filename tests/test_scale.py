@@ -1,6 +1,5 @@
 """Partitioned and Dask counts equal the counts of the whole corpus loaded at once."""
 
-import json
 
 import pandas as pd
 import pytest
@@ -124,3 +123,19 @@ def test_dask_counts_on_saudinewsnet_zips_equal_in_memory_counts(cluster_client,
     assert len(workers) == 2
     frames, _ = _run_on(cluster_client, lambda: count_frames_dask(parts, LEXICON, "source"))
     pd.testing.assert_frame_equal(frames, count_frames(whole, LEXICON, "source"))
+
+
+def test_many_partitions_add_up_like_one(tmp_path):
+    lines = (DEMO_CORPUS / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    for k in range(7):  # 7 = 4 + 2 + 1: every level of the pairwise sum is left over once
+        (tmp_path / f"part{k}.jsonl").write_text("\n".join(lines[k::7]) + "\n", encoding="utf-8")
+    whole = load_corpus(tmp_path, progress=False)
+    parts = corpus_partitions(tmp_path)
+    assert len(parts) == 7
+    pd.testing.assert_frame_equal(count_terms_by_partition(parts, "source"), count_terms(whole, "source"))
+    pd.testing.assert_frame_equal(count_frames_by_partition(parts, LEXICON), count_frames(whole, LEXICON))
+
+
+def test_no_partitions_is_an_error():
+    with pytest.raises(ValueError, match="no partitions"):
+        count_terms_by_partition([])
