@@ -1,6 +1,5 @@
 """Partitioned and Dask counts equal the counts of the whole corpus loaded at once."""
 
-
 import pandas as pd
 import pytest
 
