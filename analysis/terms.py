@@ -324,19 +324,13 @@ def _add_terms(tables: list[pd.DataFrame]) -> pd.DataFrame:
                          "count": count, "doc_freq": doc_freq})
 
 
-def _n_workers(workers: int | None, n_batches: int) -> int:
-    """Processes to count with: by default one per idle CPU, each with two batches or more."""
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a positive integer or None, not {workers!r}")
+def _n_workers(workers: int, n_batches: int) -> int:
+    """Processes to count with: ``workers``, at most one per batch, and 1 where forking is not possible."""
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, not {workers!r}")
     if sys.platform != "linux" or multiprocessing.current_process().daemon:
         return 1  # forking is Linux-only here, and daemonic processes (Dask workers) may not fork
-    if workers:
-        return min(workers, n_batches)
-    # On CPUs busy with other work, workers only add overhead: count the idle ones
-    # (this process is one of the load average's running processes).
-    cpus = len(os.sched_getaffinity(0))
-    idle = round(min(cpus, cpus + 1 - os.getloadavg()[0]))
-    return max(1, min(idle, n_batches // 2))
+    return min(workers, max(n_batches, 1))
 
 
 def _in_forked_processes(jobs: list) -> list:
@@ -389,7 +383,7 @@ def term_counts(
     ngram: int = 1,
     stopwords: bool | set[str] = True,
     options: NormalizeOptions | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> TermCounts:
     """Additive term counts (see :class:`TermCounts`); arguments as for :func:`count_terms`.
 
@@ -425,7 +419,7 @@ def count_terms(
     stopwords: bool | set[str] = True,
     min_count: int = 1,
     options: NormalizeOptions | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Count terms (or n-grams) overall or per group.
 
@@ -440,10 +434,11 @@ def count_terms(
         start or end with a stopword (so حلف شمال الأطلسي stays).
     min_count : drop terms counted fewer times than this in a group.
     options : normalization options (default: :class:`NormalizeOptions`).
-    workers : processes to count with. By default, on Linux, one per CPU that other
-        work leaves idle (by the 1-minute load average) once the corpus fills two
-        batches (:data:`BATCH_BYTES`) per process; 1 counts in this process. The
-        result is the same whatever the number.
+    workers : processes to count with (Linux; elsewhere always 1). More than 1 forks
+        processes that each count a share of the batches (:data:`BATCH_BYTES`) with
+        their own vocabulary, which pays off on many idle CPUs and large corpora, at
+        the cost of memory per process; on 2 CPUs one process is as fast. The result
+        is the same whatever the number.
 
     Returns
     -------
