@@ -156,7 +156,8 @@ def measure(name: str, fn, *args, **kwargs):
                          max(_status_mb("VmHWM"), tree.peak_mb), start))
     best = min(runs, key=lambda r: r.wall)
     step = dataclasses.replace(best, peak_mb=max(r.peak_mb for r in runs))
-    print(f"  {name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
+    print(f"  {name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak "
+          f"({step.start_mb:.0f} MB at start)", flush=True)
     return step, result
 
 
