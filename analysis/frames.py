@@ -9,6 +9,7 @@ from itertools import islice
 import numpy as np
 import pandas as pd
 
+from analysis.chunks import TokenVocabulary, text_array
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
@@ -140,14 +141,6 @@ def _as_options(options: NormalizeOptions | dict | None) -> NormalizeOptions:
 # --------------------------------------------------------------------------- tokens
 
 
-class _Vocabulary(dict):
-    """Gives each distinct string a consecutive code the first time it is seen."""
-
-    def __missing__(self, key: str) -> int:
-        self[key] = code = len(self)
-        return code
-
-
 @dataclasses.dataclass(frozen=True)
 class _Tokens:
     codes: np.ndarray  # normalized-token code of every token, documents one after another
@@ -159,20 +152,19 @@ def _texts(docs: pd.DataFrame) -> list[str]:
     return [text if isinstance(text, str) else "" for text in docs["text"]]
 
 
-def _scan(texts: list[str], options: NormalizeOptions) -> _Tokens:
-    """Tokenize every text once and code its tokens by their normalized form."""
-    raw = _Vocabulary()
-    lookup = raw.__getitem__
-    per_doc = [np.fromiter(map(lookup, TOKEN_PATTERN.findall(text)), np.int64) for text in texts]
-    lengths = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    codes = np.concatenate(per_doc) if per_doc else np.zeros(0, np.int64)
-    # Normalization works character by character and no token holds a newline, so the
-    # distinct tokens are normalized in one call.
-    forms = normalize("\n".join(raw), options).casefold().split("\n") if raw else []
-    normalized, vocabulary = pd.factorize(pd.Series(forms, dtype=object))
-    codes = normalized[codes] if len(codes) else codes
-    return _Tokens(codes.astype(np.int64), offsets, list(vocabulary))
+def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
+    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded form."""
+    texts = text_array(docs["text"])
+    vocabulary = TokenVocabulary(options)
+    ids, lengths = [], np.zeros(len(texts), np.int64)
+    for start, stop, terms, doc in vocabulary.tokens(texts):
+        ids.append(terms)
+        lengths[start:stop] = np.bincount(doc, minlength=stop - start)
+    codes = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+    # No token holds a tab, so the distinct tokens are casefolded in one call.
+    forms = "\t".join(vocabulary.terms).casefold().split("\t") if vocabulary.terms else []
+    folded, distinct = pd.factorize(pd.Series(forms, dtype=object))
+    return _Tokens(folded[codes].astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]), list(distinct))
 
 
 # --------------------------------------------------------------------------- matching
@@ -349,7 +341,7 @@ def frame_matches(
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options)
     texts = _texts(docs)
-    tokens = _scan(texts, options)
+    tokens = _scan(docs, options)
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     index = hits.pos - tokens.offsets[doc]
@@ -429,7 +421,7 @@ def doc_frame_counts(
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options)
     keys, names = group_keys(docs, by)
-    tokens = _scan(_texts(docs), options)
+    tokens = _scan(docs, options)
     hits, _ = _find(tokens, lexicon, options)
     n_frames = len(lexicon.frames)
     matrix = _hit_matrix(hits, tokens, n_frames)
@@ -589,7 +581,7 @@ def actor_frame_counts(
     docs, lexicon, options = _prepare(corpus, lexicon, options)
     actors = load_lexicon(actors)
     keys, names = group_keys(docs, by)
-    tokens = _scan(_texts(docs), options)
+    tokens = _scan(docs, options)
     hits, _ = _find(tokens, lexicon, options)
     mentions, _ = _find(tokens, actors, options)
     doc_hits = np.searchsorted(tokens.offsets, hits.pos, "right") - 1

@@ -5,11 +5,9 @@ Every count is of normalized tokens (:func:`analysis.text.normalize` then
 Rates are per 10,000 tokens of running text (stopwords included), so they do not
 change when stopwords are filtered out of the listing.
 
-Counting runs in batches of documents, so memory holds the token arrays of one batch
-and the count table, never every token of the corpus. Each distinct chunk of raw text
-between ASCII whitespace is normalized and tokenized once, however often it occurs:
-tokens never contain whitespace, and normalization maps characters one by one and
-never to or from whitespace, so a text's tokens are its chunks' tokens in order.
+Counting runs in batches of documents (:mod:`analysis.chunks`, which tokenizes each
+distinct chunk of text once), so memory holds the token ids of one batch and the count
+table, never every token of the corpus.
 Counts of disjoint sets of documents add up (:class:`TermCounts`), which is what
 :mod:`analysis.scale` uses to count partitions on several machines.
 """
@@ -20,29 +18,20 @@ import dataclasses
 import functools
 import gc
 import multiprocessing
-import os
-import re
 import sys
 import traceback
-from concurrent.futures import ThreadPoolExecutor
-from itertools import repeat
+from itertools import islice, repeat
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.chunks import IntBuffer, TokenVocabulary, batches, text_array
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords, token_spans
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
-
-BATCH_BYTES = 16 * 1024**2
-"""Documents are counted in batches of about this many bytes of UTF-8 text."""
-
-# The tokens of many chunks in one pass: chunks are joined by newlines, which no token
-# contains, and each newline found marks the end of a chunk.
-_TOKEN_OR_NEWLINE = re.compile(f"{TOKEN_PATTERN.pattern}|\n")
 
 
 def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None) -> pd.Series:
@@ -58,97 +47,6 @@ def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None =
     """
     docs = as_docs(corpus)
     return pd.Series([TOKEN_PATTERN.findall(normalize(t, options)) for t in docs["text"]], index=docs.index, dtype=object)
-
-
-class _Buffer:
-    """A growing 1-D integer array; its capacity doubles, so appending is amortized O(1)."""
-
-    def __init__(self) -> None:
-        self._data = np.empty(1024, dtype=np.int64)
-        self.size = 0
-
-    def extend(self, values) -> None:
-        end = self.size + len(values)
-        if end > len(self._data):
-            self._data = np.concatenate([self._data[:self.size], np.empty(max(end, 2 * self.size), np.int64)])
-        self._data[self.size:end] = values
-        self.size = end
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[:self.size]
-
-
-class _Vocabulary:
-    """Ids of normalized terms, and of raw chunks with the term ids of their tokens."""
-
-    def __init__(self, options: NormalizeOptions | None, stop: frozenset[str]) -> None:
-        self.options = options
-        self.stop = stop
-        self.terms: dict[str, int] = {}
-        self.is_stop = _Buffer()
-        self._chunks: dict[str, int] = {}
-        self._starts = _Buffer()
-        self._lengths = _Buffer()
-        self._tokens = _Buffer()
-
-    def chunk_ids(self, chunks: list[str]) -> np.ndarray:
-        """Ids of distinct ``chunks``, tokenizing those not seen before."""
-        ids = np.fromiter(map(self._chunks.get, chunks, repeat(-1)), np.int64, len(chunks))
-        new = np.flatnonzero(ids < 0)
-        if len(new):
-            ids[new] = self._add_chunks([chunks[i] for i in new])
-        return ids
-
-    def _add_chunks(self, chunks: list[str]) -> np.ndarray:
-        found = np.array(_TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options)), dtype=object)
-        is_end = found == "\n"
-        lengths = np.diff(np.flatnonzero(is_end), prepend=-1) - 1
-        self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
-        self._lengths.extend(lengths)
-        self._tokens.extend(self._term_ids(found[~is_end]))
-        ids = range(len(self._chunks), len(self._chunks) + len(chunks))
-        self._chunks.update(zip(chunks, ids))
-        return np.asarray(ids)
-
-    def _term_ids(self, words: np.ndarray) -> np.ndarray:
-        codes, distinct = pd.factorize(words)
-        distinct = distinct.tolist()
-        ids = np.fromiter(map(self.terms.get, distinct, repeat(-1)), np.int64, len(distinct))
-        new = np.flatnonzero(ids < 0)
-        ids[new] = np.arange(len(self.terms), len(self.terms) + len(new))
-        fresh = [distinct[i] for i in new]
-        self.terms.update(zip(fresh, ids[new].tolist()))
-        self.is_stop.extend([w in self.stop for w in fresh])
-        return ids[codes]
-
-    def tokens(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
-        lengths = self._lengths.values[chunks]
-        ends = np.cumsum(lengths)
-        offsets = np.repeat(self._starts.values[chunks] - (ends - lengths), lengths)
-        return self._tokens.values[np.arange(len(offsets)) + offsets], np.repeat(docs, lengths)
-
-    def words(self) -> pa.Array:
-        """Every term, in id order."""
-        return pa.array(list(self.terms), pa.large_string())
-
-
-def _split(texts: pa.ChunkedArray, start: int, stop: int) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """The distinct chunks of ``texts[start:stop]`` split at ASCII whitespace, which of them
-    each chunk in order is, and the text (counted from ``start``) it comes from."""
-    chunks = pc.ascii_split_whitespace(texts.slice(start, stop - start).combine_chunks())
-    encoded = pc.dictionary_encode(chunks.flatten())
-    docs = np.repeat(np.arange(stop - start), np.diff(chunks.offsets.to_numpy()))
-    return encoded.dictionary, encoded.indices.to_numpy(), docs
-
-
-def _batches(texts: pa.ChunkedArray, size: int) -> list[tuple[int, int]]:
-    """``(start, stop)`` of consecutive runs of texts holding about ``size`` bytes each."""
-    nbytes = np.cumsum(pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False))
-    cuts = np.searchsorted(nbytes, np.arange(size, nbytes[-1] if len(nbytes) else 0, size), side="right")
-    bounds = np.unique(np.r_[0, cuts, len(texts)])
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
 def _grams(terms: np.ndarray, docs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -232,28 +130,34 @@ class _Counter:
     id for words and an id given to each distinct n-gram otherwise.
     """
 
-    def __init__(self, n_groups: int, ngram: int, vocabulary: _Vocabulary) -> None:
+    def __init__(self, n_groups: int, ngram: int, vocabulary: TokenVocabulary, stop: frozenset[str]) -> None:
         self.ngram = ngram
         self.vocabulary = vocabulary
+        self.stop = stop
         self.tokens = np.zeros(n_groups, dtype=np.int64)
+        self._is_stop = np.zeros(0, dtype=bool)
         self._gram_ids: dict[int, int] = {}
-        self._gram_terms = [_Buffer() for _ in range(ngram)]
+        self._gram_terms = [IntBuffer() for _ in range(ngram)]
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
 
-    def add(self, split: tuple[pa.Array, np.ndarray, np.ndarray], groups: np.ndarray) -> None:
-        """Count a batch of texts given as :func:`_split` returns it, with each text's group."""
-        distinct, chunks, docs = split
-        terms, docs = self.vocabulary.tokens(self.vocabulary.chunk_ids(distinct.to_pylist())[chunks], docs)
+    def add(self, terms: np.ndarray, docs: np.ndarray, groups: np.ndarray) -> None:
+        """Count a run of texts given as the term ids of its tokens, the text of each token and each text's group."""
         self.tokens += np.bincount(groups[docs], minlength=len(self.tokens))
         grams, docs = _grams(terms, docs, self.ngram)
-        is_stop = self.vocabulary.is_stop.values.astype(bool)
+        is_stop = self._stop_flags()
         keep = ~(is_stop[grams[:, 0]] | is_stop[grams[:, -1]])
         grams, docs = grams[keep], docs[keep]
         gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
         doc_keys, per_doc = np.unique(docs << 32 | gram, return_counts=True)
         keys, (count, doc_freq) = _sum_by(groups[doc_keys >> 32] << 32 | doc_keys & _LOW, per_doc, np.ones(len(per_doc)))
         self._append(keys, count, doc_freq)
+
+    def _stop_flags(self) -> np.ndarray:
+        """Whether each term id of the vocabulary is a stopword."""
+        new = islice(self.vocabulary.terms, len(self._is_stop), None)
+        self._is_stop = np.concatenate([self._is_stop, np.fromiter((t in self.stop for t in new), bool)])
+        return self._is_stop
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
         """Ids of the rows of an (m, n) array of term ids, numbering unseen n-grams."""
@@ -299,18 +203,12 @@ class _Counter:
                              "count": count, "doc_freq": doc_freq})
 
 
-def _count_batches(texts: pa.ChunkedArray, batches: list[tuple[int, int]], group_codes: np.ndarray,
-                   n_groups: int, ngram: int, vocabulary: _Vocabulary) -> tuple[pd.DataFrame, np.ndarray]:
-    """Term counts (:meth:`_Counter.terms`) and tokens per group of the given batches of ``texts``."""
-    counter = _Counter(n_groups, ngram, vocabulary)
-    # pyarrow splits the next batch, without holding the GIL, while this one is counted.
-    with ThreadPoolExecutor(1) as splitter:
-        pending = splitter.submit(_split, texts, *batches[0]) if batches else None
-        for k, (start, stop) in enumerate(batches):
-            split = pending.result()
-            if k + 1 < len(batches):
-                pending = splitter.submit(_split, texts, *batches[k + 1])
-            counter.add(split, group_codes[start:stop])
+def _count_batches(texts: pa.ChunkedArray, runs: list[tuple[int, int]], group_codes: np.ndarray,
+                   n_groups: int, ngram: int, vocabulary: TokenVocabulary, stop: frozenset[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Term counts (:meth:`_Counter.terms`) and tokens per group of the given runs of ``texts``."""
+    counter = _Counter(n_groups, ngram, vocabulary, stop)
+    for start, stop_, terms, docs in vocabulary.tokens(texts, runs):
+        counter.add(terms, docs, group_codes[start:stop_])
     return counter.terms(), counter.tokens
 
 
@@ -398,12 +296,12 @@ def term_counts(
     docs = as_docs(corpus)
     keys, names = group_keys(docs, by)
     group_codes, groups = _factorize_groups(keys, names)
-    texts = pa.array(docs["text"], pa.large_string())  # chunked when the column is
-    texts = pa.chunked_array([texts]) if isinstance(texts, pa.Array) else texts
-    batches = _batches(texts, BATCH_BYTES)
-    n = _n_workers(workers, len(batches))
-    jobs = [functools.partial(_count_batches, texts, batches[k * len(batches) // n:(k + 1) * len(batches) // n],
-                              group_codes, len(groups), ngram, _Vocabulary(options, _stopword_set(stopwords, options)))
+    texts = text_array(docs["text"])
+    runs = batches(texts)
+    n = _n_workers(workers, len(runs))
+    stop = _stopword_set(stopwords, options)
+    jobs = [functools.partial(_count_batches, texts, runs[k * len(runs) // n:(k + 1) * len(runs) // n],
+                              group_codes, len(groups), ngram, TokenVocabulary(options), stop)
             for k in range(n)]
     parts = [jobs[0]()] if n == 1 else _in_forked_processes(jobs)
     groups = groups.assign(tokens=sum(tokens for _, tokens in parts),
@@ -435,7 +333,7 @@ def count_terms(
     min_count : drop terms counted fewer times than this in a group.
     options : normalization options (default: :class:`NormalizeOptions`).
     workers : processes to count with (Linux; elsewhere always 1). More than 1 forks
-        processes that each count a share of the batches (:data:`BATCH_BYTES`) with
+        processes that each count a share of the batches (:data:`analysis.chunks.BATCH_BYTES`) with
         their own vocabulary, which pays off on many idle CPUs and large corpora, at
         the cost of memory per process; on 2 CPUs one process is as fast. The result
         is the same whatever the number.

@@ -6,7 +6,6 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -220,12 +219,13 @@ def test_count_terms_equals_the_reference_on_the_demo_corpus(demo_docs, by, ngra
 
 
 def test_small_batches_give_the_same_table(demo_docs, monkeypatch):
+    import analysis.chunks as chunks
     import analysis.terms as terms
 
     whole = count_terms(demo_docs, by="source", ngram=2)
-    monkeypatch.setattr(terms, "BATCH_BYTES", 3_000)  # a few documents per batch
+    monkeypatch.setattr(chunks, "BATCH_BYTES", 3_000)  # a few documents per batch
     monkeypatch.setattr(terms, "_MERGE_ROWS", 50)  # pending counts merged many times
-    assert len(terms._batches(pa.chunked_array([pa.array(demo_docs["text"])]), terms.BATCH_BYTES)) > 5
+    assert len(chunks.batches(chunks.text_array(demo_docs["text"]))) > 5
     assert count_terms(demo_docs, by="source", ngram=2).equals(whole)
 
 
@@ -258,10 +258,11 @@ def test_saudinewsnet_day_equals_the_reference(saudinewsnet_dir):
 
 @pytest.mark.parametrize("ngram", [1, 3])
 def test_forked_workers_give_the_same_table(demo_docs, monkeypatch, ngram):
+    import analysis.chunks as chunks
     import analysis.terms as terms
 
     alone = count_terms(demo_docs, by="month", ngram=ngram, workers=1)
-    monkeypatch.setattr(terms, "BATCH_BYTES", 5_000)
+    monkeypatch.setattr(chunks, "BATCH_BYTES", 5_000)
     if terms._n_workers(2, 4) == 2:  # Linux: two processes, each with its own vocabulary
         assert count_terms(demo_docs, by="month", ngram=ngram, workers=2).equals(alone)
     assert count_terms(demo_docs, by="month", ngram=ngram, workers=3).equals(alone)
