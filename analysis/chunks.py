@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
-__all__ = ["BATCH_BYTES", "text_array", "batches", "split", "TokenVocabulary", "IntBuffer"]
+__all__ = ["BATCH_BYTES", "text_array", "batches", "split", "TokenVocabulary", "IntBuffer", "ragged_gather"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -78,6 +78,18 @@ def split(texts: pa.ChunkedArray, start: int, stop: int) -> tuple[pa.Array, np.n
     encoded = pc.dictionary_encode(chunks.flatten())
     docs = np.repeat(np.arange(stop - start), np.diff(chunks.offsets.to_numpy()))
     return encoded.dictionary, encoded.indices.to_numpy().astype(np.int64), docs
+
+
+def ragged_gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Indices ``starts[i], …, starts[i] + counts[i] - 1`` for every i, concatenated.
+
+    Examples
+    --------
+    >>> ragged_gather(np.array([5, 0, 2]), np.array([2, 0, 3])).tolist()
+    [5, 6, 2, 3, 4]
+    """
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
 
 
 class IntBuffer:
@@ -170,6 +182,4 @@ class TokenVocabulary:
     def _gather(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
         lengths = self._lengths.values[chunks]
-        ends = np.cumsum(lengths)
-        offsets = np.repeat(self._starts.values[chunks] - (ends - lengths), lengths)
-        return self._tokens.values[np.arange(len(offsets)) + offsets], np.repeat(docs, lengths)
+        return self._tokens.values[ragged_gather(self._starts.values[chunks], lengths)], np.repeat(docs, lengths)
