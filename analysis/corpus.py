@@ -201,21 +201,25 @@ def detect_encoding(data: bytes) -> str:
     >>> detect_encoding("سلام\\n".encode("utf-8") + "كلام".encode("cp1256"))
     'utf-8+cp1256'
     """
+    return _detect(data)[0]
+
+
+def _detect(data: bytes) -> tuple[str, str | None]:
+    """:func:`detect_encoding`, and the text when it was found by decoding it all as UTF-8."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return name
+            return name, None
     utf16 = _utf16_byte_order(data[:4096])
     if utf16:
-        return utf16
+        return utf16, None
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     kinds = {_line_encoding(line) for line in data.split(b"\n")}
     if "cp1256" not in kinds:
-        return "utf-8"  # valid UTF-8 but for a few damaged lines: keep it, reject their rows
-    return MIXED_ENCODING if "utf-8" in kinds else "cp1256"
+        return "utf-8", None  # valid UTF-8 but for a few damaged lines: keep it, reject their rows
+    return (MIXED_ENCODING if "utf-8" in kinds else "cp1256"), None
 
 
 def _line_encoding(line: bytes) -> str:
@@ -768,13 +772,13 @@ def _text_of(member: _Member, data: bytes, encoding: str | None) -> tuple[str, s
     BOMs and NUL bytes are removed (NULs with a warning); a forced encoding that does
     not fit is noted with the detected one.
     """
-    enc = encoding or detect_encoding(data)
-    warnings, notes = [], []
+    enc, decoded = (encoding, None) if encoding else _detect(data)  # a whole-file UTF-8 text comes decoded
+    warnings, notes, lossy = [], [], False
     if enc == MIXED_ENCODING:
         decoded, lossy, legacy = _decode_lines(data)
         warnings.append((member.label, "file", "", f"{legacy} line(s) in Windows-1256 among UTF-8 ones; "
                                                      "each line decoded in its own encoding"))
-    else:
+    elif decoded is None:
         decoded, lossy = _decode(data, enc)
     decoded = decoded.lstrip("\ufeff")
     if "\x00" in decoded:
@@ -887,7 +891,7 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
     docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
     warnings = [(docs["file"].iloc[i], docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
     for column in ("text", "source", "title", "url"):
-        docs[column] = docs[column].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        docs[column] = docs[column].where(docs[column].notna(), "").astype(str)
     docs["source"] = docs["source"].str.strip()
     own_id = docs["file"] + ":" + docs["location"].str.replace(" ", "", regex=False)
     docs["doc_id"] = own_id if "doc_id" not in docs else docs["doc_id"].astype(object).where(
