@@ -706,7 +706,7 @@ def load_corpus(
     file_rows += sidecar_rows
     pieces, rejected, warnings = [], [], []  # pieces: DataFrames, and runs of .txt records, in reading order
 
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # tqdm.auto warns in notebooks without ipywidgets
 
     queue = list(members)
     bar = tqdm(total=len(queue), desc="reading", unit="file", disable=progress is False or (progress is None and not sys.stderr.isatty()))

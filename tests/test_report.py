@@ -308,11 +308,12 @@ def test_every_page_and_the_index_state_the_provenance(demo_report):
         assert "teh_marbuta off" in page
 
 
-def test_pages_have_no_errors_and_no_scripts(demo_report):
+def test_pages_have_no_errors_no_warnings_and_no_scripts(demo_report):
     for name in PAGES + ["index"]:
         page = _page(demo_report, name)
         text = re.sub(r"<[^>]+>", " ", page)
         assert "Traceback" not in text and not re.search(r"\b\w+Error: ", text), name
+        assert not re.search(r"\b\w*Warning\b", text), f"{name}: a warning reached the page"
         assert "<script" not in page, f"{name}: the pages are static HTML"
 
 
