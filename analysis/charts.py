@@ -962,12 +962,16 @@ def plot_actor_frame_heatmap(
             grid.index = [names[key] for key in grid.index]
             grid.columns = [arabic_text(str(key)) for key in grid.columns]
             last = index == len(groups) - 1
+            # Labels are set here, not by seaborn: it measures its labels for overlap, and on a
+            # figure without a canvas each measure allocates and keeps a figure-sized image.
             sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, vmin=0, vmax=vmax, annot=True, fmt="g",
-                        linewidths=0.5, yticklabels=ax.get_subplotspec().is_first_col(), cbar=last,
+                        linewidths=0.5, xticklabels=False, yticklabels=False, cbar=last,
                         cbar_kws={"label": _label(value, None)} if last else None)
+            ax.set_xticks(np.arange(len(actors)) + 0.5, grid.columns, rotation=40,
+                          horizontalalignment="right", rotation_mode="anchor")
+            if ax.get_subplotspec().is_first_col():
+                ax.set_yticks(np.arange(len(frames)) + 0.5, grid.index, verticalalignment="center")
             ax.tick_params(axis="y", rotation=0)
-            for label in ax.get_xticklabels():
-                label.set(rotation=40, horizontalalignment="right", rotation_mode="anchor")
             ax.set_title(arabic_text(str(name)))
             ax.set_xlabel("")
             ax.set_ylabel("")

@@ -424,6 +424,38 @@ def test_heatmap_rejects_duplicate_cells():
         charts.plot_frame_heatmap(pd.concat([rate_table(), rate_table()]))
 
 
+def test_actor_heatmap_labels_actors_on_every_panel_and_frames_on_the_first_column():
+    fig = charts.plot_actor_frame_heatmap(actor_table(), ncols=1)
+    panels = fig.axes[:len(SOURCES)]
+    actors = [charts.arabic_text(a) for a in ["روسيا", "إيران"]]  # by total hits, largest first
+    frames = sorted(charts.arabic_text(f) for f in FRAMES)
+    assert all([t.get_text() for t in ax.get_xticklabels()] == actors for ax in panels)
+    assert all(t.get_rotation() == 40 for ax in panels for t in ax.get_xticklabels())
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == frames
+    assert all(t.get_rotation() == 0 for ax in panels for t in ax.get_yticklabels())
+    fig = charts.plot_actor_frame_heatmap(actor_table(), ncols=2)
+    assert fig.axes[0].get_yticklabels() and not fig.axes[1].get_yticklabels()
+
+
+def test_actor_heatmap_of_fourteen_sources_draws_in_bounded_memory():
+    """Regression: each tick label seaborn measured kept a figure-sized image (3.7 GB for 14 sources)."""
+    script = (
+        "import resource\n"
+        "import pandas as pd\n"
+        "from analysis.charts import plot_actor_frame_heatmap\n"
+        "def table(groups):\n"
+        "    return pd.DataFrame([(f's{g}', f'a{a}', f'f{f}', g + a + f) for g in range(groups)\n"
+        "                         for a in range(6) for f in range(8)], columns=['source', 'actor', 'frame', 'hits'])\n"
+        "plot_actor_frame_heatmap(table(1))\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "plot_actor_frame_heatmap(table(14))\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=PROJECT_ROOT, check=True).stdout
+    assert float(out) < 200 * 1024**2
+
+
 def test_panels_need_a_positive_column_count():
     with pytest.raises(ValueError, match="ncols"):
         charts.plot_top_terms(term_table(), ncols=0)
