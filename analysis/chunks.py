@@ -127,7 +127,7 @@ class TokenVocabulary:
     def __init__(self, options: NormalizeOptions | None = None) -> None:
         self.options = options
         self.terms: dict[str, int] = {}
-        self._chunks: dict[str, int] = {}
+        self._chunks = pa.array([], pa.large_string())  # the distinct chunks seen, in id order
         self._starts = IntBuffer()
         self._lengths = IntBuffer()
         self._tokens = IntBuffer()
@@ -144,19 +144,21 @@ class TokenVocabulary:
                 distinct, chunks, docs = pending.result()
                 if k + 1 < len(runs):
                     pending = splitter.submit(split, texts, *runs[k + 1])
-                ids, docs = self._gather(self._chunk_ids(distinct.to_pylist())[chunks], docs)
+                ids, docs = self._gather(self._chunk_ids(distinct)[chunks], docs)
                 yield start, stop, ids, docs
 
     def words(self) -> pa.Array:
         """Every term, in id order."""
         return pa.array(list(self.terms), pa.large_string())
 
-    def _chunk_ids(self, chunks: list[str]) -> np.ndarray:
-        """Ids of distinct ``chunks``, tokenizing those not seen before."""
-        ids = np.fromiter(map(self._chunks.get, chunks, repeat(-1)), np.int64, len(chunks))
+    def _chunk_ids(self, chunks: pa.Array) -> np.ndarray:
+        """Ids of distinct ``chunks``, tokenizing those not seen before (pyarrow looks them up)."""
+        ids = pc.fill_null(pc.index_in(chunks, value_set=self._chunks), -1).to_numpy().astype(np.int64)
         new = np.flatnonzero(ids < 0)
         if len(new):
-            ids[new] = self._add_chunks([chunks[i] for i in new])
+            fresh = chunks.take(new)
+            ids[new] = self._add_chunks(fresh.to_pylist())
+            self._chunks = pa.concat_arrays([self._chunks, fresh])
         return ids
 
     def _add_chunks(self, chunks: list[str]) -> np.ndarray:
@@ -166,9 +168,7 @@ class TokenVocabulary:
         self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
         self._lengths.extend(lengths)
         self._tokens.extend(self._term_ids(found[~is_end]))
-        ids = range(len(self._chunks), len(self._chunks) + len(chunks))
-        self._chunks.update(zip(chunks, ids))
-        return np.asarray(ids)
+        return np.arange(len(self._lengths.values) - len(chunks), len(self._lengths.values))
 
     def _term_ids(self, words: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(words)
