@@ -5,7 +5,8 @@ SaudiNewsNet's 8.8 million tokens are written as about 520,000 distinct chunks. 
 never contain whitespace, and normalization maps characters one by one and never to or
 from whitespace, so a text's normalized tokens are its chunks' normalized tokens in
 order. :class:`TokenVocabulary` normalizes and tokenizes each distinct chunk once and
-gathers the tokens of every text with numpy, as integer term ids.
+gathers the tokens of every text with numpy, as integer term ids. :func:`token_offsets`
+finds tokens in the text as written the same way, for the frame hits and KWIC lines.
 
 Texts are split in batches of about :data:`BATCH_BYTES` bytes, by pyarrow in a second
 thread (it releases the Python lock), so memory holds one batch's chunks at a time.
@@ -27,7 +28,8 @@ import pyarrow.compute as pc
 
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
-__all__ = ["BATCH_BYTES", "text_array", "batches", "split", "TokenVocabulary", "IntBuffer", "ragged_gather"]
+__all__ = ["BATCH_BYTES", "text_array", "batches", "split", "TokenVocabulary", "IntBuffer", "ragged_gather",
+           "token_offsets"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -183,3 +185,67 @@ class TokenVocabulary:
         """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
         lengths = self._lengths.values[chunks]
         return self._tokens.values[ragged_gather(self._starts.values[chunks], lengths)], np.repeat(docs, lengths)
+
+
+def token_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Character offsets ``(start, end)`` of token ``index[i]`` of text ``doc[i]``, for every i.
+
+    Tokens are the :data:`~analysis.text.TOKEN_PATTERN` matches of the text as written,
+    which correspond one to one to its normalized tokens. Only the texts asked about are
+    read, in batches, and each distinct chunk of a batch is tokenized once.
+
+    Examples
+    --------
+    >>> start, end = token_offsets(text_array(["قال: «محادثات»", "ب"]), np.array([0, 0, 1]), np.array([1, 0, 0]))
+    >>> start.tolist(), end.tolist()
+    ([6, 0, 0], [13, 3, 1])
+    """
+    doc, index = np.asarray(doc, np.int64), np.asarray(index, np.int64)
+    start, end = np.zeros(len(doc), np.int64), np.zeros(len(doc), np.int64)
+    read, row = np.unique(doc, return_inverse=True)
+    chosen = texts.take(read)
+    for lo, hi in batches(chosen):
+        mine = np.flatnonzero((row >= lo) & (row < hi))
+        start[mine], end[mine] = _run_offsets(chosen.slice(lo, hi - lo), row[mine] - lo, index[mine])
+    return start, end
+
+
+def _run_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`token_offsets` within one run of texts."""
+    chunks, first, nbytes, text_start = _find_chunks(texts)
+    codes, distinct = chunks.indices.to_numpy(), chunks.dictionary
+    # The distinct chunks joined by newlines, which no token contains, are tokenized at once.
+    length = pc.utf8_length(distinct).to_numpy().astype(np.int64)
+    begin = np.cumsum(length + 1) - (length + 1)  # of each distinct chunk in the joined text
+    spans = np.array([m.span() for m in TOKEN_PATTERN.finditer("\n".join(distinct.to_pylist()))], dtype=np.int64)
+    spans = spans.reshape(-1, 2)
+    owner = np.searchsorted(begin, spans[:, 0], "right") - 1
+    spans -= begin[owner, None]  # offsets within the chunk
+    counts = np.bincount(owner, minlength=len(distinct))
+    # Which chunk holds each token asked about, and which of its tokens it is.
+    per_chunk = counts[codes]
+    ends = np.cumsum(per_chunk)  # tokens of the run up to the end of each chunk
+    doc_chunk = np.searchsorted(first, text_start[doc])  # first chunk of each text asked about
+    token = np.r_[0, ends][doc_chunk] + index  # counted from the start of the run
+    chunk = np.searchsorted(ends, token, "right")
+    token = (np.cumsum(counts) - counts)[codes[chunk]] + token - (ends[chunk] - per_chunk[chunk])
+    # Whitespace is ASCII, so the bytes that do not start a character all lie in chunks.
+    skipped = np.r_[0, np.cumsum(nbytes - length[codes])]
+    at = first[chunk] - text_start[doc] - (skipped[chunk] - skipped[doc_chunk])  # characters before the chunk
+    return at + spans[token, 0], at + spans[token, 1]
+
+
+def _find_chunks(texts: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray, np.ndarray, np.ndarray]:
+    """The chunks of ``texts`` in order (dictionary-encoded), the byte where each starts
+    and its length, and the byte where each text starts."""
+    # Each text followed by a newline, so that no chunk runs from one text into the next.
+    lines = pc.binary_join_element_wise(pc.fill_null(texts, ""), pa.scalar("", pa.large_string()),
+                                        pa.scalar("\n", pa.large_string())).combine_chunks()
+    bounds = np.frombuffer(lines.buffers()[1], np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    data = np.frombuffer(lines.buffers()[2], np.uint8)[bounds[0]:bounds[-1]]
+    inside = (data != 32) & (data - np.uint8(9) > 4)  # not ASCII whitespace (9 to 13 and 32)
+    edges = np.flatnonzero(np.diff(inside, prepend=False))  # where each chunk starts and ends
+    first, nbytes = edges[0::2], edges[1::2] - edges[0::2]
+    chunks = pa.LargeStringArray.from_buffers(len(first), pa.py_buffer(np.r_[0, np.cumsum(nbytes)]),
+                                              pa.py_buffer(data[inside]))
+    return pc.dictionary_encode(chunks), first, nbytes, bounds[:-1] - bounds[0]
