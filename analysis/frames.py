@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
-from itertools import islice
 
 import numpy as np
 import pandas as pd
 
-from analysis.chunks import TokenVocabulary, text_array
+from analysis.chunks import TokenVocabulary, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
-from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
+from analysis.text import NormalizeOptions, normalize
 
 __all__ = [
     "frame_matches",
@@ -345,14 +344,8 @@ def frame_matches(
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     index = hits.pos - tokens.offsets[doc]
-    start, end = np.zeros(len(doc), np.int64), np.zeros(len(doc), np.int64)
-    by_doc = np.argsort(doc, kind="stable")
-    firsts = np.flatnonzero(np.r_[True, np.diff(doc[by_doc]) != 0]) if len(doc) else np.zeros(0, int)
-    for rows in np.split(by_doc, firsts[1:]) if len(doc) else []:
-        needed = TOKEN_PATTERN.finditer(texts[doc[rows[0]]])  # up to the last token hit
-        spans = np.array([m.span() for m in islice(needed, int((index[rows] + hits.size[rows]).max()))], dtype=np.int64)
-        start[rows] = spans[index[rows], 0]
-        end[rows] = spans[index[rows] + hits.size[rows] - 1, 1]
+    start, end = token_offsets(text_array(docs["text"]), np.r_[doc, doc], np.r_[index, index + hits.size - 1])
+    start, end = start[:len(doc)], end[len(doc):]  # of the first token and of the last
     dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
     table = pd.DataFrame({
         "doc_id": _take(docs["doc_id"], doc),

@@ -19,8 +19,8 @@ from analysis.frames import (
     doc_frame_counts,
     frame_matches,
 )
-from analysis.lexicon import load_lexicon
-from analysis.text import NormalizeOptions, normalize, tokenize
+from analysis.lexicon import load_lexicon, term_words
+from analysis.text import NormalizeOptions, normalize, token_spans, tokenize
 
 
 def make_lexicon(tmp_path, frames: dict, name="test"):
@@ -422,6 +422,35 @@ def test_a_document_has_the_same_hits_alone_and_in_a_corpus(hypothesis_lexicon, 
     together = frame_matches(docs_of(first, second), hypothesis_lexicon)
     together = together[together["doc_id"] == "d1"].drop(columns="doc_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, together)
+
+
+# The words above, some spelled with presentation forms, tatweel, marks and controls, or
+# two to a chunk, between characters that are no token and every kind of whitespace.
+TRICKY_WORDS = WORDS + ["ﺣﺮﺏ", "ﺍﻟﺤﺮﺏ", "الحر\u200cب", "عقـــوبات", "سَلامٌ", "الحرب\u00a0الباردة", "عقوبات،جديدة",
+                        "٢٠٢١", "3.5", "é"]
+TRICKY_SEPARATORS = SEPARATORS + ["\t", "\r\n", "\x0b\x0c", "\x1c", "\x85", "\u00a0", "\u2003", "\ufeff", "«", ""]
+tricky_texts = st.lists(st.tuples(st.sampled_from(TRICKY_WORDS), st.sampled_from(TRICKY_SEPARATORS)), max_size=25).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(tricky_texts, min_size=1, max_size=5), st.booleans(),
+       st.builds(NormalizeOptions, **{f: st.booleans() for f in NormalizeOptions().as_dict()}))
+def test_hit_offsets_equal_a_per_token_loop_over_the_original_text(hypothesis_lexicon, batch, small_batches, options):
+    import analysis.chunks as chunks
+
+    docs = docs_of(*batch)
+    with pytest.MonkeyPatch.context() as patch:
+        if small_batches:
+            patch.setattr(chunks, "BATCH_BYTES", 40)  # a text or two per batch
+        m = frame_matches(docs, hypothesis_lexicon, options)
+    by_id = dict(zip(docs["doc_id"], docs["text"]))
+    for doc_id, term, index, start, end, surface in m[["doc_id", "term", "token_index", "start", "end", "surface"]].values:
+        spans = token_spans(by_id[doc_id])
+        size = len(term_words(term, options)[0])
+        assert (start, end) == (spans[index][1], spans[index + size - 1][2])
+        assert surface == by_id[doc_id][start:end]
 
 
 # --------------------------------------------------------------------------- SaudiNewsNet
