@@ -27,9 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.chunks import IntBuffer, TokenVocabulary, batches, text_array
+from analysis.chunks import IntBuffer, TokenVocabulary, batches, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, group_keys
-from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords, token_spans
+from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
 
@@ -462,25 +462,44 @@ def kwic(
     wanted = TOKEN_PATTERN.findall(normalize(term, options))
     if not wanted:
         raise ValueError(f"term {term!r} has no word in it")
-    n = len(wanted)
-    needle = " ".join(wanted)
-    rows = []
-    candidates = docs[[needle.split(" ")[0] in normalize(t, options) for t in docs["text"]]]
-    for doc in candidates.itertuples(index=False):
-        text = doc.text
-        spans = token_spans(text)
-        normed = [normalize(tok, options) for tok, _, _ in spans]
-        for i in range(len(spans) - n + 1):
-            if normed[i:i + n] == wanted:
-                start, end = spans[i][1], spans[i + n - 1][2]
-                lo = spans[max(i - window, 0)][1]
-                hi = spans[min(i + n - 1 + window, len(spans) - 1)][2]
-                rows.append({
-                    "doc_id": doc.doc_id, "source": doc.source, "date": getattr(doc, "date", pd.NaT),
-                    "left": text[lo:start].strip(),
-                    "keyword": text[start:end],
-                    "right": text[end:hi].strip(),
-                    "start": start, "end": end,
-                })
-    columns = ["doc_id", "source", "date", "left", "keyword", "right", "start", "end"]
-    return pd.DataFrame(rows, columns=columns)
+    texts = text_array(docs["text"])
+    doc, index, n_tokens = _occurrences(texts, wanted, options)
+    last = index + len(wanted) - 1
+    # Offsets of the first token of the context, the first and last of the keyword, the last of the context.
+    starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
+        [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
+    (lo, start, _, _), (_, _, end, hi) = starts.reshape(4, -1), ends.reshape(4, -1)
+    read, row = np.unique(doc, return_inverse=True)  # each text is fetched once
+    text = np.asarray(docs["text"].iloc[read].tolist(), dtype=object)[row]
+    dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
+    return pd.DataFrame({
+        "doc_id": docs["doc_id"].iloc[doc].reset_index(drop=True),
+        "source": docs["source"].iloc[doc].reset_index(drop=True),
+        "date": dates.iloc[doc].reset_index(drop=True),
+        "left": pd.Series([t[a:b].strip() for t, a, b in zip(text, lo.tolist(), start.tolist())], dtype="str"),
+        "keyword": pd.Series([t[a:b] for t, a, b in zip(text, start.tolist(), end.tolist())], dtype="str"),
+        "right": pd.Series([t[a:b].strip() for t, a, b in zip(text, end.tolist(), hi.tolist())], dtype="str"),
+        "start": start,
+        "end": end,
+    })
+
+
+def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOptions | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the normalized tokens ``words`` follow each other in a text: the text and the
+    position of the first of them, in order, and the number of tokens of every text."""
+    vocabulary = TokenVocabulary(options)
+    doc, index = IntBuffer(), IntBuffer()
+    n_tokens = np.zeros(len(texts), np.int64)
+    for start, stop, terms, docs in vocabulary.tokens(texts):
+        counts = np.bincount(docs, minlength=stop - start)
+        n_tokens[start:stop] = counts
+        ids = [vocabulary.terms.get(word, -1) for word in words]
+        at = np.flatnonzero(terms == ids[0])
+        at = at[at + len(ids) <= len(terms)]
+        for k in range(1, len(ids)):
+            at = at[terms[at + k] == ids[k]]
+        at = at[docs[at] == docs[at + len(ids) - 1]]  # within one text
+        doc.extend(start + docs[at])
+        index.extend(at - (np.cumsum(counts) - counts)[docs[at]])
+    return doc.values, index.values, n_tokens

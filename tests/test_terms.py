@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.terms import count_terms, doc_tokens, kwic, tfidf_terms, top_terms
-from analysis.text import normalize, stopwords
+from analysis.text import NormalizeOptions, normalize, stopwords, token_spans, tokenize
 
 DOCS = pd.DataFrame({
     "doc_id": ["1", "2", "3", "4"],
@@ -292,3 +292,75 @@ def test_row_order_is_the_same_with_and_without_a_packed_sort_key():
     assert (_order(group, count, term) == expected).all()
     huge = count + 2**55  # too large to pack with 5 groups and 500 terms: sorted with lexsort instead
     assert (_order(group, huge, term) == np.lexsort((term, -huge, group))).all()
+
+
+def reference_kwic(docs, term, window, options=None):
+    """KWIC rows by the plain loop: every token of every text normalized one by one."""
+    wanted = tokenize(normalize(term, options))
+    n, rows = len(wanted), []
+    for doc_id, text in zip(docs["doc_id"], docs["text"]):
+        spans = token_spans(text)
+        normed = [normalize(token, options) for token, _, _ in spans]
+        for i in range(len(spans) - n + 1):
+            if normed[i:i + n] == wanted:
+                start, end = spans[i][1], spans[i + n - 1][2]
+                lo, hi = spans[max(i - window, 0)][1], spans[min(i + n - 1 + window, len(spans) - 1)][2]
+                rows.append([doc_id, text[lo:start].strip(), text[start:end], text[end:hi].strip(), start, end])
+    return rows
+
+
+# Words the terms below match, spelled with marks, tatweel, presentation forms, controls,
+# clitics and digits of two scripts, among tricky characters and every kind of whitespace.
+KWIC_PIECES = ["المحادثات", "محادثات", "مُحادَثاتٌ", "محـــادثات", "ﻣﺤﺎﺩﺛﺎﺕ", "محا\u200cدثات", "والمحادثات",
+               "حلف", "شمال", "الأطلسي", "NATO", "2021", "٢٠٢١", "3.5", " ", "  ", "\t", "\r\n", "\x0b\x0c",
+               "\x1c", "\x85", "\u00a0", "«", "»", "،", "\u200b", "\u200f"]
+tricky_texts = st.lists(st.one_of(st.sampled_from(KWIC_PIECES), st.text(alphabet=_TRICKY, max_size=4)),
+                        max_size=30).map("".join)
+KWIC_TERMS = ["المحادثات", "محادثات", "حلف شمال", "شمال الأطلسي", "محادثات محادثات", "2021", "NATO", "ا"]
+every_option = st.builds(NormalizeOptions, **{f: st.booleans() for f in NormalizeOptions().as_dict()})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(tricky_texts, min_size=1, max_size=5), st.sampled_from(KWIC_TERMS), st.integers(0, 3),
+       st.one_of(st.none(), every_option), st.sampled_from([40, None]))
+def test_kwic_equals_a_per_token_loop_on_tricky_text(texts, term, window, options, batch_bytes):
+    import analysis.chunks as chunks
+
+    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "source": ["s"] * len(texts),
+                         "text": texts})
+    with pytest.MonkeyPatch.context() as patch:
+        if batch_bytes:
+            patch.setattr(chunks, "BATCH_BYTES", batch_bytes)  # a text or two per batch
+        lines = kwic(docs, term, window, options=options)
+    assert lines[["doc_id", "left", "keyword", "right", "start", "end"]].values.tolist() == reference_kwic(
+        docs, term, window, options)
+
+
+@pytest.mark.parametrize("batch_bytes", [10, None])  # one text per batch, or all in one
+def test_kwic_phrases_do_not_cross_documents_and_missing_texts_have_none(monkeypatch, batch_bytes):
+    import analysis.chunks as chunks
+
+    docs = pd.DataFrame({"doc_id": ["1", "2", "3", "4"], "source": ["s"] * 4,
+                         "text": ["قال حلف", "شمال الأطلسي", None, "حلف شمال"]})
+    if batch_bytes:
+        monkeypatch.setattr(chunks, "BATCH_BYTES", batch_bytes)
+    lines = kwic(docs, "حلف شمال", window=3)
+    assert lines[["doc_id", "left", "keyword", "right", "start", "end"]].values.tolist() == [
+        ["4", "", "حلف شمال", "", 0, 8]]
+    assert lines["date"].isna().all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(tricky_texts, min_size=1, max_size=6), st.randoms(use_true_random=False), st.sampled_from([40, None]))
+def test_token_offsets_are_where_the_tokenizer_finds_each_token(texts, random, batch_bytes):
+    import analysis.chunks as chunks
+
+    expected = [(d, i, start, end) for d, text in enumerate(texts) for i, (_, start, end) in enumerate(token_spans(text))]
+    asked = random.sample(expected, len(expected)) * 2  # any order, twice
+    with pytest.MonkeyPatch.context() as patch:
+        if batch_bytes:
+            patch.setattr(chunks, "BATCH_BYTES", batch_bytes)
+        start, end = chunks.token_offsets(chunks.text_array(texts), np.array([a[0] for a in asked], dtype=np.int64),
+                                          np.array([a[1] for a in asked], dtype=np.int64))
+    assert list(zip(start.tolist(), end.tolist())) == [(a[2], a[3]) for a in asked]
+
