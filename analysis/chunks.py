@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
-__all__ = ["BATCH_BYTES", "text_array", "batches", "split", "TokenVocabulary", "IntBuffer", "ragged_gather",
-           "token_offsets"]
+__all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
+           "ragged_gather", "token_offsets"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -49,6 +49,18 @@ def text_array(texts: pd.Series | list) -> pa.ChunkedArray:
     """
     array = pa.array(texts, pa.large_string(), from_pandas=True)  # chunked when the column is
     return pa.chunked_array([array]) if isinstance(array, pa.Array) else array
+
+
+def take_texts(texts: pa.ChunkedArray, doc: np.ndarray) -> np.ndarray:
+    """``texts[doc[i]]`` for every i, as Python strings, each text converted once.
+
+    Examples
+    --------
+    >>> take_texts(text_array(["أ", "ب"]), np.array([1, 1, 0])).tolist()
+    ['ب', 'ب', 'أ']
+    """
+    read, row = np.unique(doc, return_inverse=True)
+    return np.asarray(texts.take(read).to_pylist(), dtype=object)[row]
 
 
 def batches(texts: pa.ChunkedArray, size: int | None = None) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.chunks import TokenVocabulary, text_array, token_offsets
+from analysis.chunks import TokenVocabulary, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize
@@ -145,10 +145,6 @@ class _Tokens:
     codes: np.ndarray  # normalized-token code of every token, documents one after another
     offsets: np.ndarray  # first token of each document, plus the total
     vocabulary: list[str]  # normalized token of each code
-
-
-def _texts(docs: pd.DataFrame) -> list[str]:
-    return [text if isinstance(text, str) else "" for text in docs["text"]]
 
 
 def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
@@ -339,12 +335,12 @@ def frame_matches(
     [['confrontation', 'مواجهة', 'المواجهة', 6], ['confrontation', 'مواجهة', 'ومواجهتها', 26], ['sanctions', 'عقوبات', 'بالعقوبات', 36]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options)
-    texts = _texts(docs)
     tokens = _scan(docs, options)
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     index = hits.pos - tokens.offsets[doc]
-    start, end = token_offsets(text_array(docs["text"]), np.r_[doc, doc], np.r_[index, index + hits.size - 1])
+    texts = text_array(docs["text"])
+    start, end = token_offsets(texts, np.r_[doc, doc], np.r_[index, index + hits.size - 1])
     start, end = start[:len(doc)], end[len(doc):]  # of the first token and of the last
     dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
     table = pd.DataFrame({
@@ -353,7 +349,8 @@ def frame_matches(
         "date": _take(dates, doc),
         "frame": _strings(lexicon.frame_ids, hits.frame),
         "term": _strings([pt.term for pt in matcher.patterns], hits.pattern),
-        "surface": pd.Series([texts[d][s:e] for d, s, e in zip(doc, start, end)], dtype="str"),
+        "surface": pd.Series([t[s:e] for t, s, e in zip(take_texts(texts, doc), start.tolist(), end.tolist())],
+                             dtype="str"),
         "token_index": index,
         "start": start,
         "end": end,

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.chunks import IntBuffer, TokenVocabulary, batches, text_array, token_offsets
+from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
@@ -469,8 +469,7 @@ def kwic(
     starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
         [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
     (lo, start, _, _), (_, _, end, hi) = starts.reshape(4, -1), ends.reshape(4, -1)
-    read, row = np.unique(doc, return_inverse=True)  # each text is fetched once
-    text = np.asarray(docs["text"].iloc[read].tolist(), dtype=object)[row]
+    text = take_texts(texts, doc)
     dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
     return pd.DataFrame({
         "doc_id": docs["doc_id"].iloc[doc].reset_index(drop=True),
