@@ -437,23 +437,49 @@ def test_actor_heatmap_labels_actors_on_every_panel_and_frames_on_the_first_colu
     assert fig.axes[0].get_yticklabels() and not fig.axes[1].get_yticklabels()
 
 
+def peak_rss_growth(setup: str, call: str) -> int:
+    """Bytes by which ``call`` raises the peak RSS of a fresh Python that has run ``setup``."""
+    script = (f"import resource\n{setup}\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n{call}\n"
+              "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=PROJECT_ROOT, check=True).stdout
+    return int(out)
+
+
 def test_actor_heatmap_of_fourteen_sources_draws_in_bounded_memory():
     """Regression: each tick label seaborn measured kept a figure-sized image (3.7 GB for 14 sources)."""
-    script = (
-        "import resource\n"
+    setup = (
         "import pandas as pd\n"
         "from analysis.charts import plot_actor_frame_heatmap\n"
         "def table(groups):\n"
         "    return pd.DataFrame([(f's{g}', f'a{a}', f'f{f}', g + a + f) for g in range(groups)\n"
         "                         for a in range(6) for f in range(8)], columns=['source', 'actor', 'frame', 'hits'])\n"
         "plot_actor_frame_heatmap(table(1))\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "plot_actor_frame_heatmap(table(14))\n"
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                         cwd=PROJECT_ROOT, check=True).stdout
-    assert float(out) < 200 * 1024**2
+    assert peak_rss_growth(setup, "plot_actor_frame_heatmap(table(14))") < 200 * 1024**2
+
+
+def test_frame_heatmap_labels_every_row_and_column_horizontally():
+    frames = [f"إطار {i}" for i in range(40)]
+    groups = [f"2015-{month:02d}-01 00:00:00" for month in range(1, 13)]  # seaborn turned these vertical
+    table = pd.DataFrame([(g, f, 1.0) for g in groups for f in frames], columns=["source", "frame", "rate_per_1k"])
+    ax = charts.plot_frame_heatmap(table).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == groups
+    assert [t.get_text() for t in ax.get_yticklabels()] == sorted(charts.arabic_text(f) for f in frames)
+    assert {t.get_rotation() for t in ax.get_xticklabels() + ax.get_yticklabels()} == {0.0}
+
+
+def test_frame_heatmap_of_fourteen_sources_and_frames_draws_in_bounded_memory():
+    """Regression: the same measuring of tick labels by seaborn took 350 MB here."""
+    setup = (
+        "import pandas as pd\n"
+        "from analysis.charts import plot_frame_heatmap\n"
+        "def table(groups):\n"
+        "    return pd.DataFrame([(f's{g}', f'f{f}', g + f / 10) for g in range(groups) for f in range(14)],\n"
+        "                        columns=['source', 'frame', 'rate_per_1k'])\n"
+        "plot_frame_heatmap(table(1))\n"
+    )
+    assert peak_rss_growth(setup, "plot_frame_heatmap(table(14))") < 100 * 1024**2
 
 
 def test_panels_need_a_positive_column_count():
@@ -508,11 +534,12 @@ def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
     names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
     rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
     actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}))
+    heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
     periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
     over_time = charts.plot_frames_over_time(pd.DataFrame(
         {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}))
     for fig, texts in [(rates, rates.axes[0].get_yticklabels()), (actors, actors.axes[0].get_yticklabels()),
-                       (over_time, over_time.legends[0].get_texts())]:
+                       (heatmap, heatmap.axes[0].get_yticklabels()), (over_time, over_time.legends[0].get_texts())]:
         given = {charts.arabic_text(name): name for name in names}
         for text, crop in zip(texts, ocr_check.crop_texts(fig, texts)):
             phrase = given[text.get_text()]
