@@ -7,9 +7,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportions_ztest
 
 from analysis.corpus import Corpus
 from analysis.frames import _names, _rate, aggregate_frame_counts, count_frames, doc_frame_counts
@@ -241,6 +238,8 @@ def frame_chi2(counts: pd.DataFrame, by: str | list[str] = "source") -> pd.DataF
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         raise ValueError(f"need at least two groups and two frames with hits; got {table.shape[0]} × {table.shape[1]}")
+    from scipy import stats  # imported when used: scipy.stats takes a second to import
+
     result = stats.chi2_contingency(table.to_numpy(), correction=False)
     n = int(table.to_numpy().sum())
     v = np.sqrt(result.statistic / (n * (min(table.shape) - 1)))
@@ -252,6 +251,8 @@ def _ztest(with_hit: list[int], docs: list[int]) -> tuple[float, float]:
     pooled = sum(with_hit) / sum(docs)
     if pooled in (0.0, 1.0):  # both shares are 0 or both are 1: no difference to test
         return 0.0, 1.0
+    from statsmodels.stats.proportion import proportions_ztest
+
     z, p = proportions_ztest(with_hit, docs)
     return float(z), float(p)
 
@@ -314,6 +315,8 @@ def pairwise_frame_tests(
     table = pd.DataFrame(rows)
     if table.empty:
         raise ValueError(f"pairwise tests need at least two values of {name!r}")
+    from statsmodels.stats.multitest import multipletests
+
     reject, adjusted, _, _ = multipletests(table["p_value"], alpha=alpha, method=method)
     return table.assign(p_adjusted=adjusted, reject=reject)
 
@@ -372,6 +375,10 @@ def _term_matrix(term_counts: pd.DataFrame, by: str):
             raise ValueError(f"term counts need columns {by!r}, 'term' and 'count'; missing {column!r}")
     if (term_counts["count"] < 0).any():
         raise ValueError("term counts must not be negative")
+    missing = {name: int(term_counts[name].isna().sum()) for name in (by, "term")}
+    if any(missing.values()):
+        raise ValueError("term counts have missing values, which would be counted nowhere: "
+                         + ", ".join(f"{n} row(s) without {name!r}" for name, n in missing.items() if n))
     group_code, groups = pd.factorize(term_counts[by], sort=True)
     term_code, terms = pd.factorize(term_counts["term"], sort=True)
     if len(groups) < 2:
@@ -503,5 +510,9 @@ def keyness_g2(term_counts: pd.DataFrame, by: str = "source") -> pd.DataFrame:
     del e1, e2  # two more groups × terms matrices, not needed while the table is built
     log_ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
     overused = a / c >= b / d
-    return _long({"count_target": a, "count_reference": b, "g2": g2, "p_value": stats.chi2.sf(g2, 1),
+    from scipy import stats
+
+    distinct, where = np.unique(g2, return_inverse=True)  # far fewer values than cells: one p-value each
+    p_value = stats.chi2.sf(distinct, 1)[where.reshape(g2.shape)]
+    return _long({"count_target": a, "count_reference": b, "g2": g2, "p_value": p_value,
                   "log_ratio": log_ratio}, groups, terms, by, np.where(overused, g2, -g2))

@@ -274,6 +274,14 @@ def test_log_odds_need_two_terms():
         log_odds_dirichlet(pd.DataFrame({"source": ["a", "b"], "term": ["x", "x"], "count": [1, 2]}))
 
 
+@pytest.mark.parametrize("compare", [log_odds_dirichlet, keyness_g2])
+def test_missing_terms_or_groups_are_refused_not_counted_elsewhere(compare):
+    tc = pd.DataFrame({"source": ["a", "a", "b", "b", None], "term": ["x", None, "x", "y", "y"],
+                       "count": [1, 5, 2, 3, 4]})
+    with pytest.raises(ValueError, match=r"1 row\(s\) without 'source', 1 row\(s\) without 'term'"):
+        compare(tc)
+
+
 def test_log_odds_prior_weight():
     tc = pd.DataFrame({"source": ["a", "a", "b", "b"], "term": ["x", "y"] * 2, "count": [8, 2, 1, 9]})
     table = log_odds_dirichlet(tc, alpha0=2.0).set_index(["source", "term"])
