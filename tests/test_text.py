@@ -111,6 +111,15 @@ def test_normalize_loses_no_character_the_options_do_not_touch(text, opts):
 
 
 @settings(max_examples=300, deadline=None)
+@given(any_text, options)
+def test_normalize_equals_translating_with_its_table(text, opts):
+    """The fast path (str.replace for frequent letters, a regex for the rest) is one pass of the table."""
+    from analysis.text import _translation_table
+
+    assert normalize(text, opts) == text.translate(str.maketrans(_translation_table(opts)))
+
+
+@settings(max_examples=300, deadline=None)
 @given(any_text)
 def test_tokenizing_then_normalizing_equals_normalizing_then_tokenizing(text):
     assert [normalize(t) for t in tokenize(text)] == tokenize(normalize(text))
