@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.chunks import TokenVocabulary, take_texts, text_array, token_offsets
+from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize
@@ -187,13 +187,6 @@ def _vocabulary_matches(vocabulary: list[str], matcher: _Matcher) -> tuple[np.nd
     return table[:, 0], table[:, 1], table[:, 2]
 
 
-def _ragged_gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Indices ``starts[i], …, starts[i] + counts[i] - 1`` for every i, concatenated."""
-    total = int(counts.sum())
-    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return shift + np.arange(total)
-
-
 def _candidates(tokens: _Tokens, matcher: _Matcher) -> _Hits:
     """Every place where all words of a pattern match, before overlaps are resolved."""
     codes, offsets = tokens.codes, tokens.offsets
@@ -208,7 +201,7 @@ def _candidates(tokens: _Tokens, matcher: _Matcher) -> _Hits:
     pos = np.flatnonzero(is_first[codes]) if len(codes) else np.zeros(0, np.int64)
     lo = np.searchsorted(first_u, codes[pos], "left")
     counts = np.searchsorted(first_u, codes[pos], "right") - lo
-    pos, pattern = np.repeat(pos, counts), first_p[_ragged_gather(lo, counts)]
+    pos, pattern = np.repeat(pos, counts), first_p[ragged_gather(lo, counts)]
     size = sizes[pattern]
     doc_end = offsets[np.searchsorted(offsets, pos, "right")]
     keep = pos + size <= doc_end

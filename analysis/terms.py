@@ -446,8 +446,9 @@ def kwic(
     Returns
     -------
     DataFrame
-        ``doc_id``, ``source``, ``date`` (when present), ``left``, ``keyword`` (as
-        written), ``right``, ``start``, ``end`` (offsets of the keyword in ``text``).
+        ``doc_id``, ``source``, ``date`` (NaT where the documents have none),
+        ``left``, ``keyword`` (as written), ``right``, ``start``, ``end`` (offsets of
+        the keyword in ``text``).
 
     Examples
     --------
