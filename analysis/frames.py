@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -148,18 +149,23 @@ class _Tokens:
 
 
 def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
-    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded form."""
+    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded form.
+
+    Codes are int32 and gathered batch by batch, so memory holds 4 bytes per token of the corpus.
+    """
     texts = text_array(docs["text"])
     vocabulary = TokenVocabulary(options)
-    ids, lengths = [], np.zeros(len(texts), np.int64)
+    folded: dict[str, int] = {}  # casefolded form -> code, in order of first appearance
+    fold = np.zeros(0, np.int32)  # code of each term id of the vocabulary
+    parts, lengths = [], np.zeros(len(texts), np.int64)
     for start, stop, terms, doc in vocabulary.tokens(texts):
-        ids.append(terms)
+        if len(vocabulary.terms) > len(fold):  # no token holds a tab: the new terms are casefolded in one call
+            new = "\t".join(islice(vocabulary.terms, len(fold), None)).casefold().split("\t")
+            fold = np.concatenate([fold, np.array([folded.setdefault(f, len(folded)) for f in new], np.int32)])
+        parts.append(fold[terms])
         lengths[start:stop] = np.bincount(doc, minlength=stop - start)
-    codes = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-    # No token holds a tab, so the distinct tokens are casefolded in one call.
-    forms = "\t".join(vocabulary.terms).casefold().split("\t") if vocabulary.terms else []
-    folded, distinct = pd.factorize(pd.Series(forms, dtype=object))
-    return _Tokens(folded[codes].astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]), list(distinct))
+    codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    return _Tokens(codes, np.concatenate([[0], np.cumsum(lengths)]), list(folded))
 
 
 # --------------------------------------------------------------------------- matching
