@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -126,7 +125,7 @@ class IntBuffer:
 
 
 class TokenVocabulary:
-    """Ids of normalized tokens (``terms``), and of raw chunks with the ids of their tokens.
+    """Ids of normalized tokens (``terms``, in id order), and of raw chunks with the ids of their tokens.
 
     Examples
     --------
@@ -134,13 +133,14 @@ class TokenVocabulary:
     >>> texts = text_array(["فرضت «عقوباتٍ»", "عقوبات"])
     >>> [(start, stop, ids.tolist(), docs.tolist()) for start, stop, ids, docs in vocabulary.tokens(texts)]
     [(0, 2, [0, 1, 1], [0, 0, 1])]
-    >>> list(vocabulary.terms)
+    >>> vocabulary.terms
     ['فرضت', 'عقوبات']
     """
 
     def __init__(self, options: NormalizeOptions | None = None) -> None:
         self.options = options
-        self.terms: dict[str, int] = {}
+        self.terms: list[str] = []  # every normalized token seen, in id order
+        self._term_array = pa.array([], pa.large_string())
         self._chunks = pa.array([], pa.large_string())  # the distinct chunks seen, in id order
         self._starts = IntBuffer()
         self._lengths = IntBuffer()
@@ -163,7 +163,20 @@ class TokenVocabulary:
 
     def words(self) -> pa.Array:
         """Every term, in id order."""
-        return pa.array(list(self.terms), pa.large_string())
+        return self._term_array
+
+    def ids_of(self, words: pa.Array | list[str]) -> np.ndarray:
+        """The id of each of ``words`` (normalized tokens), -1 for those not seen.
+
+        Examples
+        --------
+        >>> vocabulary = TokenVocabulary()
+        >>> _ = list(vocabulary.tokens(text_array(["روسيا تفاوض"])))
+        >>> vocabulary.ids_of(["تفاوض", "حرب"]).tolist()
+        [1, -1]
+        """
+        found = pc.index_in(pa.array(words, pa.large_string()), value_set=self._term_array)
+        return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
     def _chunk_ids(self, chunks: pa.Array) -> np.ndarray:
         """Ids of distinct ``chunks``, tokenizing those not seen before (pyarrow looks them up)."""
@@ -186,11 +199,13 @@ class TokenVocabulary:
 
     def _term_ids(self, words: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(words)
-        distinct = distinct.tolist()
-        ids = np.fromiter(map(self.terms.get, distinct, repeat(-1)), np.int64, len(distinct))
+        distinct = pa.array(distinct, pa.large_string())
+        ids = self.ids_of(distinct)
         new = np.flatnonzero(ids < 0)
         ids[new] = np.arange(len(self.terms), len(self.terms) + len(new))
-        self.terms.update(zip([distinct[i] for i in new], ids[new].tolist()))
+        fresh = distinct.take(new)
+        self.terms += fresh.to_pylist()
+        self._term_array = pa.concat_arrays([self._term_array, fresh])
         return ids[codes]
 
     def _gather(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

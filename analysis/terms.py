@@ -20,7 +20,7 @@ import gc
 import multiprocessing
 import sys
 import traceback
-from itertools import islice, repeat
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -101,7 +101,8 @@ class TermCounts:
         table["tokens"] = self.groups["tokens"].to_numpy()[group]
         table["docs"] = self.groups["docs"].to_numpy()[group]
         table["per_10k"] = table["count"] / table["tokens"] * 10_000
-        order = _order(group, table["count"].to_numpy(), pd.factorize(table["term"], sort=True)[0])
+        alphabetical = pc.rank(pa.array(table["term"]), sort_keys="ascending", tiebreaker="dense").to_numpy()
+        order = _order(group, table["count"].to_numpy(), alphabetical.astype(np.int64) - 1)
         return table.take(order).reset_index(drop=True)
 
 
@@ -121,6 +122,21 @@ def _sum_by(keys: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, list[np
     """Distinct ``keys`` (sorted) and each weight summed per key."""
     distinct, codes = np.unique(keys, return_inverse=True)
     return distinct, [np.bincount(codes, w, len(distinct)).astype(np.int64) for w in weights]
+
+
+_DENSE_CELLS = 1 << 24  # group × gram tables up to this many cells are summed without sorting
+
+
+def _sum_by_group(groups: np.ndarray, grams: np.ndarray, n_groups: int, *weights: np.ndarray
+                  ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_sum_by` of the keys ``group << 32 | gram``, whose first weight is never 0."""
+    size = int(grams.max(initial=-1)) + 1
+    if n_groups * size > _DENSE_CELLS:
+        return _sum_by(groups << 32 | grams, *weights)
+    cells = groups * size + grams
+    sums = [np.bincount(cells, w, n_groups * size) for w in weights]
+    found = np.flatnonzero(sums[0])
+    return (found // size) << 32 | found % size, [total[found].astype(np.int64) for total in sums]
 
 
 class _Counter:
@@ -150,13 +166,15 @@ class _Counter:
         grams, docs = grams[keep], docs[keep]
         gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
         doc_keys, per_doc = np.unique(docs << 32 | gram, return_counts=True)
-        keys, (count, doc_freq) = _sum_by(groups[doc_keys >> 32] << 32 | doc_keys & _LOW, per_doc, np.ones(len(per_doc)))
+        keys, (count, doc_freq) = _sum_by_group(groups[doc_keys >> 32], doc_keys & _LOW, len(self.tokens),
+                                                per_doc, np.ones(len(per_doc)))
         self._append(keys, count, doc_freq)
 
     def _stop_flags(self) -> np.ndarray:
         """Whether each term id of the vocabulary is a stopword."""
-        new = islice(self.vocabulary.terms, len(self._is_stop), None)
-        self._is_stop = np.concatenate([self._is_stop, np.fromiter((t in self.stop for t in new), bool)])
+        new = self.vocabulary.terms[len(self._is_stop):]
+        flags = np.fromiter(map(self.stop.__contains__, new), bool, len(new)) if self.stop else np.zeros(len(new), bool)
+        self._is_stop = np.concatenate([self._is_stop, flags])
         return self._is_stop
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
@@ -494,7 +512,7 @@ def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOpt
     for start, stop, terms, docs in vocabulary.tokens(texts):
         counts = np.bincount(docs, minlength=stop - start)
         n_tokens[start:stop] = counts
-        ids = [vocabulary.terms.get(word, -1) for word in words]
+        ids = vocabulary.ids_of(words).tolist()
         at = np.flatnonzero(terms == ids[0])
         at = at[at + len(ids) <= len(terms)]
         for k in range(1, len(ids)):
