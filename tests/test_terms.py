@@ -112,6 +112,21 @@ def test_top_terms_breaks_ties_alphabetically_and_is_stable():
     assert top.equals(top_terms(table.sample(frac=1, random_state=1), 2, by="source"))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["أ", "ب", None]), st.sampled_from(["روسيا", "حرب", "سلام", "a", "Z"]),
+                          st.integers(1, 4)), max_size=40), st.integers(1, 3), st.booleans())
+def test_top_terms_equals_sorting_with_pandas(rows, n, as_float):
+    """Counts in any order, ties, a missing source, float counts: the same as a plain sort and cut."""
+    table = pd.DataFrame(rows, columns=["source", "term", "count"]).drop_duplicates(["source", "term"])
+    table["count"] = table["count"].astype(float if as_float else np.int64)
+    expected = table.sort_values(["source", "count", "term"], ascending=[True, False, True], kind="stable")
+    expected = expected.assign(rank=expected.groupby("source", dropna=False).cumcount() + 1)
+    expected = expected[expected["rank"] <= n].reset_index(drop=True)
+    assert top_terms(table, n, by="source").equals(expected)
+    by_rank = count_terms(DOCS, by="source", stopwords=False)  # already in order: not sorted again
+    assert top_terms(by_rank, n, by="source").equals(top_terms(by_rank.iloc[::-1], n, by="source"))
+
+
 def test_tfidf_idf_matches_scikit_learn():
     sklearn = pytest.importorskip("sklearn.feature_extraction.text")
     vectorizer = sklearn.TfidfVectorizer(analyzer=lambda t: doc_tokens(pd.DataFrame(
@@ -227,6 +242,15 @@ def test_small_batches_give_the_same_table(demo_docs, monkeypatch):
     monkeypatch.setattr(terms, "_MERGE_ROWS", 50)  # pending counts merged many times
     assert len(chunks.batches(chunks.text_array(demo_docs["text"]))) > 5
     assert count_terms(demo_docs, by="source", ngram=2).equals(whole)
+
+
+@pytest.mark.parametrize("ngram", [1, 2])
+def test_sorted_and_dense_sums_give_the_same_table(demo_docs, monkeypatch, ngram):
+    import analysis.terms as terms
+
+    dense = count_terms(demo_docs, by=["source", "month"], ngram=ngram)
+    monkeypatch.setattr(terms, "_DENSE_CELLS", 0)  # every batch summed by sorting its keys
+    assert count_terms(demo_docs, by=["source", "month"], ngram=ngram).equals(dense)
 
 
 # Letters, marks, tatweel, presentation forms, Persian look-alikes, digits of three scripts,
