@@ -27,7 +27,8 @@ runs (``python -m analysis terms`` and ``frames`` on the corpus folder) are time
 from start-up to exit, loading included, their memory sampled the same way.
 
 ``--repeat N`` runs every step N times and keeps the fastest (on a shared machine the
-slowest runs measure the neighbours). ``--replicate N`` repeats the counting steps on the documents replicated N times in
+slowest runs measure the neighbours); the counting steps run in N rounds of one run each,
+so that a slow spell of the machine slows ours and the baselines alike. ``--replicate N`` repeats the counting steps on the documents replicated N times in
 memory, and counts the corpus files N times over with
 :func:`analysis.scale.count_terms_by_partition` (one file in memory at a time, loading
 included), to check that time grows linearly and memory stays bounded.
@@ -149,21 +150,31 @@ def _children_cpu() -> float:
 REPEAT = 1  # runs of each step; the fastest is kept (--repeat)
 
 
+def measure_once(name: str, fn, *args, **kwargs) -> tuple[Step, object]:
+    """One run of ``fn``: its wall and CPU time, peak and starting memory, and its result."""
+    start = _reset_peak()
+    wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+    with TreePeak(os.getpid()) as tree:
+        result = fn(*args, **kwargs)
+    return Step(name, time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu,
+                max(_status_mb("VmHWM"), tree.peak_mb), start), result
+
+
+def fastest(runs: list[Step]) -> Step:
+    """The fastest run, with the largest peak of all runs; printed."""
+    step = dataclasses.replace(min(runs, key=lambda r: r.wall), peak_mb=max(r.peak_mb for r in runs))
+    print(f"  {step.name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak "
+          f"({step.start_mb:.0f} MB at start)", flush=True)
+    return step
+
+
 def measure(name: str, fn, *args, **kwargs):
-    """Run ``fn`` REPEAT times; the fastest run's wall and CPU time, the largest peak, the last result."""
+    """Run ``fn`` REPEAT times in a row; the fastest run (see :func:`fastest`) and the last result."""
     runs = []
     for _ in range(REPEAT):
-        start = _reset_peak()
-        wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
-        with TreePeak(os.getpid()) as tree:
-            result = fn(*args, **kwargs)
-        runs.append(Step(name, time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu,
-                         max(_status_mb("VmHWM"), tree.peak_mb), start))
-    best = min(runs, key=lambda r: r.wall)
-    step = dataclasses.replace(best, peak_mb=max(r.peak_mb for r in runs))
-    print(f"  {name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak "
-          f"({step.start_mb:.0f} MB at start)", flush=True)
-    return step, result
+        step, result = measure_once(name, fn, *args, **kwargs)
+        runs.append(step)
+    return fastest(runs), result
 
 
 # --------------------------------------------------------------------------- the three ways to count
@@ -226,35 +237,53 @@ def as_dict_sklearn(result) -> dict:
     return {(sources[i], terms[j]): int(v) for i, j, v in zip(coo.row, coo.col, coo.data)}
 
 
-def check_equal(name: str, ours: dict, theirs: dict) -> None:
-    if ours == theirs:
-        print(f"  counts equal: ours and {name} ({len(ours):,} source-term pairs)")
-        return
-    diff = sorted(set(ours.items()) ^ set(theirs.items()))[:5]
-    raise SystemExit(f"MISMATCH between ours and {name}: {len(ours):,} vs {len(theirs):,} pairs; e.g. {diff}")
+def as_frame(counts: dict) -> pd.DataFrame:
+    """``{(source, term): count}`` as a sorted table. Kept between steps instead of the dict:
+    a million Python objects alive would slow every later step's garbage collection."""
+    keys = list(counts)
+    table = pd.DataFrame({"source": [k[0] for k in keys], "term": [k[1] for k in keys],
+                          "count": np.fromiter(counts.values(), np.int64, len(keys))})
+    return table.sort_values(["source", "term"], ignore_index=True)
+
+
+def check_equal(name: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    if not ours.equals(theirs):
+        diff = ours.merge(theirs, how="outer", on=["source", "term"], indicator=True)
+        diff = diff[(diff["_merge"] != "both") | (diff["count_x"] != diff["count_y"])].head(5)
+        raise SystemExit(f"MISMATCH between ours and {name}: {len(ours):,} vs {len(theirs):,} pairs; e.g.\n{diff}")
 
 
 # --------------------------------------------------------------------------- runs
 
 
 def run_counts(docs: pd.DataFrame, label: str) -> dict[str, Step]:
+    """Every counting step REPEAT times, in rounds of one run each, so that a slow spell of
+    a shared machine slows ours and the baselines alike; each result checked against ours."""
     print(f"\n{label}: {len(docs):,} documents", flush=True)
-    steps = {}
-    steps["ours_terms"], table = measure("ours: count_terms by source", ours_terms, docs)
-    steps["ours_terms_2"], table_2 = measure("ours: same, workers=2", ours_terms_two_processes, docs)
-    pd.testing.assert_frame_equal(table_2, table)
-    del table_2
-    steps["ours_frames"], _ = measure("ours: count_frames by source", ours_frames, docs)
-    ours = as_dict_ours(table)
-    del table
-    steps["loop"], counters = measure("baseline 1: loop + Counter", baseline_loop, docs)
-    check_equal("baseline 1", ours, as_dict_loop(counters))
-    del counters
-    steps["sklearn"], matrix = measure("baseline 2: CountVectorizer", baseline_sklearn, docs)
-    check_equal("baseline 2", ours, as_dict_sklearn(matrix))
-    tokens = sum(ours.values())
-    print(f"  {tokens:,} tokens counted")
-    return steps
+    steps = [("ours_terms", "ours: count_terms by source", ours_terms, as_dict_ours),
+             ("ours_terms_2", "ours: same, workers=2", ours_terms_two_processes, as_dict_ours),
+             ("ours_frames", "ours: count_frames by source", ours_frames, None),
+             ("loop", "baseline 1: loop + Counter", baseline_loop, as_dict_loop),
+             ("sklearn", "baseline 2: CountVectorizer", baseline_sklearn, as_dict_sklearn)]
+    ours = None
+    runs: dict[str, list[Step]] = {key: [] for key, *_ in steps}
+    for _ in range(REPEAT):
+        for key, name, fn, as_dict in steps:
+            step, result = measure_once(name, fn, docs)
+            runs[key].append(step)
+            if as_dict is not None:
+                counts = as_frame(as_dict(result))
+                del result
+                if ours is None:
+                    ours = counts
+                else:
+                    check_equal(name, ours, counts)
+                del counts
+    for key, name, *_ in steps:
+        runs[key] = fastest(runs[key])
+    print(f"  term counts equal in every run: ours, workers=2, baseline 1, baseline 2 "
+          f"({len(ours):,} source-term pairs, {ours['count'].sum():,} tokens)")
+    return runs
 
 
 def run_cli(corpus: Path, command: str) -> Step:
