@@ -725,6 +725,9 @@ def load_corpus(
             except (zipfile.BadZipFile, OSError, ValueError) as err:
                 file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
                 continue
+            inner_meta, sidecar_rows, inner = _read_sidecars(inner, root.name)  # metadata.csv inside the archive
+            meta.update(inner_meta)
+            file_rows += sidecar_rows
             for m in inner:
                 depth[m.label] = depth[member.label] + 1
             queue[:0] = inner

@@ -79,6 +79,24 @@ def test_txt_folder_takes_source_from_subfolder_and_metadata_from_sidecar(tmp_pa
     assert docs.loc["loose/2.txt", "date"] == pd.Timestamp("2021-12-01")
 
 
+def test_a_sidecar_inside_a_zip_is_metadata_not_a_document(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "archive.zip", "w") as archive:
+        archive.writestr("loose/2.txt", "نص بلا مصدر في الملف")
+        archive.writestr("loose/metadata.csv", "file,source,date\n2.txt,الميزان,2021-12-01\n")
+        archive.writestr("3.txt", "نص آخر")
+        archive.writestr("metadata.csv", "file,source\n3.txt,الجسر\n")
+    corpus = load_corpus(tmp_path / "archive.zip")
+    docs = corpus.docs.set_index("file")
+    assert sorted(docs.index) == ["archive.zip!3.txt", "archive.zip!loose/2.txt"]
+    assert docs.loc["archive.zip!loose/2.txt", ["source", "date"]].tolist() == ["الميزان", pd.Timestamp("2021-12-01")]
+    assert docs.loc["archive.zip!3.txt", "source"] == "الجسر"
+    assert corpus.report.rows_read == 2 and corpus.report.rejected.empty
+    notes = corpus.report.files.set_index("file")["note"]
+    assert notes["archive.zip!loose/metadata.csv"] == "sidecar metadata for 1 file(s)"
+
+
 def test_single_txt_file_is_one_document(seed_text):
     from analysis.paths import SEED_ARTICLE
 
