@@ -10,8 +10,7 @@ finds tokens in the text as written the same way, for the frame hits and KWIC li
 
 Texts are split in batches of about :data:`BATCH_BYTES` bytes, by pyarrow in a second
 thread (it releases the Python lock), so memory holds one batch's chunks at a time.
-:mod:`analysis.terms`, :mod:`analysis.frames` and duplicate detection in
-:mod:`analysis.corpus` all read the corpus this way.
+:mod:`analysis.terms` and :mod:`analysis.frames` read the corpus this way.
 """
 
 from __future__ import annotations

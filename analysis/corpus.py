@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.text import normalize
 
-__all__ = ["Corpus", "IngestReport", "CorpusError", "load_corpus", "as_docs", "COLUMN_ALIASES"]
+__all__ = ["Corpus", "IngestReport", "CorpusError", "load_corpus", "as_docs", "doc_metadata", "COLUMN_ALIASES"]
 
 TEXT_FORMATS = {".txt", ".csv", ".tsv", ".json", ".jsonl", ".ndjson"}
 FORMATS = TEXT_FORMATS | {".parquet", ".zip"}
@@ -168,6 +168,21 @@ def as_docs(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"documents table lacks column(s) {sorted(missing)}; it has {list(docs.columns)}")
     return docs
+
+
+def doc_metadata(docs: pd.DataFrame, rows) -> pd.DataFrame:
+    """``doc_id``, ``source`` and ``date`` of the documents at positions ``rows`` (repeats
+    allowed), dtypes kept, on a fresh index; ``date`` is NaT where the documents have none.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "source": ["أ", "ب"], "text": ["", ""]})
+    >>> doc_metadata(docs, [1, 1]).values.tolist()
+    [['b', 'ب', NaT], ['b', 'ب', NaT]]
+    """
+    dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
+    return pd.DataFrame({name: column.iloc[rows].reset_index(drop=True) for name, column in
+                         (("doc_id", docs["doc_id"]), ("source", docs["source"]), ("date", dates))})
 
 
 # --------------------------------------------------------------------------- decoding

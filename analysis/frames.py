@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
-from itertools import islice
 
 import numpy as np
 import pandas as pd
 
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize
 
@@ -160,7 +159,7 @@ def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
     parts, lengths = [], np.zeros(len(texts), np.int64)
     for start, stop, terms, doc in vocabulary.tokens(texts):
         if len(vocabulary.terms) > len(fold):  # no token holds a tab: the new terms are casefolded in one call
-            new = "\t".join(islice(vocabulary.terms, len(fold), None)).casefold().split("\t")
+            new = "\t".join(vocabulary.terms[len(fold):]).casefold().split("\t")
             fold = np.concatenate([fold, np.array([folded.setdefault(f, len(folded)) for f in new], np.int32)])
         parts.append(fold[terms])
         lengths[start:stop] = np.bincount(doc, minlength=stop - start)
@@ -341,19 +340,15 @@ def frame_matches(
     texts = text_array(docs["text"])
     start, end = token_offsets(texts, np.r_[doc, doc], np.r_[index, index + hits.size - 1])
     start, end = start[:len(doc)], end[len(doc):]  # of the first token and of the last
-    dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
-    table = pd.DataFrame({
-        "doc_id": _take(docs["doc_id"], doc),
-        "source": _take(docs["source"], doc),
-        "date": _take(dates, doc),
-        "frame": _strings(lexicon.frame_ids, hits.frame),
-        "term": _strings([pt.term for pt in matcher.patterns], hits.pattern),
-        "surface": pd.Series([t[s:e] for t, s, e in zip(take_texts(texts, doc), start.tolist(), end.tolist())],
-                             dtype="str"),
-        "token_index": index,
-        "start": start,
-        "end": end,
-    })
+    table = doc_metadata(docs, doc).assign(
+        frame=_strings(lexicon.frame_ids, hits.frame),
+        term=_strings([pt.term for pt in matcher.patterns], hits.pattern),
+        surface=pd.Series([t[s:e] for t, s, e in zip(take_texts(texts, doc), start.tolist(), end.tolist())],
+                          dtype="str"),
+        token_index=index,
+        start=start,
+        end=end,
+    )
     order = table.assign(_doc=doc, _frame=hits.frame).sort_values(["doc_id", "_doc", "start", "_frame", "term"], kind="stable")
     return table.loc[order.index].reset_index(drop=True)
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
@@ -519,17 +519,13 @@ def kwic(
         [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
     (lo, start, _, _), (_, _, end, hi) = starts.reshape(4, -1), ends.reshape(4, -1)
     text = take_texts(texts, doc)
-    dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
-    return pd.DataFrame({
-        "doc_id": docs["doc_id"].iloc[doc].reset_index(drop=True),
-        "source": docs["source"].iloc[doc].reset_index(drop=True),
-        "date": dates.iloc[doc].reset_index(drop=True),
-        "left": pd.Series([t[a:b].strip() for t, a, b in zip(text, lo.tolist(), start.tolist())], dtype="str"),
-        "keyword": pd.Series([t[a:b] for t, a, b in zip(text, start.tolist(), end.tolist())], dtype="str"),
-        "right": pd.Series([t[a:b].strip() for t, a, b in zip(text, end.tolist(), hi.tolist())], dtype="str"),
-        "start": start,
-        "end": end,
-    })
+    return doc_metadata(docs, doc).assign(
+        left=pd.Series([t[a:b].strip() for t, a, b in zip(text, lo.tolist(), start.tolist())], dtype="str"),
+        keyword=pd.Series([t[a:b] for t, a, b in zip(text, start.tolist(), end.tolist())], dtype="str"),
+        right=pd.Series([t[a:b].strip() for t, a, b in zip(text, end.tolist(), hi.tolist())], dtype="str"),
+        start=start,
+        end=end,
+    )
 
 
 def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOptions | None

@@ -131,10 +131,13 @@ def _normalizer(options: NormalizeOptions) -> Callable[[str], str]:
     rest = {ch: to for ch, to in table.items() if ch not in _FREQUENT}
     pattern = re.compile("[" + "".join(re.escape(ch) for ch in sorted(rest)) + "]") if rest else None
 
+    def replace(match: re.Match) -> str:
+        return rest[match.group()]
+
     def apply(text: str) -> str:
         for ch, to in frequent:
             text = text.replace(ch, to)
-        return pattern.sub(lambda match: rest[match.group()], text) if pattern else text
+        return pattern.sub(replace, text) if pattern else text
 
     return apply
 
