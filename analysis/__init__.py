@@ -5,4 +5,9 @@ Submodules are imported on use (``from analysis.corpus import load_corpus``) so 
 ``import analysis`` and the command line start quickly.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # pyproject.toml is the one place the version is written
+    __version__ = version("arabic-framing")
+except PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"
