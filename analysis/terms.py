@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import gc
 import multiprocessing
+import re
 import sys
 import traceback
 from itertools import repeat
@@ -483,49 +484,88 @@ def kwic(
     term: str,
     window: int = 5,
     *,
+    exact: bool = False,
+    sentence: bool = False,
     options: NormalizeOptions | None = None,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``term`` with ``window`` tokens each side.
 
-    ``term`` (a word or a phrase) is normalized and matched against normalized tokens
-    exactly as :func:`count_terms` counts them, so the number of rows equals the
-    term's count. Contexts are cut from the original text.
+    By default ``term`` is matched with the frame matcher's rules
+    (``analysis/lexicons/README.md``): proclitics and suffixes (العقوبات finds
+    والعقوبات), multi-word phrases, a trailing ``*`` for a prefix, so the rows are the
+    hits :func:`analysis.frames.frame_matches` audits. ``exact=True`` matches the
+    normalized tokens exactly, as :func:`count_terms` counts them (its row count is the
+    term's count). ``sentence=True`` stops each context at sentence punctuation
+    (``. ! ? ؟ ؛`` and line breaks). Contexts are cut from the original text.
 
     Returns
     -------
     DataFrame
         ``doc_id``, ``source``, ``date`` (NaT where the documents have none),
         ``left``, ``keyword`` (as written), ``right``, ``start``, ``end`` (offsets of
-        the keyword in ``text``).
+        the keyword in ``text``), in document order.
 
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
-    ...                      "text": ["قال إن المحادثات «مُهمّة» وإن المحادثات ستستمر"]})
+    ...                      "text": ["قال إن المحادثات «مُهمّة» وإن والمحادثات ستستمر"]})
     >>> kwic(docs, "المحادثات", window=1)[["left", "keyword", "right"]].values.tolist()
-    [['إن', 'المحادثات', '«مُهمّة'], ['وإن', 'المحادثات', 'ستستمر']]
+    [['إن', 'المحادثات', '«مُهمّة'], ['وإن', 'والمحادثات', 'ستستمر']]
+    >>> len(kwic(docs, "المحادثات", exact=True))
+    1
     """
-    if window < 0:
-        raise ValueError(f"window must be 0 or more, not {window!r}")
+    if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 0:
+        raise ValueError(f"window must be a whole number, 0 or more, not {window!r}")
     docs = as_docs(corpus)
-    wanted = TOKEN_PATTERN.findall(normalize(term, options))
-    if not wanted:
-        raise ValueError(f"term {term!r} has no word in it")
     texts = text_array(docs["text"])
-    doc, index, n_tokens = _occurrences(texts, wanted, options)
-    last = index + len(wanted) - 1
+    if exact:
+        wanted = TOKEN_PATTERN.findall(normalize(term, options))
+        if not wanted:
+            raise ValueError(f"term {term!r} has no word in it")
+        doc, index, n_tokens = _occurrences(texts, wanted, options)
+        last = index + len(wanted) - 1
+    else:
+        doc, index, last, n_tokens = _matched_occurrences(docs, texts, term, options)
     # Offsets of the first token of the context, the first and last of the keyword, the last of the context.
     starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
         [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
     (lo, start, _, _), (_, _, end, hi) = starts.reshape(4, -1), ends.reshape(4, -1)
     text = take_texts(texts, doc)
+    left = [t[a:b] for t, a, b in zip(text, lo.tolist(), start.tolist())]
+    right = [t[a:b] for t, a, b in zip(text, end.tolist(), hi.tolist())]
+    if sentence:
+        left = [_SENTENCE_END.split(s)[-1] for s in left]
+        right = [_SENTENCE_END.split(s, maxsplit=1)[0] for s in right]
     return doc_metadata(docs, doc).assign(
-        left=pd.Series([t[a:b].strip() for t, a, b in zip(text, lo.tolist(), start.tolist())], dtype="str"),
+        left=pd.Series([s.strip() for s in left], dtype="str"),
         keyword=pd.Series([t[a:b] for t, a, b in zip(text, start.tolist(), end.tolist())], dtype="str"),
-        right=pd.Series([t[a:b].strip() for t, a, b in zip(text, end.tolist(), hi.tolist())], dtype="str"),
+        right=pd.Series([s.strip() for s in right], dtype="str"),
         start=start,
         end=end,
     )
+
+
+# Where a sentence ends, for contexts that stop there.
+_SENTENCE_END = re.compile(r"[.!?؟؛\n]")
+
+
+def _matched_occurrences(docs: pd.DataFrame, texts: pa.ChunkedArray, term: str, options: NormalizeOptions | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The hits of ``term`` under the frame matcher's rules: text position, first and last token, tokens per text."""
+    from analysis.frames import frame_matches
+    from analysis.lexicon import Frame, Lexicon, term_words
+
+    words, _ = term_words(term, options)
+    if not words:
+        raise ValueError(f"term {term!r} has no word in it")
+    hits = frame_matches(docs, Lexicon("kwic", (Frame("kwic", terms=(term,)),)), options)
+    doc = pd.Index(docs["doc_id"].astype(str)).get_indexer(hits["doc_id"].astype(str)).astype(np.int64)
+    index = hits["token_index"].to_numpy(np.int64)
+    vocabulary = TokenVocabulary(options)
+    n_tokens = np.zeros(len(texts), np.int64)
+    for start, stop, _, in_batch in vocabulary.tokens(texts):
+        n_tokens[start:stop] = np.bincount(in_batch, minlength=stop - start)
+    return doc, index, index + len(words) - 1, n_tokens
 
 
 def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOptions | None

@@ -355,7 +355,7 @@ def test_kwic_equals_a_per_token_loop_on_tricky_text(texts, term, window, option
     with pytest.MonkeyPatch.context() as patch:
         if batch_bytes:
             patch.setattr(chunks, "BATCH_BYTES", batch_bytes)  # a text or two per batch
-        lines = kwic(docs, term, window, options=options)
+        lines = kwic(docs, term, window, exact=True, options=options)
     assert lines[["doc_id", "left", "keyword", "right", "start", "end"]].values.tolist() == reference_kwic(
         docs, term, window, options)
 
@@ -368,9 +368,10 @@ def test_kwic_phrases_do_not_cross_documents_and_missing_texts_have_none(monkeyp
                          "text": ["قال حلف", "شمال الأطلسي", None, "حلف شمال"]})
     if batch_bytes:
         monkeypatch.setattr(chunks, "BATCH_BYTES", batch_bytes)
-    lines = kwic(docs, "حلف شمال", window=3)
-    assert lines[["doc_id", "left", "keyword", "right", "start", "end"]].values.tolist() == [
-        ["4", "", "حلف شمال", "", 0, 8]]
+    for exact in (True, False):
+        lines = kwic(docs, "حلف شمال", window=3, exact=exact)
+        assert lines[["doc_id", "left", "keyword", "right", "start", "end"]].values.tolist() == [
+            ["4", "", "حلف شمال", "", 0, 8]]
     assert lines["date"].isna().all()
 
 
@@ -388,3 +389,35 @@ def test_token_offsets_are_where_the_tokenizer_finds_each_token(texts, random, b
                                           np.array([a[1] for a in asked], dtype=np.int64))
     assert list(zip(start.tolist(), end.tolist())) == [(a[2], a[3]) for a in asked]
 
+
+
+def test_kwic_uses_the_frame_matcher_rules_by_default():
+    """Regression: kwic(corpus, "العقوبات") missed والعقوبات, which the frame matcher finds."""
+    from analysis.frames import frame_matches
+    from analysis.lexicon import Frame, Lexicon
+
+    docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "ب"],
+                         "text": ["فرضت والعقوبات الجديدة، وبالعقوبات", "لا عقوبات هنا بل العقوبات وعقوباتهم"]})
+    lines = kwic(docs, "العقوبات", window=1)
+    assert lines["keyword"].tolist() == ["والعقوبات", "وبالعقوبات", "العقوبات"]
+    hits = frame_matches(docs, Lexicon("x", (Frame("x", terms=("العقوبات",)),)))
+    assert lines[["doc_id", "start", "end"]].values.tolist() == hits[["doc_id", "start", "end"]].values.tolist()
+    assert lines["left"].tolist() == ["فرضت", "الجديدة،", "بل"]
+    assert kwic(docs, "العقوبات", exact=True)["keyword"].tolist() == ["العقوبات"]
+    assert kwic(docs, "عقوبات")["keyword"].tolist() == [  # a bare term takes the article and suffixes too
+        "والعقوبات", "وبالعقوبات", "عقوبات", "العقوبات", "وعقوباتهم"]
+
+
+def test_kwic_contexts_can_stop_at_sentence_ends():
+    docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
+                         "text": ["انتهى الاجتماع. بدأت المحادثات أمس؟ ثم توقفت\nالمفاوضات"]})
+    wide = kwic(docs, "المحادثات", window=4)
+    assert wide[["left", "right"]].values.tolist() == [["انتهى الاجتماع. بدأت", "أمس؟ ثم توقفت\nالمفاوضات"]]
+    cut = kwic(docs, "المحادثات", window=4, sentence=True)
+    assert cut[["left", "keyword", "right"]].values.tolist() == [["بدأت", "المحادثات", "أمس"]]
+
+
+@pytest.mark.parametrize("window", [-1, 1.5, True, "3"])
+def test_kwic_refuses_a_window_that_is_not_a_count(window):
+    with pytest.raises(ValueError, match="window"):
+        kwic(DOCS, "المحادثات", window=window)
