@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
+
+from analysis.outputs import atomic_file
 
 __all__ = ["main", "write_csv"]
 
@@ -18,10 +18,10 @@ class CLIError(Exception):
 def write_csv(table, path: str | os.PathLike) -> None:
     """Write a table as UTF-8 CSV atomically: a crash never leaves a half-written file.
 
-    The table is written beside the target and renamed over it. A symbolic link is
-    followed (the file it points to is replaced, the link kept); a target that is not a
-    regular file (``/dev/stdout``, a named pipe) is written to directly, since renaming
-    over it would replace the device or pipe itself.
+    Written with :func:`analysis.outputs.atomic_file`: beside the target, then renamed
+    over it. A symbolic link is followed (the file it points to is replaced, the link
+    kept); a target that is not a regular file (``/dev/stdout``, a named pipe) is
+    written to directly, since renaming over it would replace the device or pipe itself.
 
     Examples
     --------
@@ -31,24 +31,8 @@ def write_csv(table, path: str | os.PathLike) -> None:
     >>> out.read_text(encoding="utf-8").splitlines()
     ['term', 'عقوبات']
     """
-    path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)
-        return
-    path = path.resolve() if path.is_symlink() and path.exists() else path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:  # name the file asked for, not the temporary one
-        raise OSError(err.errno, f"cannot write {path}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        table.to_csv(fh, index=False)
 
 
 def _load(args):
