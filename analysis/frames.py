@@ -1,7 +1,8 @@
-"""Find lexicon terms in documents (clitic-aware, auditable hits) and count them by document and group."""
+"""Find lexicon terms in documents (clitic-aware, auditable hits), count them by document and group, and read them in context."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from functools import lru_cache
 
@@ -11,7 +12,7 @@ import pandas as pd
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
 from analysis.lexicon import Lexicon, load_lexicon, term_words
-from analysis.text import NormalizeOptions, normalize
+from analysis.text import NormalizeOptions, normalize, token_spans
 
 __all__ = [
     "frame_matches",
@@ -19,6 +20,8 @@ __all__ = [
     "aggregate_frame_counts",
     "count_frames",
     "actor_frame_counts",
+    "count_matched_terms",
+    "match_context",
     "CONJUNCTIONS",
     "PREPOSITIONS",
     "ARTICLE",
@@ -584,3 +587,66 @@ def actor_frame_counts(
     table["frame"] = _strings(lexicon.frame_ids, f)
     table["hits"] = counts.ravel()
     return table
+
+
+# --------------------------------------------------------------------------- reading and auditing matches
+
+
+def count_matched_terms(matches: pd.DataFrame, by: str | list[str] = "frame") -> pd.DataFrame:
+    """How many hits each lexicon term contributed, per frame (or other grouping).
+
+    Parameters
+    ----------
+    matches : a :func:`analysis.frames.frame_matches` table.
+    by : grouping column(s) of ``matches``.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``term``, ``count`` (hits), ``docs`` (documents with a hit
+        of the term) and ``share`` (of the group's hits). Sorted by group, then count
+        descending, then term, so :func:`analysis.terms.top_terms` can cut it.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"doc_id": ["1", "1", "2"], "frame": ["threat"] * 3, "term": ["تهديد", "تهديد", "اتهام"]})
+    >>> count_matched_terms(m).values.tolist()
+    [['threat', 'تهديد', 2, 1, 0.6666666666666666], ['threat', 'اتهام', 1, 1, 0.3333333333333333]]
+    """
+    names = [by] if isinstance(by, str) else list(by)
+    table = matches.groupby(names + ["term"], sort=True).agg(count=("doc_id", "size"), docs=("doc_id", "nunique"))
+    table = table.reset_index()
+    table["share"] = table["count"] / table.groupby(names)["count"].transform("sum")
+    return table.sort_values(names + ["count", "term"], ascending=[True] * len(names) + [False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def match_context(corpus: Corpus | pd.DataFrame, matches: pd.DataFrame, window: int = 8) -> pd.DataFrame:
+    """Add ``before`` and ``after``: up to ``window`` tokens of original text around each match.
+
+    ``matches`` needs ``doc_id``, ``start`` and ``end`` (character offsets in the
+    document's text), as :func:`analysis.frames.frame_matches` gives them.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["فرضت واشنطن «عقوبات» جديدة على موسكو"]})
+    >>> m = pd.DataFrame({"doc_id": ["1"], "surface": ["عقوبات"], "start": [13], "end": [19]})
+    >>> match_context(docs, m, window=1)[["before", "surface", "after"]].values.tolist()
+    [['واشنطن «', 'عقوبات', '» جديدة']]
+    """
+    if window < 0:
+        raise ValueError(f"window must be 0 or more, not {window!r}")
+    texts = as_docs(corpus).drop_duplicates("doc_id").set_index("doc_id")["text"]
+    spans: dict = {}
+    before, after = [], []
+    for doc_id, start, end in zip(matches["doc_id"], matches["start"], matches["end"]):
+        text = texts[doc_id]
+        if doc_id not in spans:
+            found = token_spans(text)
+            spans[doc_id] = ([s for _, s, _ in found], [e for _, _, e in found])
+        starts, ends = spans[doc_id]
+        k = bisect.bisect_right(ends, start)  # tokens ending before the match
+        j = bisect.bisect_left(starts, end)  # tokens starting after it
+        before.append(text[starts[max(k - window, 0)]:start].strip() if k and window else "")
+        after.append(text[end:ends[min(j + window, len(ends)) - 1]].strip() if j < len(ends) and window else "")
+    return matches.assign(before=before, after=after)

@@ -13,7 +13,7 @@ import yaml
 from analysis.paths import LEXICON_DIR
 from analysis.text import normalize, tokenize
 
-__all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words"]
+__all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words", "lexicon_summary", "label_frames"]
 
 _TOP_KEYS = {"name", "description", "frames"}
 _FRAME_KEYS = {"id", "label_en", "label_ar", "description", "terms", "exclude"}
@@ -258,3 +258,28 @@ def term_words(term: str, options=None) -> tuple[tuple[str, ...], bool]:
     if wildcard and text != text.rstrip():
         raise ValueError(f"term {term!r}: '*' must follow a word directly")
     return tuple(tokenize(normalize(text, options).casefold())), wildcard
+
+
+def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
+    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many), ``examples``.
+
+    Examples
+    --------
+    >>> lexicon_summary("actors", examples=2).iloc[0][["frame", "label_en", "examples"]].tolist()
+    ['russia', 'Russia', 'روسيا، موسكو']
+    """
+    lex = load_lexicon(lexicon)
+    rows = [(f.id, f.label_en, f.label_ar, len(f.terms), "، ".join(f.terms[:examples])) for f in lex.frames]
+    return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "terms", "examples"])
+
+
+def label_frames(table: pd.DataFrame, lexicon, column: str = "frame") -> pd.DataFrame:
+    """Add ``<column>_label``: the English label of each frame (or actor) id in ``column``.
+
+    Examples
+    --------
+    >>> label_frames(pd.DataFrame({"frame": ["sanctions"]}), "international-news")["frame_label"].tolist()
+    ['Sanctions and economic pressure']
+    """
+    labels = {f.id: f.label_en for f in load_lexicon(lexicon).frames}
+    return table.assign(**{f"{column}_label": table[column].map(labels).fillna(table[column])})

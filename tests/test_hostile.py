@@ -28,13 +28,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import corpus as corpus_module
 from analysis.cli import write_csv
 from analysis.corpus import CorpusError, detect_encoding, load_corpus
-from analysis.frames import frame_matches
+from analysis.corpus import dates as corpus_dates
+from analysis.corpus import files as corpus_files
+from analysis.display import html_table
+from analysis.frames import frame_matches, match_context
 from analysis.lexicon import load_lexicon
 from analysis.paths import PROJECT_ROOT
-from analysis.report import html_table, match_context
 from analysis.terms import kwic
 from analysis.text import normalize, token_spans, tokenize
 
@@ -652,7 +653,7 @@ def test_nested_zip_beyond_the_depth_limit_is_refused_by_name(tmp_path):
     corpus = load(write(tmp_path / "a.zip", innermost))
     row = file_row(corpus, "a.zip!i1.zip!i2.zip")
     assert row["status"] == "unreadable"
-    assert row["note"] == f"refused: archives nested more than {corpus_module.MAX_ZIP_DEPTH} deep"
+    assert row["note"] == f"refused: archives nested more than {corpus_files.MAX_ZIP_DEPTH} deep"
 
 
 def zip_of_zeros(path: Path, name: str, mib: int) -> Path:
@@ -700,9 +701,9 @@ def test_zip_bomb_is_refused_by_its_size_and_ratio_without_expanding_it(tmp_path
 
 
 def test_many_small_bombs_are_refused_by_the_archive_total(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_module, "MAX_ARCHIVE_BYTES", 5 * 1024**2)
+    monkeypatch.setattr(corpus_files, "MAX_ARCHIVE_BYTES", 5 * 1024**2)
     members = {f"m{i}.txt": "نص " * 800_000 for i in range(4)}  # 4 MB each, compresses ~1000 times
-    monkeypatch.setattr(corpus_module, "RATIO_CHECKED_FROM", 10 * 1024**2)  # below the ratio check
+    monkeypatch.setattr(corpus_files, "RATIO_CHECKED_FROM", 10 * 1024**2)  # below the ratio check
     corpus = load(write(tmp_path / "a.zip", zip_bytes(members)))
     statuses = corpus.report.files.set_index("file")["status"]
     assert statuses["a.zip!m0.txt"] == "read"
@@ -975,7 +976,7 @@ def test_arbitrary_dates_never_cost_a_row_and_stay_plausible(tmp_path_factory, v
     corpus = load(path, dayfirst=dayfirst)
     assert len(corpus) == len(values)
     years = corpus.docs["date"].dropna().dt.year
-    assert years.between(*corpus_module.PLAUSIBLE_YEARS).all()
+    assert years.between(*corpus_dates.PLAUSIBLE_YEARS).all()
 
 
 # Any Unicode text a field may hold (no NUL, which is removed, and no lone surrogates, which cannot be encoded).

@@ -1,4 +1,4 @@
-"""Tests for analysis.report: escaped right-to-left tables, provenance, corpus tables, and the HTML report."""
+"""Tests for the report and the notebook helpers: escaped right-to-left tables (analysis.display), provenance, corpus tables, matches in context, and the HTML report."""
 
 import hashlib
 import json
@@ -15,29 +15,13 @@ import pytest
 
 from analysis import __version__
 from analysis.cli import main as cli_main
-from analysis.corpus import load_corpus
-from analysis.frames import frame_matches
-from analysis.lexicon import load_lexicon
+from analysis.corpus import choose_period, count_documents, duplicate_groups, load_corpus, select_dates
+from analysis.display import figure_image, html_table, sample_rows
+from analysis.frames import count_matched_terms, frame_matches, match_context
+from analysis.lexicon import label_frames, lexicon_summary, load_lexicon
 from analysis.paths import DEMO_CORPUS, PROJECT_ROOT
-from analysis.report import (
-    PROVENANCE_KEY,
-    NotebookError,
-    ReportError,
-    build_report,
-    choose_period,
-    count_documents,
-    count_matched_terms,
-    duplicate_groups,
-    figure_image,
-    html_table,
-    label_frames,
-    lexicon_summary,
-    match_context,
-    notebook_paths,
-    provenance,
-    sample_rows,
-    select_dates,
-)
+from analysis.provenance import PROVENANCE_KEY, provenance
+from analysis.report import NotebookError, ReportError, build_report, notebook_paths
 from analysis.text import NormalizeOptions, tokenize
 
 PAGES = [path.stem for path in notebook_paths()]

@@ -1,0 +1,36 @@
+"""Load a corpus from files, folders or archives without losing or hiding a row, then choose and count its documents.
+
+Every row read is either kept in :attr:`Corpus.docs` or listed in
+:attr:`IngestReport.rejected` with its file, location and reason, so that
+``report.rows_read == report.rows_kept + len(report.rejected)`` always holds.
+
+One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
+limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
+(:func:`load_corpus`) and ``select`` (date ranges and document counts). The public
+names are all importable from ``analysis.corpus``.
+"""
+
+from analysis.corpus.columns import COLUMN_ALIASES
+from analysis.corpus.encodings import detect_encoding
+from analysis.corpus.files import FORMATS
+from analysis.corpus.load import load_corpus
+from analysis.corpus.model import PERIODS, Corpus, CorpusError, IngestReport, as_docs, doc_metadata, group_keys
+from analysis.corpus.select import choose_period, count_documents, duplicate_groups, select_dates
+
+__all__ = [
+    "Corpus",
+    "IngestReport",
+    "CorpusError",
+    "load_corpus",
+    "as_docs",
+    "doc_metadata",
+    "group_keys",
+    "COLUMN_ALIASES",
+    "FORMATS",
+    "PERIODS",
+    "detect_encoding",
+    "select_dates",
+    "count_documents",
+    "duplicate_groups",
+    "choose_period",
+]

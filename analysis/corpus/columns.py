@@ -1,0 +1,60 @@
+"""Input column names mapped to the standard columns (doc_id, source, date, title, url, text) by English and Arabic aliases or overrides."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+STANDARD = ["doc_id", "source", "date", "title", "url", "text"]
+ADDED_COLUMNS = ["file", "location", "is_duplicate", "duplicate_of"]
+
+# Column names recognised in the input (compared lower-cased, spaces and dashes as "_").
+COLUMN_ALIASES = {
+    "text": ["text", "content", "body", "article", "article_text", "full_text", "story",
+             "النص", "نص", "المحتوى", "المتن", "نص_المقال"],
+    "source": ["source", "outlet", "newspaper", "publisher", "publication", "media", "site",
+               "المصدر", "الصحيفة", "الجريدة", "الناشر", "الموقع"],
+    "date": ["date", "published", "published_at", "publish_date", "pub_date", "date_published",
+             "datetime", "timestamp", "date_extracted", "التاريخ", "تاريخ", "تاريخ_النشر"],
+    "title": ["title", "headline", "head_line", "heading", "العنوان", "عنوان"],
+    "url": ["url", "link", "href", "الرابط", "رابط"],
+    "doc_id": ["doc_id", "id", "article_id", "docid", "المعرف"],
+}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[str, str]:
+    """Input column → standard name, from overrides first, then aliases."""
+    mapping: dict[str, str] = {}
+    canonical = {_canonical(c): c for c in reversed(columns)}
+    for standard, aliases in COLUMN_ALIASES.items():
+        given = overrides.get(standard)
+        if given is not None:
+            if given in columns:
+                mapping[given] = standard
+            continue
+        for alias in aliases:
+            if alias in canonical and canonical[alias] not in mapping:
+                mapping[canonical[alias]] = standard
+                break
+    # An unmapped input column already named like a standard one, or like a column the
+    # loader adds (file, location…), keeps its data under another name.
+    for column in columns:
+        if column not in mapping and (column in mapping.values() or column in ADDED_COLUMNS):
+            mapping[column] = f"{column}_input"
+    return mapping
+
+
+def _absent_overrides(columns: list, overrides: dict[str, str | None]) -> dict[str, str]:
+    """A column asked for (``text="body"``) that a file lacks is never replaced by its "text" column."""
+    return {standard: f"{standard}_input" for standard, given in overrides.items()
+            if given is not None and given not in columns and standard in columns}
+
+
+def _present(values: pd.Series) -> pd.Series:
+    return values.notna() & (values.astype(str).str.strip() != "") & (values.astype(str) != "nan")

@@ -1,0 +1,276 @@
+""":func:`load_corpus`: read every file, validate the rows, assemble the documents table and flag duplicates, accounting for every row."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
+from analysis.corpus.dates import _parse_dates
+from analysis.corpus.encodings import _text_of
+from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
+from analysis.corpus.model import Corpus, CorpusError, IngestReport, _file_row, _reason
+from analysis.corpus.readers import _parse_text, _read_parquet, _read_sidecars, _txt_record
+from analysis.text import normalize
+
+
+def load_corpus(
+    path: str | os.PathLike | None = None,
+    *,
+    text: str | None = None,
+    source: str | None = None,
+    date: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    doc_id: str | None = None,
+    default_source: str | None = None,
+    encoding: str | None = None,
+    dayfirst: bool | None = None,
+    drop_duplicates: bool = False,
+    progress: bool | None = None,
+) -> Corpus:
+    """Read every document under ``path`` and account for every row.
+
+    Parameters
+    ----------
+    path : a file (.txt, .csv, .tsv, .json, .jsonl, .parquet, .zip) or a folder
+        mixing them (searched recursively; zip archives are read in place).
+        Defaults to the bundled demo corpus.
+    text, source, date, title, url, doc_id : the input column to use for each
+        standard column, overriding the automatic detection (see ``COLUMN_ALIASES``).
+    default_source : source for rows that have none (otherwise they are rejected).
+        Plain .txt files take their source from ``metadata.csv`` beside them, else from
+        the sub-folder they are in.
+    encoding : force this encoding for every text file instead of detecting it.
+    dayfirst : read ambiguous dates such as 03/04/2021 as day/month (True) or
+        month/day (False). By default each file decides where a date such as
+        25/04/2021 shows its order, else month/day with a warning.
+    drop_duplicates : drop documents whose normalized text repeats an earlier one
+        (by default they are kept and flagged in ``is_duplicate``).
+    progress : show a progress bar over files (default: when writing to a terminal).
+
+    Returns
+    -------
+    Corpus
+        ``docs`` (see :class:`Corpus`) and ``report`` (see :class:`IngestReport`).
+
+    Examples
+    --------
+    >>> corpus = load_corpus()
+    >>> corpus.report.rows_read == corpus.report.rows_kept + len(corpus.report.rejected)
+    True
+    >>> corpus.docs[["doc_id", "source", "date", "text"]].dtypes["date"].kind
+    'M'
+    """
+    from analysis.paths import DEMO_CORPUS
+
+    root = Path(path) if path is not None else DEMO_CORPUS
+    if not root.exists():
+        raise CorpusError(f"{root}: {_not_a_regular_file(root) if root.is_symlink() else 'no such file or folder'}")
+    problem = None if root.is_dir() else _not_a_regular_file(root)
+    if problem:
+        raise CorpusError(f"{root}: {problem}")
+    if root.is_file() and root.suffix.lower() not in FORMATS:
+        raise CorpusError(f"{root}: not a corpus format ({root.suffix or 'no extension'}); "
+                          f"expected one of {', '.join(sorted(FORMATS))}")
+    if encoding is not None:
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise CorpusError(f"unknown encoding {encoding!r}") from None
+    overrides = {"text": text, "source": source, "date": date, "title": title, "url": url, "doc_id": doc_id}
+
+    members, file_rows = _walk(root)
+    meta, sidecar_rows, members = _read_sidecars(members, root.name)
+    file_rows += sidecar_rows
+    pieces, rejected, warnings = [], [], []  # pieces: DataFrames, and runs of .txt records, in reading order
+
+    from tqdm.std import tqdm  # tqdm.auto warns in notebooks without ipywidgets
+
+    queue = list(members)
+    bar = tqdm(total=len(queue), desc="reading", unit="file", disable=progress is False or (progress is None and not sys.stderr.isatty()))
+    depth = {m.label: 0 for m in queue}
+    while queue:
+        member = queue.pop(0)
+        bar.update(1)
+        try:
+            data = member.read()
+        except (OSError, ValueError, zipfile.BadZipFile, MemoryError) as err:
+            file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=_reason(err)))
+            continue
+        if member.suffix == ".zip":
+            try:
+                inner, skipped = _zip_members(member, data, depth[member.label] + 1)
+            except (zipfile.BadZipFile, OSError, ValueError) as err:
+                file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
+                continue
+            inner_meta, sidecar_rows, inner = _read_sidecars(inner, root.name)  # metadata.csv inside the archive
+            meta.update(inner_meta)
+            file_rows += sidecar_rows
+            for m in inner:
+                depth[m.label] = depth[member.label] + 1
+            queue[:0] = inner
+            bar.total += len(inner)
+            file_rows += skipped
+            file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
+            continue
+        result = _read_member(member, data, encoding, overrides, meta)
+        file_rows.append(result["file_row"])
+        rejected += result["rejected"]
+        warnings += result["warnings"]
+        if isinstance(result["rows"], dict) and pieces and isinstance(pieces[-1], list):
+            pieces[-1].append(result["rows"])
+        elif result["rows"] is not None:
+            pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
+    bar.close()
+
+    frames = [pd.DataFrame.from_records(p) if isinstance(p, list) else p for p in pieces]
+    docs, invalid, date_warnings = _validate(frames, default_source, dayfirst)
+    rejected += invalid
+    warnings += date_warnings
+    docs = _assemble(docs)
+    docs, dropped = _flag_duplicates(docs, drop_duplicates)
+    rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
+                 for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
+    files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
+    files["rows_kept"] = files["file"].map(docs["file"].value_counts()).fillna(0).astype(int)
+    report = IngestReport(
+        files=files.sort_values("file", kind="stable").reset_index(drop=True),
+        rejected=_in_reading_order(pd.DataFrame(rejected, columns=["file", "location", "reason"])),
+        warnings=_in_reading_order(pd.DataFrame(warnings, columns=["file", "location", "column", "message"])),
+        duplicates=int(docs["is_duplicate"].sum()) + len(dropped),
+        duplicates_dropped=drop_duplicates,
+    )
+    return Corpus(docs=docs, report=report, path=str(root))
+
+
+def _read_member(member, data, encoding, overrides, meta) -> dict:
+    """One file's rows under standard column names, with ``file`` and ``location``.
+
+    Returns a dict: ``file_row`` (``rows_kept`` is filled in after validation),
+    ``rejected`` and ``warnings`` met while parsing, and ``rows``: a DataFrame, a dict
+    (the one record of a .txt file: a frame per file would make a folder of thousands
+    of articles slow) or None.
+    """
+    notes = [member.note] if member.note else []
+    enc, lossy, warnings = None, False, []
+
+    def outcome(status, rejected=(), rows=None, n_read=0):
+        return {"file_row": _file_row(member.label, member.suffix, enc, status, n_read, note="; ".join(notes)),
+                "rejected": list(rejected), "warnings": warnings, "rows": rows}
+
+    try:
+        if member.suffix == ".parquet":
+            raw, lossy = _read_parquet(data)
+            enc = "utf-8" if lossy else None
+            locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
+        else:
+            decoded, enc, lossy, warnings, more_notes = _text_of(member, data, encoding)
+            notes += more_notes
+            if member.suffix == ".txt":
+                return outcome("read", rows=_txt_record(member, decoded, lossy and _damage(enc), overrides, meta), n_read=1)
+            if not decoded.strip():
+                notes.append("empty file")
+                return outcome("read")
+            raw, locations, rejects, misnamed = _parse_text(member.suffix, decoded)
+            notes += [misnamed] if misnamed else []
+    except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError) as err:
+        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        notes.append("nested too deeply to read" if isinstance(err, RecursionError)
+                     else "too large to read in the memory available" if isinstance(err, MemoryError)
+                     else f"{_reason(err)}{where}")
+        return outcome("unreadable")
+
+    rejected = [(member.label, loc, reason) for loc, reason in rejects]
+    n_read = len(raw) + len(rejects)
+    if len(raw) == 0:
+        notes += [] if n_read else ["no rows"]
+        return outcome("read", rejected, n_read=n_read)
+    columns = list(raw.columns)
+    rows = raw.rename(columns={**_map_columns(columns, overrides), **_absent_overrides(columns, overrides)})
+    if "text" not in rows:
+        wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
+        reason = f"{wanted} among {columns}; name it with text=..."
+        return outcome("read", rejected + [(member.label, loc, reason) for loc in locations], n_read=n_read)
+    rows["file"] = member.label
+    rows["location"] = locations
+    rows["_damage"] = _damage(enc) if lossy else None
+    return outcome("read", rejected, rows, n_read)
+
+
+def _damage(enc: str) -> str:
+    return f"undecodable bytes (not valid {enc})"
+
+
+def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[list[pd.DataFrame], list, list]:
+    """Reject rows without text or source (or with undecodable bytes), parse dates, fill ids: one pass over all files."""
+    if not frames:
+        return [], [], []
+    rows = pd.concat(frames, ignore_index=True, sort=False)
+    for column in ("source", "date", "title", "url"):
+        if column not in rows:
+            rows[column] = None
+    if default_source is not None:
+        rows["source"] = rows["source"].where(_present(rows["source"]), default_source)
+    reasons = pd.Series(None, index=rows.index, dtype=object)
+    has_text = _present(rows["text"])
+    reasons[~has_text] = "empty text"
+    lossy = has_text & rows["_damage"].notna()
+    damaged = lossy & rows["text"].where(lossy, "").astype(str).str.contains("\ufffd", regex=False)
+    reasons[damaged] = rows["_damage"][damaged]
+    reasons[~_present(rows["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
+    bad = reasons.notna()
+    rejected = list(zip(rows.loc[bad, "file"], rows.loc[bad, "location"], reasons[bad]))
+    docs = rows.loc[~bad].drop(columns="_damage").reset_index(drop=True)
+
+    docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
+    warnings = [(docs["file"].iloc[i], docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
+    for column in ("text", "source", "title", "url"):
+        docs[column] = docs[column].where(docs[column].notna(), "").astype(str)
+    docs["source"] = docs["source"].str.strip()
+    own_id = docs["file"] + ":" + docs["location"].str.replace(" ", "", regex=False)
+    docs["doc_id"] = own_id if "doc_id" not in docs else docs["doc_id"].astype(object).where(
+        docs["doc_id"].notna(), own_id).astype(str)
+    return [docs], rejected, warnings
+
+
+def _in_reading_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by file, then by the number in their location (line 2 before line 10)."""
+    position = table["location"].str.extract(r"(\d+)", expand=False).astype(float).fillna(0)
+    return table.assign(_position=position).sort_values(["file", "_position"], kind="stable").drop(
+        columns="_position").reset_index(drop=True)
+
+
+def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in STANDARD})
+        for c in ("file", "location"):
+            empty[c] = pd.Series(dtype=object)
+        return empty
+    docs = pd.concat(frames, ignore_index=True, sort=False)
+    extras = sorted(c for c in docs.columns if c not in STANDARD + ["file", "location"])
+    docs = docs[STANDARD + extras + ["file", "location"]]
+    if docs["doc_id"].duplicated().any():
+        dup = docs["doc_id"].duplicated(keep=False)
+        docs.loc[dup, "doc_id"] = docs.loc[dup, "doc_id"] + "@" + docs.loc[dup, "file"] + ":" + docs.loc[dup, "location"].str.replace(" ", "")
+    return docs.reset_index(drop=True)
+
+
+def _flag_duplicates(docs: pd.DataFrame, drop: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flag documents whose normalized text repeats an earlier one; return (docs, dropped)."""
+    key = [" ".join(normalize(t).split()) for t in docs["text"]]
+    codes, _ = pd.factorize(pd.Series(key, dtype=object))
+    _, first_index = np.unique(codes, return_index=True)
+    first = first_index[codes] if len(codes) else np.array([], dtype=int)
+    is_dup = first != np.arange(len(docs))
+    docs["is_duplicate"] = is_dup
+    docs["duplicate_of"] = pd.Series(np.where(is_dup, docs["doc_id"].to_numpy()[first], None), index=docs.index, dtype=object)
+    if not drop:
+        return docs, docs.iloc[0:0]
+    return docs.loc[~is_dup].reset_index(drop=True), docs.loc[is_dup]

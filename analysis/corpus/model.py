@@ -1,0 +1,165 @@
+"""The corpus's nouns (:class:`Corpus`, :class:`IngestReport`, :class:`CorpusError`) and the documents-table helpers every module shares."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be loaded at all (missing path, bad option)."""
+
+
+@dataclasses.dataclass
+class IngestReport:
+    """What :func:`load_corpus` read, kept and rejected.
+
+    Attributes
+    ----------
+    files : one row per file met: ``file``, ``format``, ``encoding``, ``status``
+        (``read``, ``skipped``, ``unreadable``), ``rows_read``, ``rows_kept``, ``note``.
+    rejected : one row per rejected input row: ``file``, ``location``, ``reason``.
+    warnings : rows kept with a caveat: ``file``, ``location``, ``column``, ``message``
+        (e.g. an implausible date set to NaT, an ambiguous day/month order, NUL bytes
+        removed from a file, whose location is then ``file``).
+    duplicates : number of kept documents whose normalized text repeats an earlier one.
+    """
+
+    files: pd.DataFrame
+    rejected: pd.DataFrame
+    warnings: pd.DataFrame
+    duplicates: int
+    duplicates_dropped: bool = False
+
+    @property
+    def files_read(self) -> int:
+        """Files whose rows were read (archives themselves not counted)."""
+        return int(((self.files["status"] == "read") & (self.files["format"] != "zip")).sum())
+
+    @property
+    def rows_read(self) -> int:
+        return int(self.files["rows_read"].sum())
+
+    @property
+    def rows_kept(self) -> int:
+        return int(self.files["rows_kept"].sum())
+
+    @property
+    def encodings(self) -> dict[str, str]:
+        """Detected (or given) encoding per text file."""
+        enc = self.files.dropna(subset=["encoding"])
+        return dict(zip(enc["file"], enc["encoding"]))
+
+    def summary(self) -> str:
+        """One paragraph for people: files, rows read/kept/rejected, reasons, duplicates."""
+        lines = [
+            f"{self.files_read} file(s) read, {int((self.files['status'] != 'read').sum())} skipped or unreadable; "
+            f"{self.rows_read} row(s) read, {self.rows_kept} kept, {len(self.rejected)} rejected; "
+            f"{self.duplicates} duplicate text(s) {'dropped' if self.duplicates_dropped else 'flagged'}."
+        ]
+        for reason, n in self.rejected["reason"].str.replace(r" \(.*", "", regex=True).value_counts().items():
+            lines.append(f"  rejected {n}: {reason}")
+        for _, row in self.files[self.files["status"] != "read"].iterrows():
+            lines.append(f"  {row['status']}: {row['file']} ({row['note']})")
+        if len(self.warnings):
+            lines.append(f"  {len(self.warnings)} warning(s), e.g. {self.warnings.iloc[0]['message']}")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class Corpus:
+    """Documents and the record of how they were read.
+
+    Attributes
+    ----------
+    docs : one row per kept document: ``doc_id``, ``source``, ``date`` (datetime64,
+        NaT where unknown), ``title``, ``url``, ``text`` (exactly as read), any other
+        metadata columns found, then ``file`` and ``location`` (where the row came
+        from), ``is_duplicate`` and ``duplicate_of``.
+    report : the :class:`IngestReport`.
+    path : what was loaded.
+    """
+
+    docs: pd.DataFrame
+    report: IngestReport
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __repr__(self) -> str:
+        return f"<Corpus {self.path!r}: {len(self.docs)} docs from {self.docs['source'].nunique()} sources>"
+
+
+def as_docs(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
+    """The documents table of a Corpus, or a DataFrame passed as is.
+
+    Examples
+    --------
+    >>> as_docs(pd.DataFrame({"doc_id": ["a"], "source": ["s"], "text": ["نص"]})).shape
+    (1, 3)
+    """
+    docs = getattr(corpus, "docs", corpus)
+    if not isinstance(docs, pd.DataFrame):
+        raise TypeError(f"expected a Corpus or a DataFrame, got {type(corpus).__name__}")
+    missing = {"doc_id", "source", "text"} - set(docs.columns)
+    if missing:
+        raise ValueError(f"documents table lacks column(s) {sorted(missing)}; it has {list(docs.columns)}")
+    return docs
+
+
+def doc_metadata(docs: pd.DataFrame, rows) -> pd.DataFrame:
+    """``doc_id``, ``source`` and ``date`` of the documents at positions ``rows`` (repeats
+    allowed), dtypes kept, on a fresh index; ``date`` is NaT where the documents have none.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "source": ["أ", "ب"], "text": ["", ""]})
+    >>> doc_metadata(docs, [1, 1]).values.tolist()
+    [['b', 'ب', NaT], ['b', 'ب', NaT]]
+    """
+    dates = docs["date"] if "date" in docs.columns else pd.Series(pd.NaT, index=docs.index, dtype="datetime64[ns]")
+    return pd.DataFrame({name: column.iloc[rows].reset_index(drop=True) for name, column in
+                         (("doc_id", docs["doc_id"]), ("source", docs["source"]), ("date", dates))})
+
+
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "year": "Y"}
+
+
+def group_keys(docs: pd.DataFrame, by: str | list[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The grouping columns for ``by``, one row per document, and their names.
+
+    ``by`` names metadata columns; ``"day"``, ``"week"``, ``"month"`` and ``"year"``
+    (unless the documents have such a column) are periods derived from ``date``,
+    given as the period's first day (weeks start on Monday). ``None`` means one group for the whole corpus.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"source": ["أ", "ب"], "date": pd.to_datetime(["2021-11-03", "2021-12-09"])})
+    >>> keys, names = group_keys(docs, ["source", "month"])
+    >>> names, keys["month"].dt.strftime("%Y-%m-%d").tolist()
+    (['source', 'month'], ['2021-11-01', '2021-12-01'])
+    """
+    names = [] if by is None else [by] if isinstance(by, str) else list(by)
+    keys = {}
+    for name in names:
+        if name in docs.columns:
+            keys[name] = docs[name]
+        elif name in PERIODS:
+            if "date" not in docs.columns:
+                raise ValueError(f"cannot group by {name!r}: the documents have no 'date' column")
+            keys[name] = docs["date"].dt.to_period(PERIODS[name]).dt.start_time
+        else:
+            raise ValueError(f"cannot group by {name!r}: not a column ({', '.join(map(str, docs.columns))}) "
+                             f"nor a period ({', '.join(PERIODS)})")
+    return pd.DataFrame(keys, index=docs.index), names
+
+
+def _file_row(file, fmt, encoding, status, rows_read=0, rows_kept=0, note=""):
+    return {"file": file, "format": fmt.lstrip("."), "encoding": encoding, "status": status,
+            "rows_read": rows_read, "rows_kept": rows_kept, "note": note}
+
+
+def _reason(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__

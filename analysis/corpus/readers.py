@@ -1,0 +1,233 @@
+"""One reader per format (CSV/TSV, JSON, JSON Lines, Parquet, .txt with its metadata.csv sidecar), each giving rows, locations and rejections."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import PurePosixPath
+
+import pandas as pd
+
+from analysis.corpus.columns import _canonical, _map_columns
+from analysis.corpus.encodings import _decode, detect_encoding
+from analysis.corpus.files import SIDECAR, _Member
+from analysis.corpus.model import _file_row, _reason
+
+
+# An article longer than csv's default field limit (128 KiB) is still an article.
+csv.field_size_limit(2**31 - 1)
+
+# Each reader turns one file's bytes into (rows DataFrame of strings, location list, rejections).
+
+_Rejects = list  # of (location, reason)
+
+
+def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    """Rows of a CSV/TSV text; a broken row is rejected and reading goes on after it.
+
+    Quoting is parsed strictly. A quoted field that never closes, or closes lines later
+    with text after it, swallows the rows below it: that row is rejected naming the
+    lines it ran over, and reading starts again on the line after it. A quoting fault
+    within one line (``"a"b``) is read leniently, as the csv module does by default.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    header: list[str] | None = None
+    rows, locations, rejects = [], [], []
+    start = 0  # index of the line the current reader starts on
+    while start < len(lines):
+        reader = csv.reader(map(lines.__getitem__, range(start, len(lines))), delimiter=delimiter, strict=True)
+        first = start  # index of the line the current record starts on
+        try:
+            for record in reader:
+                if header is None:
+                    header = [h.strip() for h in record] if record else None
+                elif record:
+                    _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
+                first = start + reader.line_num
+            break
+        except csv.Error as err:
+            last = start + reader.line_num  # 1-based number of the line the error was met on
+            if last > first + 1 or header is None:
+                if header is None:
+                    raise ValueError(f"unbalanced quote in the header (lines {first + 1}–{last}: {err})") from None
+                rejects.append((f"line {first + 1}", f"unbalanced quote (the field opened on line {first + 1} runs "
+                                                     f"on to line {last}: {err}; reading resumed on line {first + 2})"))
+            else:
+                lenient = next(csv.reader([lines[first]], delimiter=delimiter, strict=False), [])
+                if lenient:
+                    _take_record(lenient, header, f"line {first + 1}", rows, locations, rejects)
+            start = first + 1
+    if header is None:
+        return pd.DataFrame(), [], rejects
+    return pd.DataFrame(rows, columns=_unique(header), dtype=object), locations, rejects
+
+
+def _take_record(record: list[str], header: list[str], location: str, rows: list, locations: list, rejects: _Rejects) -> None:
+    """Keep a record with as many fields as the header (extra empty trailing fields dropped), else reject it."""
+    if len(record) > len(header) and not any(field.strip() for field in record[len(header):]):
+        record = record[:len(header)]
+    if len(record) != len(header):
+        rejects.append((location, f"malformed row: {len(record)} fields, header has {len(header)}"))
+        return
+    rows.append(record)
+    locations.append(location)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _records_frame(items: list, label: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    rows, locations, rejects = [], [], []
+    for i, (location, item) in enumerate(items):
+        if isinstance(item, dict):
+            rows.append({k: _scalar(v) for k, v in item.items()})
+            locations.append(location)
+        else:
+            rejects.append((location, f"not a {label} object ({type(item).__name__})"))
+    return pd.DataFrame.from_records(rows), locations, rejects
+
+
+def _scalar(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _loads(text: str):
+    """``json.loads`` whose failures are all ValueErrors that say where (nesting is limited by recursion)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read (more levels than Python's recursion limit)") from None
+
+
+def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    data = _loads(text)
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            data = [data]  # a single article
+        else:
+            data = lists[0]
+    if not isinstance(data, list):
+        raise ValueError(f"expected a JSON array of objects, found {type(data).__name__}")
+    return _records_frame([(f"item {i + 1}", item) for i, item in enumerate(data)], "JSON")
+
+
+def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
+    items, rejects = [], []
+    # Only "\n" ends a record: JSON strings may hold U+2028, U+0085 and friends unescaped.
+    for n, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((f"line {n}", _loads(line)))
+        except json.JSONDecodeError as err:
+            rejects.append((f"line {n}", f"invalid JSON ({err.msg} at column {err.colno})"))
+        except ValueError as err:
+            rejects.append((f"line {n}", f"invalid JSON ({err})"))
+    frame, locations, more = _records_frame(items, "JSON")
+    return frame, locations, rejects + more
+
+
+_TEXT_READERS = {
+    ".csv": lambda t: _read_delimited(t, _sniff_delimiter(t)),
+    ".tsv": lambda t: _read_delimited(t, "\t"),
+    ".json": _read_json,
+    ".jsonl": _read_jsonl,
+    ".ndjson": _read_jsonl,
+}
+
+
+def _parse_text(suffix: str, text: str) -> tuple[pd.DataFrame, list[str], _Rejects, str]:
+    """A text file's rows, locations and rejections, and a note when its content belies its extension.
+
+    JSON Lines saved as .json, and a JSON array saved as .jsonl, are common; each is
+    read as what it is rather than refused.
+    """
+    if suffix in (".jsonl", ".ndjson") and text.lstrip().startswith("["):
+        try:
+            return (*_read_json(text), f"a JSON array in a {suffix} file; read as JSON")
+        except ValueError:
+            pass  # not one array: line by line
+    try:
+        return (*_TEXT_READERS[suffix](text), "")
+    except json.JSONDecodeError as err:
+        if suffix == ".json" and err.msg == "Extra data" and text[:err.pos].rstrip(" \t\r").endswith("\n"):
+            return (*_read_jsonl(text), "JSON Lines in a .json file; read line by line")
+        raise
+
+
+def _read_parquet(data: bytes) -> tuple[pd.DataFrame, bool]:
+    """A Parquet table as object columns; binary columns decoded as UTF-8. Also: whether bytes did not decode."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    raw = table.to_pandas()
+    raw = raw.astype({c: object for c in raw.columns})
+    lossy = False
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            decoded = raw[field.name].map(lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v)
+            lossy = lossy or bool(decoded.map(lambda v: isinstance(v, str) and "\ufffd" in v).any())
+            raw[field.name] = decoded
+    return raw, lossy
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max([",", ";", "\t"], key=header.count)
+
+
+def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, dict], list[dict], list[_Member]]:
+    """metadata.csv files: file name → metadata row; they are not corpus files themselves."""
+    meta: dict[str, dict] = {}
+    rows, rest = [], []
+    for m in members:
+        if PurePosixPath(m.label.split("!")[-1]).name.lower() != SIDECAR:
+            rest.append(m)
+            continue
+        encoding = None
+        try:
+            data = m.read()
+            encoding = detect_encoding(data)
+            frame, _, rejects = _read_delimited(_decode(data, encoding)[0].replace("\x00", ""), ",")
+        except (OSError, ValueError) as err:
+            rows.append(_file_row(m.label, ".csv", encoding, "unreadable", note=f"sidecar metadata: {_reason(err)}"))
+            continue
+        key = next((c for c in frame.columns if _canonical(c) in {"file", "filename", "file_name", "path", "الملف"}), None)
+        base = str(PurePosixPath(m.label).parent)
+        for record in frame.to_dict("records") if key else []:
+            path = str(PurePosixPath(base) / record.pop(key)) if base != "." else record.pop(key)
+            meta[path] = record
+        note = f"sidecar metadata for {len(frame)} file(s)" if key else "metadata.csv lacks a 'file' column"
+        if rejects:
+            note += f"; {len(rejects)} row(s) unreadable, first {rejects[0][0]}: {rejects[0][1]}"
+        rows.append(_file_row(m.label, ".csv", encoding, "read" if key else "unreadable", note=note))
+    return meta, rows, rest
+
+
+def _txt_record(member: _Member, text: str, damage: str | bool, overrides: dict, meta: dict) -> dict:
+    """The one document of a .txt file: its text, first line as title, sidecar metadata, folder as source."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    record = {"text": text, "title": first[:300]}
+    extra = meta.get(member.label.split("!")[-1]) or meta.get(member.label) or {}
+    for key, value in extra.items():
+        record[_map_columns([key], overrides).get(key, key)] = value
+    if "source" not in record and member.folder:
+        record["source"] = member.folder
+    record.update(file=member.label, location="file", _damage=damage or None)
+    return record

@@ -1,0 +1,197 @@
+"""Notebook display helpers: escaped right-to-left HTML tables, reproducible row samples, saved figures shown as images."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+from analysis.paths import FIGURE_DIR
+
+__all__ = ["HTMLTable", "html_table", "sample_rows", "figure_image"]
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+TABLE_CSS = (
+    "<style>"
+    "table.af-table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}"
+    "table.af-table th,table.af-table td{padding:0.25em 0.6em;border-bottom:1px solid #ddd;"
+    "vertical-align:top;text-align:start}"
+    "table.af-table td.af-num{text-align:right;font-variant-numeric:tabular-nums}"
+    "table.af-table caption{caption-side:bottom;text-align:start;color:#555;font-size:0.9em}"
+    "</style>"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class HTMLTable:
+    """An HTML table that displays itself in Jupyter (see :func:`html_table`).
+
+    Attributes
+    ----------
+    html : the markup, every value escaped.
+    text : a plain-text rendering, for consoles and logs.
+    """
+
+    html: str
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _is_arabic(text: str) -> bool:
+    return _ARABIC.search(text) is not None
+
+
+def _format(value, digits: int, max_chars: int) -> tuple[str, bool]:
+    """The display string of one value and whether it is a number."""
+    if value is None or (not isinstance(value, (str, list, tuple, dict, np.ndarray)) and pd.isna(value)):
+        return "", False
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}", True
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if value == 0:
+            return "0", True
+        if abs(value) >= 10**digits:
+            return f"{value:,.0f}", True
+        return f"{value:.{digits}g}", True
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M"), False
+    if isinstance(value, (list, tuple, np.ndarray)):
+        value = ", ".join(map(str, value))
+    text = str(value)
+    if max_chars and len(text) > max_chars:
+        text = text[: max_chars - 1].rstrip() + "…"
+    return text, False
+
+
+def _cell(tag: str, text: str, numeric: bool) -> str:
+    attrs = ' class="af-num"' if numeric else ' dir="rtl" lang="ar"' if _is_arabic(text) else ""
+    return f"<{tag}{attrs}>{html.escape(text)}</{tag}>"
+
+
+def html_table(
+    table: pd.DataFrame,
+    *,
+    max_rows: int | None = 50,
+    max_chars: int = 200,
+    digits: int = 4,
+    caption: str | None = None,
+    direction: str = "auto",
+) -> HTMLTable:
+    """Render a table as escaped HTML with Arabic cells right-to-left.
+
+    Every value is escaped: corpus text is data, never markup, so a ``<script>`` in
+    an article shows literally. A cell (or header) containing Arabic letters gets
+    ``dir="rtl" lang="ar"``; numbers are right-aligned with thousands separators.
+    The index is not shown (``reset_index()`` first to keep it).
+
+    Parameters
+    ----------
+    table : the table to render.
+    max_rows : rows shown (the rest are counted in the caption); None shows all.
+    max_chars : longer texts are cut with "…" (0 keeps them whole).
+    digits : significant digits of floats.
+    caption : text under the table.
+    direction : ``"auto"`` sets the direction per cell; ``"rtl"`` makes the whole
+        table right-to-left (columns run from the right, as in a keyword-in-context
+        table read in Arabic order).
+
+    Returns
+    -------
+    HTMLTable
+        Displays itself in Jupyter; ``.html`` is the markup.
+
+    Examples
+    --------
+    >>> t = html_table(pd.DataFrame({"title": ["<b>عاجل</b>"], "hits": [1200]}))
+    >>> '<td dir="rtl" lang="ar">&lt;b&gt;عاجل&lt;/b&gt;</td>' in t.html, '<td class="af-num">1,200</td>' in t.html
+    (True, True)
+    """
+    if direction not in ("auto", "rtl"):
+        raise ValueError(f"direction must be 'auto' or 'rtl', not {direction!r}")
+    shown = table if max_rows is None else table.head(max_rows)
+    head = "".join(_cell("th", str(column), False) for column in shown.columns)
+    rows = []
+    for values in shown.itertuples(index=False, name=None):
+        cells = (_cell("td", *_format(value, digits, max_chars)) for value in values)
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    notes = [caption] if caption else []
+    if len(shown) < len(table):
+        notes.append(f"{len(shown):,} of {len(table):,} rows shown.")
+    note = f"<caption>{html.escape(' '.join(notes))}</caption>" if notes else ""
+    table_dir = ' dir="rtl"' if direction == "rtl" else ""
+    markup = (f'{TABLE_CSS}<table class="af-table"{table_dir}>{note}<thead><tr>{head}</tr></thead>'
+              f"<tbody>{''.join(rows)}</tbody></table>")
+    with pd.option_context("display.max_colwidth", max_chars or None, "display.width", 200):
+        text = shown.to_string(index=False) + (f"\n({len(shown):,} of {len(table):,} rows shown)"
+                                               if len(shown) < len(table) else "")
+    return HTMLTable(markup, text)
+
+
+def sample_rows(table: pd.DataFrame, n: int, *, by: str | list[str] | None = None, seed: int = 0) -> pd.DataFrame:
+    """A reproducible random sample of at most ``n`` rows, or of ``n`` rows per group.
+
+    Rows keep their original order, so a sample of keyword-in-context lines or of
+    frame matches reads like the corpus.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"source": ["أ"] * 5 + ["ب"] * 2, "i": range(7)})
+    >>> sample_rows(table, 2, by="source", seed=1)["source"].tolist()
+    ['أ', 'أ', 'ب', 'ب']
+    >>> sample_rows(table, 3, seed=1).equals(sample_rows(table, 3, seed=1))
+    True
+    """
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n!r}")
+    rng = np.random.default_rng(seed)
+    if by is None:
+        chosen = rng.permutation(len(table))[:n]
+    else:
+        codes = table.groupby(by, sort=True, dropna=False).ngroup().to_numpy()
+        order = rng.permutation(len(table))
+        rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
+        chosen = order[rank < n]
+    return table.iloc[np.sort(chosen)]
+
+
+def figure_image(fig, name: str, directory: str | os.PathLike = FIGURE_DIR, *,
+                 formats: tuple[str, ...] = ("png", "svg"), dpi: int = 200):
+    """Save a figure (:func:`analysis.charts.save_figure`) and return the saved PNG for display.
+
+    Showing the saved file, rather than the figure, draws it once instead of twice,
+    and the notebook shows exactly the file a reader will find in ``directory``.
+
+    Returns
+    -------
+    IPython.display.Image
+        Displays itself in Jupyter.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.charts import plot_top_terms
+    >>> table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
+    >>> image = figure_image(plot_top_terms(table), "terms", tempfile.mkdtemp(), formats=("png",), dpi=150)
+    >>> image.format, image.data[:4]
+    ('png', b'\\x89PNG')
+    """
+    from IPython.display import Image
+
+    from analysis.charts import save_figure
+
+    if "png" not in formats:
+        raise ValueError(f"formats must include 'png' to show the figure, not {formats!r}")
+    paths = save_figure(fig, name, directory, formats, dpi=dpi)
+    return Image(filename=str(paths[list(formats).index("png")]))
