@@ -293,3 +293,43 @@ def _sources_of_rejected(rejected, folder):
             assert not article["content"].strip()
             counts[article["source"]] = counts.get(article["source"], 0) + 1
     return counts
+
+
+def test_media_cloud_export_keeps_every_row(tmp_path):
+    """Regression: a Media Cloud export (media_name, publish_date) lost every row as "missing source"."""
+    pd.DataFrame({"stories_id": [101, 102], "media_name": ["الرياض", "عكاظ"],
+                  "publish_date": ["2015-07-21 02:42:00", "2015-07-22 10:00:00"], "title": ["أ", "ب"],
+                  "url": ["https://a.example/1", "https://b.example/2"], "text": ["المحادثات", "العقوبات"]}
+                 ).to_csv(tmp_path / "mediacloud.csv", index=False)
+    corpus = load_corpus(tmp_path / "mediacloud.csv", progress=False)
+    assert corpus.report.rejected.empty
+    assert corpus.docs[["doc_id", "source", "url"]].values.tolist() == [
+        ["101", "الرياض", "https://a.example/1"], ["102", "عكاظ", "https://b.example/2"]]
+    assert corpus.docs["date"].dt.strftime("%Y-%m-%d").tolist() == ["2015-07-21", "2015-07-22"]
+
+
+def test_event_registry_and_gdelt_style_columns_are_recognised(tmp_path):
+    records = [{"uri": "1", "source_name": "واس", "dateTime": "2015-07-21T02:42:00Z", "title": "أ", "body": "نص الخبر"}]
+    (tmp_path / "er.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    corpus = load_corpus(tmp_path / "er.json", progress=False)
+    assert corpus.docs[["source", "text"]].values.tolist() == [["واس", "نص الخبر"]]
+    assert corpus.docs["date"].iloc[0] == pd.Timestamp("2015-07-21 02:42:00")
+
+
+def test_an_override_may_list_several_names_and_the_first_present_wins(tmp_path):
+    pd.DataFrame({"outlet_name": ["أ"], "article": ["نص"]}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({"paper": ["ب"], "article": ["نص آخر"]}).to_csv(tmp_path / "b.csv", index=False)
+    corpus = load_corpus(tmp_path, source=["paper", "outlet_name"], progress=False)
+    assert sorted(corpus.docs["source"]) == ["أ", "ب"]
+    with pytest.raises(CorpusError, match=r"source= must be a column name or a list"):
+        load_corpus(tmp_path, source=["paper", 3])
+
+
+def test_iso_8859_6_file_is_detected_not_read_as_windows_1256(tmp_path):
+    """Regression: ISO-8859-6 bytes were decoded as Windows-1256 without a warning, giving mojibake."""
+    text = "أعلنت وزارة الخارجية الروسية أن المحادثات مع الولايات المتحدة ستستأنف في جنيف"
+    (tmp_path / "iso.csv").write_bytes(f"source,text\nواس,{text}\nواس,{text} غدا\n".encode("iso-8859-6"))
+    (tmp_path / "win.csv").write_bytes(f"source,text\nواس,{text}\n".encode("cp1256"))
+    corpus = load_corpus(tmp_path, progress=False)
+    assert corpus.report.files.set_index("file")["encoding"].to_dict() == {"iso.csv": "iso8859-6", "win.csv": "cp1256"}
+    assert corpus.docs["text"].tolist() == [text, f"{text} غدا", text]

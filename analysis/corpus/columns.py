@@ -15,13 +15,20 @@ COLUMN_ALIASES = {
     "text": ["text", "content", "body", "article", "article_text", "full_text", "story",
              "النص", "نص", "المحتوى", "المتن", "نص_المقال"],
     "source": ["source", "outlet", "newspaper", "publisher", "publication", "media", "site",
+               "media_name", "source_name", "sourcecommonname", "source_title",  # Media Cloud, GDELT, Event Registry
                "المصدر", "الصحيفة", "الجريدة", "الناشر", "الموقع"],
     "date": ["date", "published", "published_at", "publish_date", "pub_date", "date_published",
-             "datetime", "timestamp", "date_extracted", "التاريخ", "تاريخ", "تاريخ_النشر"],
+             "datetime", "timestamp", "date_extracted", "dateadded", "seendate",
+             "التاريخ", "تاريخ", "تاريخ_النشر"],
     "title": ["title", "headline", "head_line", "heading", "العنوان", "عنوان"],
-    "url": ["url", "link", "href", "الرابط", "رابط"],
-    "doc_id": ["doc_id", "id", "article_id", "docid", "المعرف"],
+    "url": ["url", "link", "href", "documentidentifier", "الرابط", "رابط"],
+    "doc_id": ["doc_id", "id", "article_id", "docid", "stories_id", "المعرف"],
 }
+
+
+def _names(given: str | list[str] | tuple[str, ...]) -> list[str]:
+    """An override's candidate column names, in order (``source=["media_name", "outlet"]``)."""
+    return [given] if isinstance(given, str) else list(given)
 
 
 def _canonical(name: str) -> str:
@@ -35,8 +42,9 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
     for standard, aliases in COLUMN_ALIASES.items():
         given = overrides.get(standard)
         if given is not None:
-            if given in columns:
-                mapping[given] = standard
+            found = next((name for name in _names(given) if name in columns), None)
+            if found is not None:
+                mapping[found] = standard
             continue
         for alias in aliases:
             if alias in canonical and canonical[alias] not in mapping:
@@ -53,7 +61,7 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
 def _absent_overrides(columns: list, overrides: dict[str, str | None]) -> dict[str, str]:
     """A column asked for (``text="body"``) that a file lacks is never replaced by its "text" column."""
     return {standard: f"{standard}_input" for standard, given in overrides.items()
-            if given is not None and given not in columns and standard in columns}
+            if given is not None and not any(name in columns for name in _names(given)) and standard in columns}
 
 
 def _present(values: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
-"""A file's encoding, guessed and decoded: BOMs, UTF-16 without BOM, UTF-8, Windows-1256, and files mixing the last two line by line."""
+"""A file's encoding, guessed and decoded: BOMs, UTF-16 without BOM, UTF-8, the single-byte Arabic code pages (Windows-1256, ISO-8859-6, DOS 720/864, MacArabic), and files mixing UTF-8 and Windows-1256 line by line."""
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from analysis.corpus.files import _Member
@@ -14,6 +15,11 @@ MIXED_ENCODING = "utf-8+cp1256"
 _C1_CONTROLS = re.compile(rb"\xc2[\x80-\x9f]")
 _BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 
+
+# Single-byte code pages that hold Arabic, the most common first; charset-normalizer
+# chooses among them where UTF-8 fails, reading at most SNIFF_BYTES of the file.
+ARABIC_CODE_PAGES = ("cp1256", "iso8859_6", "cp720", "cp864", "mac_arabic")
+SNIFF_BYTES = 256 * 1024
 
 _BOMS = [
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -28,8 +34,10 @@ def detect_encoding(data: bytes) -> str:
     """Guess the encoding of ``data``: BOM, then BOM-less UTF-16, then strict UTF-8, then line by line.
 
     A file that is UTF-8 except for a few corrupt bytes stays ``utf-8`` (the rows
-    holding those bytes are rejected); Windows-1256 decodes almost any bytes, so it
-    is the last guess, never the first. A file joining UTF-8 lines and Windows-1256
+    holding those bytes are rejected); single-byte code pages decode almost any bytes,
+    so they are the last guess, never the first: charset-normalizer chooses among
+    :data:`ARABIC_CODE_PAGES` (Windows-1256 unless the bytes read better as another,
+    e.g. ISO-8859-6, whose letters Windows-1256 turns into Latin mojibake). A file joining UTF-8 lines and Windows-1256
     lines (archives concatenated over the years) is ``utf-8+cp1256``: each line is
     decoded in its own encoding, rather than the UTF-8 ones turned to mojibake.
 
@@ -43,6 +51,8 @@ def detect_encoding(data: bytes) -> str:
     'utf-16'
     >>> detect_encoding("سلام\\n".encode("utf-8") + "كلام".encode("cp1256"))
     'utf-8+cp1256'
+    >>> detect_encoding("أعلنت وزارة الخارجية أن المحادثات ستستأنف".encode("iso-8859-6"))
+    'iso8859-6'
     """
     return _detect(data)[0]
 
@@ -62,7 +72,20 @@ def _detect(data: bytes) -> tuple[str, str | None]:
     kinds = {_line_encoding(line) for line in data.split(b"\n")}
     if "cp1256" not in kinds:
         return "utf-8", None  # valid UTF-8 but for a few damaged lines: keep it, reject their rows
-    return (MIXED_ENCODING if "utf-8" in kinds else "cp1256"), None
+    return (MIXED_ENCODING if "utf-8" in kinds else _code_page(data)), None
+
+
+def _code_page(data: bytes) -> str:
+    """The single-byte Arabic code page ``data`` reads best in (charset-normalizer), Windows-1256 when unsure."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:SNIFF_BYTES], cp_isolation=list(ARABIC_CODE_PAGES)).best()
+    name = codecs.lookup(best.encoding).name if best is not None else "cp1256"
+    try:
+        data.decode(name)
+    except UnicodeDecodeError:  # the sample read well, the rest of the file does not
+        return "cp1256"
+    return name
 
 
 def _line_encoding(line: bytes) -> str:

@@ -23,12 +23,12 @@ from analysis.text import normalize
 def load_corpus(
     path: str | os.PathLike | None = None,
     *,
-    text: str | None = None,
-    source: str | None = None,
-    date: str | None = None,
-    title: str | None = None,
-    url: str | None = None,
-    doc_id: str | None = None,
+    text: str | list[str] | None = None,
+    source: str | list[str] | None = None,
+    date: str | list[str] | None = None,
+    title: str | list[str] | None = None,
+    url: str | list[str] | None = None,
+    doc_id: str | list[str] | None = None,
     default_source: str | None = None,
     encoding: str | None = None,
     dayfirst: bool | None = None,
@@ -43,7 +43,11 @@ def load_corpus(
         mixing them (searched recursively; zip archives are read in place).
         Defaults to the bundled demo corpus.
     text, source, date, title, url, doc_id : the input column to use for each
-        standard column, overriding the automatic detection (see ``COLUMN_ALIASES``).
+        standard column, overriding the automatic detection from the names in
+        ``analysis.corpus.COLUMN_ALIASES`` (which knows Media Cloud's ``media_name`` and
+        ``publish_date``, GDELT's and Event Registry's ``source_name``, ``dateTime``,
+        ``body``, and Arabic names). A list gives several names, the first a file has
+        wins: ``source=["media_name", "outlet"]`` reads exports of two tools at once.
     default_source : source for rows that have none (otherwise they are rejected).
         Plain .txt files take their source from ``metadata.csv`` beside them, else from
         the sub-folder they are in.
@@ -85,6 +89,10 @@ def load_corpus(
         except LookupError:
             raise CorpusError(f"unknown encoding {encoding!r}") from None
     overrides = {"text": text, "source": source, "date": date, "title": title, "url": url, "doc_id": doc_id}
+    for name, given in overrides.items():
+        if given is not None and not (isinstance(given, str) or (
+                isinstance(given, (list, tuple)) and given and all(isinstance(g, str) for g in given))):
+            raise CorpusError(f"{name}= must be a column name or a list of column names, not {given!r:.80}")
 
     members, file_rows = _walk(root)
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
@@ -135,11 +143,15 @@ def load_corpus(
     rejected += invalid
     warnings += date_warnings
     docs = _assemble(docs)
+    calendars = docs.pop("_calendar").dropna() if "_calendar" in docs else pd.Series(dtype=object)
+    calendars = calendars.groupby(docs["file"].loc[calendars.index]).unique().map(lambda c: "+".join(sorted(c)),
+                                                                                  na_action="ignore")
     docs, dropped = _flag_duplicates(docs, drop_duplicates)
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
     files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
     files["rows_kept"] = files["file"].map(docs["file"].value_counts()).fillna(0).astype(int)
+    files["calendar"] = files["file"].map(calendars).astype(object).fillna("")
     report = IngestReport(
         files=files.sort_values("file", kind="stable").reset_index(drop=True),
         rejected=_in_reading_order(pd.DataFrame(rejected, columns=["file", "location", "reason"])),
@@ -229,7 +241,7 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
     rejected = list(zip(rows.loc[bad, "file"], rows.loc[bad, "location"], reasons[bad]))
     docs = rows.loc[~bad].drop(columns="_damage").reset_index(drop=True)
 
-    docs["date"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
+    docs["date"], docs["_calendar"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
     warnings = [(docs["file"].iloc[i], docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
     for column in ("text", "source", "title", "url"):
         docs[column] = docs[column].where(docs[column].notna(), "").astype(str)

@@ -18,7 +18,9 @@ class IngestReport:
     Attributes
     ----------
     files : one row per file met: ``file``, ``format``, ``encoding``, ``status``
-        (``read``, ``skipped``, ``unreadable``), ``rows_read``, ``rows_kept``, ``note``.
+        (``read``, ``skipped``, ``unreadable``), ``rows_read``, ``rows_kept``, ``note``,
+        ``calendar`` (the calendars its dates were written in: ``gregorian``, ``hijri``,
+        ``persian``, joined by ``+``; empty without dates).
     rejected : one row per rejected input row: ``file``, ``location``, ``reason``.
     warnings : rows kept with a caveat: ``file``, ``location``, ``column``, ``message``
         (e.g. an implausible date set to NaT, an ambiguous day/month order, NUL bytes
