@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis terms|frames|report …`` over the same functions as the notebooks."""
+"""Command line: ``python -m analysis terms|frames|validate|report …`` over the same functions as the notebooks."""
 
 from __future__ import annotations
 
@@ -85,6 +85,37 @@ def _frames(args) -> None:
         print(f"wrote matches to {args.matches}", file=sys.stderr)
 
 
+def _validate_sample(args) -> None:
+    from analysis.frames import frame_matches
+    from analysis.lexicon import load_lexicon
+    from analysis.validation import validation_sample, write_coding_sheet
+
+    lexicon = load_lexicon(args.lexicon)
+    corpus = _load(args)
+    sample = validation_sample(frame_matches(corpus, lexicon), corpus, per_frame=args.per_frame, seed=args.seed,
+                               by=_columns(args.by) or None, window=args.window)
+    sheet, view = write_coding_sheet(sample, args.out, lexicon)
+    print(f"wrote {len(sample)} items of {sample['frame'].nunique()} frames to {sheet}; reading view: {view}",
+          file=sys.stderr)
+
+
+def _validate_score(args) -> None:
+    import pandas as pd
+
+    from analysis.validation import agreement, precision_table, read_codings, read_sample
+
+    sample = read_sample(args.sample or args.sheets[0])
+    codings = read_codings(args.sheets, sample)
+    by = _columns(args.by)
+    _output(precision_table(codings, sample, by=by), args)
+    with pd.option_context("display.width", 200):
+        print(agreement(codings).to_string(index=False), file=sys.stderr if args.out else sys.stdout)
+
+
+def _columns(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _report(args) -> None:
     from analysis.report import build_report
 
@@ -122,6 +153,23 @@ def _parser() -> argparse.ArgumentParser:
     frames.add_argument("--out", help="CSV file to write (default: print)")
     frames.add_argument("--matches", help="also write every match to this CSV, for auditing")
     frames.set_defaults(run=_frames)
+
+    validate = sub.add_parser("validate", help="check a lexicon by reading: draw a coding sample, score codings")
+    steps = validate.add_subparsers(dest="step", required=True)
+    draw = steps.add_parser("sample", parents=[corpus], help="write a coding sheet (CSV) and its reading view (HTML)")
+    draw.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
+    draw.add_argument("--per-frame", type=int, default=40, help="hits drawn per frame (and --by group); default 40")
+    draw.add_argument("--by", default="", help="also stratify by these match columns, e.g. source or term")
+    draw.add_argument("--window", type=int, default=12, help="tokens of context on each side (default 12)")
+    draw.add_argument("--seed", type=int, default=0)
+    draw.add_argument("--out", required=True, help="coding sheet to write (CSV); the HTML view goes beside it")
+    draw.set_defaults(run=_validate_sample)
+    score = steps.add_parser("score", help="precision per frame and agreement between coders from filled sheets")
+    score.add_argument("sheets", nargs="+", help="filled coding sheets, one per coder")
+    score.add_argument("--sample", help="the sheet as written by 'validate sample' (default: the first sheet)")
+    score.add_argument("--by", default="frame", help="precision per these sample columns (default frame; e.g. frame,term)")
+    score.add_argument("--out", help="CSV file for the precision table (default: print)")
+    score.set_defaults(run=_validate_score)
 
     report = sub.add_parser("report", help="run every notebook and render an HTML report")
     report.add_argument("--corpus", help="file or folder to load (default: the bundled demo corpus)")

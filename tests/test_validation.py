@@ -364,3 +364,41 @@ def test_adjusted_rates_join_a_precision_table_by_frame_and_source():
     assert adjusted_frame_table(ft, pt)["adjusted_rate_per_1k"].tolist() == [4.0, 2.0]
     with pytest.raises(ValueError, match=r"grouped by \['source'\], which frame_table lacks"):
         adjusted_frame_table(ft.drop(columns="source").iloc[:1], pt)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_validate_sample_then_score_on_the_command_line(tmp_path, capsys):
+    from analysis.cli import main
+
+    sheet = tmp_path / "sheet.csv"
+    assert main(["validate", "sample", "--per-frame", "4", "--seed", "2", "--out", str(sheet), "--no-progress"]) == 0
+    assert "items of 8 frames" in capsys.readouterr().err and sheet.with_suffix(".html").exists()
+    sample = read_sample(sheet)
+    items = sample["item_id"].tolist()
+    a = fill_sheet(sheet, tmp_path / "a.csv", {item: str(i % 2) for i, item in enumerate(items)}, "a")
+    b = fill_sheet(sheet, tmp_path / "b.csv", {item: str(int(i % 3 == 0)) for i, item in enumerate(items)}, "b")
+    out = tmp_path / "precision.csv"
+    assert main(["validate", "score", str(a), str(b), "--sample", str(sheet), "--by", "frame,term",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().err
+    codings = read_codings([a, b], sample)
+    written = pd.read_csv(out)
+    expected = precision_table(codings, sample, by=["frame", "term"])
+    assert written[["frame", "term", "n", "valid"]].values.tolist() == expected[["frame", "term", "n", "valid"]].values.tolist()
+    header, values = printed.strip().splitlines()[-2:]
+    assert header.split() == ["alpha", "percent_agreement", "items", "coders"]
+    assert float(values.split()[0]) == pytest.approx(agreement(codings).iloc[0]["alpha"], abs=1e-5)
+
+
+def test_validate_score_reports_a_bad_sheet_in_one_line(tmp_path, capsys):
+    from analysis.cli import main
+
+    sheet = tmp_path / "sheet.csv"
+    assert main(["validate", "sample", "--per-frame", "1", "--out", str(sheet), "--no-progress"]) == 0
+    item = read_sample(sheet)["item_id"].iloc[0]
+    path = fill_sheet(sheet, tmp_path / "a.csv", {item: "نعم"}, "a")
+    capsys.readouterr()
+    assert main(["validate", "score", str(path)]) == 1
+    assert capsys.readouterr().err == f"error: {path} row 2 (item {item}): code 'نعم' is not 0, 1 or blank\n"
