@@ -402,3 +402,27 @@ def test_validate_score_reports_a_bad_sheet_in_one_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["validate", "score", str(path)]) == 1
     assert capsys.readouterr().err == f"error: {path} row 2 (item {item}): code 'نعم' is not 0, 1 or blank\n"
+
+
+# --------------------------------------------------------------------------- notebook 03
+
+
+@pytest.mark.slow
+def test_notebook_03_shows_precision_agreement_and_adjusted_rates_when_given_codings(demo, sample, tmp_path):
+    from analysis.compare import frame_table
+    from analysis.report import build_report, notebook_paths
+
+    sheet, _ = write_coding_sheet(sample, tmp_path / "sheet.csv")
+    items = sample["item_id"].tolist()
+    paths = [fill_sheet(sheet, tmp_path / "a.csv", {item: str(i % 2) for i, item in enumerate(items)}, "a"),
+             fill_sheet(sheet, tmp_path / "b.csv", {item: str(int(i % 3 > 0)) for i, item in enumerate(items)}, "b")]
+    notebook = [path for path in notebook_paths() if path.stem == "03_framing"]
+    index = build_report(out=tmp_path / "out", notebooks=notebook,
+                         parameters={"codings": [str(p) for p in paths], "n_boot": 100})
+    page = (index.parent / "03_framing.html").read_text(encoding="utf-8")
+    codings = read_codings(paths, sample)
+    assert f"{agreement(codings).iloc[0]['alpha']:.4g}" in page
+    assert f"{len(codings):,} codes from 2 coding sheet(s)." in page
+    rates = frame_table(demo, "international-news", n_boot=100, seed=0)
+    adjusted = adjusted_frame_table(rates, precision_table(codings, sample), seed=0)
+    assert all(f"<td class=\"af-num\">{value:.4g}</td>" in page for value in adjusted["adjusted_ci_high"].iloc[:3])
