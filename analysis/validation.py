@@ -265,20 +265,27 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
 
 
 def _read_sheet(path: str | os.PathLike) -> pd.DataFrame:
-    """A sheet's cells as strings ('' for empty), whatever the delimiter a spreadsheet saved it with."""
+    """A sheet's cells as strings ('' for empty), indexed by spreadsheet row number (the header is row 1).
+
+    The delimiter is the one of ``,``, ``;`` and tab that finds ``item_id`` in the header
+    (spreadsheets save CSV with ``;`` in some locales). Empty rows are left out.
+    """
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not UTF-8 text; save it as 'CSV UTF-8'") from None
     header = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=lambda d: "item_id" in header.split(d) and header.count(d))
+    delimiter = max(_DELIMITERS, key=lambda d: ("item_id" in [c.strip().strip('"') for c in header.split(d)],
+                                                header.count(d)))
     try:
-        table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{path}: not a readable CSV: {_WHITESPACE.sub(' ', str(err)).strip()}") from None
     table.columns = [str(c).strip() for c in table.columns]
-    return table
+    table = table.fillna("")
+    table.index = np.arange(len(table)) + 2
+    return table[table.apply(lambda column: column.str.strip() != "").any(axis=1)]
 
 
 def _require(table: pd.DataFrame, columns, path) -> None:
@@ -302,7 +309,7 @@ def read_sample(path: str | os.PathLike) -> pd.DataFrame:
     """
     table = _read_sheet(path)
     _require(table, SAMPLE_COLUMNS, path)
-    sample = table[list(SAMPLE_COLUMNS)].map(_restore)
+    sample = table[list(SAMPLE_COLUMNS)].map(_restore).reset_index(drop=True)
     for column in ("start", "end"):
         try:
             sample[column] = sample[column].astype(np.int64)
@@ -369,8 +376,7 @@ def read_codings(paths, sample: pd.DataFrame | None = None) -> pd.DataFrame:
     for path in map(Path, paths):
         table = _read_sheet(path)
         _require(table, ("item_id", "code", "coder"), path)
-        items = table["item_id"].str.strip()
-        rows = np.arange(len(table)) + 2
+        items, rows = table["item_id"].str.strip(), table.index.to_numpy()
         for item, row in zip(items, rows):
             if not item:
                 raise ValueError(f"{path} row {row}: no item_id")

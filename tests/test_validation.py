@@ -213,6 +213,19 @@ def test_read_codings_refuses_an_item_twice_in_a_sheet(sheet, tmp_path):
         read_codings(tmp_path / "a.csv")
 
 
+def test_read_codings_skips_empty_rows_and_still_numbers_rows_as_a_spreadsheet_does(sample, sheet, tmp_path):
+    path = fill_sheet(sheet, tmp_path / "a.csv", {sample["item_id"].iloc[0]: "1"}, "a")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join(lines[:2] + [",,,,,,,,,,,,", ""] + lines[2:] + [",,,"]) + "\n", encoding="utf-8-sig")
+    codings = read_codings(path, sample)
+    assert codings.values.tolist() == [[sample["item_id"].iloc[0], "a", 1]]
+    bad = fill_sheet(sheet, tmp_path / "b.csv", {sample["item_id"].iloc[1]: "نعم"}, "b")
+    lines = bad.read_text(encoding="utf-8-sig").splitlines()
+    bad.write_text("\n".join(lines[:2] + [",,,,,,,,,,,,"] + lines[2:]) + "\n", encoding="utf-8-sig")
+    with pytest.raises(ValueError, match=r"b\.csv row 4 "):
+        read_codings(bad, sample)
+
+
 def test_read_codings_refuses_a_sheet_that_is_not_utf8(sheet, tmp_path):
     path = tmp_path / "a.csv"
     path.write_bytes(sheet.read_text(encoding="utf-8-sig").encode("cp1256", errors="replace"))
