@@ -8,6 +8,7 @@ import html
 import io
 import os
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +211,8 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
     Parameters
     ----------
     sample : a :func:`validation_sample` table.
-    path : the CSV file to write; the HTML view is written to the same name ending ``.html``.
+    path : the sheet to write: an Excel workbook if it ends in ``.xlsx``, otherwise CSV.
+        The HTML view is written to the same name ending ``.html``.
     lexicon : the lexicon (Lexicon, YAML path or bundled name) whose frame labels and
         descriptions the HTML view shows; None shows frame ids only.
 
@@ -229,8 +231,13 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
     A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     would run as a formula in a spreadsheet (CSV injection); it is written with a leading
     apostrophe ``'``, as is a cell that already begins with one, so spreadsheets show it as
-    text. :func:`read_sample` removes that one apostrophe again; :func:`read_codings`
-    reads only ids, codes and coders.
+    text. :func:`read_sample` and :func:`read_codings` remove that one apostrophe again.
+
+    An ``.xlsx`` workbook (openpyxl) holds the same columns as text cells (never
+    formulas, so no apostrophe), on a right-to-left sheet named ``coding``, where
+    ``before`` stands right of ``surface`` as in the sentence, and the lexicon's frames
+    with their descriptions on a sheet named ``frames``. Control characters that a
+    workbook cannot hold are written as U+FFFD.
 
     The HTML view escapes every value (corpus text is data, never markup), shows each
     frame's label and description, and every item's context right to left with the hit
@@ -258,10 +265,85 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
 
         lexicon = load_lexicon(lexicon)
     sheet = sample.assign(code="", coder="", note="")[list(SHEET_COLUMNS)]
-    text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    _write_atomic(path, "\ufeff" + text)
+    if path.suffix.lower() == ".xlsx":
+        _write_bytes_atomic(path, _workbook(sheet, lexicon))
+    else:
+        text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        _write_atomic(path, "\ufeff" + text)
     _write_atomic(html_path, _sheet_html(sample, path.name, lexicon))
     return path, html_path
+
+
+_XLSX_WIDTHS = {"item_id": 16, "frame": 14, "term": 16, "before": 48, "surface": 16, "after": 48, "code": 6,
+                "coder": 12, "note": 30, "source": 12, "doc_id": 24, "start": 8, "end": 8}
+
+
+def _workbook(sheet: pd.DataFrame, lexicon) -> bytes:
+    """The coding sheet as an .xlsx workbook: a right-to-left sheet of text cells, and the frames."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    coding = book.active
+    coding.title = "coding"
+    coding.sheet_view.rightToLeft = True
+    coding.freeze_panes = "A2"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    coding.append(list(sheet.columns))
+    for cell in coding[1]:
+        cell.font = Font(bold=True)
+    for values in sheet.itertuples(index=False, name=None):
+        coding.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else int(v) for v in values])
+    for column, cells in zip(sheet.columns, coding.iter_cols(min_row=2)):
+        coding.column_dimensions[cells[0].column_letter if cells else "A"].width = _XLSX_WIDTHS.get(column, 12)
+        for cell in cells:
+            if cell.data_type == "f":  # a text that begins with "=" stays text
+                cell.data_type = "s"
+            cell.alignment = wrap
+    if lexicon is not None:
+        frames = book.create_sheet("frames")
+        frames.append(["frame", "label_en", "label_ar", "description"])
+        for frame in lexicon.frames:
+            frames.append([frame.id, frame.label_en, frame.label_ar, frame.description])
+        for row in frames.iter_rows():
+            for cell in row:
+                cell.data_type = "s" if cell.data_type == "f" else cell.data_type
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write beside the target, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The first sheet (or the one named ``coding``) of an .xlsx workbook, every cell as a string."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as err:
+        raise ValueError(f"{path}: not a readable .xlsx workbook ({type(err).__name__})") from None
+    try:
+        rows = list((book["coding"] if "coding" in book.sheetnames else book.worksheets[0]).iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise ValueError(f"{path}: the workbook's sheet is empty")
+    cells = [["" if v is None else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in row]
+             for row in rows]
+    width = len(cells[0])
+    return pd.DataFrame([(row + [""] * width)[:width] for row in cells[1:]], columns=cells[0], dtype="str")
 
 
 def _read_sheet(path: str | os.PathLike) -> pd.DataFrame:
@@ -271,6 +353,9 @@ def _read_sheet(path: str | os.PathLike) -> pd.DataFrame:
     (spreadsheets save CSV with ``;`` in some locales). Empty rows are left out.
     """
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        table = _read_workbook(path)
+        return _numbered(table.set_axis([str(c).strip() for c in table.columns], axis=1))
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -283,7 +368,11 @@ def _read_sheet(path: str | os.PathLike) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{path}: not a readable CSV: {_WHITESPACE.sub(' ', str(err)).strip()}") from None
     table.columns = [str(c).strip() for c in table.columns]
-    table = table.fillna("")
+    return _numbered(table.fillna("").map(_restore))
+
+
+def _numbered(table: pd.DataFrame) -> pd.DataFrame:
+    """Index the rows by spreadsheet row number (the header is row 1), then leave out empty rows."""
     table.index = np.arange(len(table)) + 2
     return table[table.apply(lambda column: column.str.strip() != "").any(axis=1)]
 
@@ -295,7 +384,7 @@ def _require(table: pd.DataFrame, columns, path) -> None:
 
 
 def read_sample(path: str | os.PathLike) -> pd.DataFrame:
-    """The sample a coding sheet was written from (its :data:`SAMPLE_COLUMNS`).
+    """The sample a coding sheet (CSV or ``.xlsx``) was written from: its :data:`SAMPLE_COLUMNS`.
 
     Examples
     --------
@@ -309,7 +398,7 @@ def read_sample(path: str | os.PathLike) -> pd.DataFrame:
     """
     table = _read_sheet(path)
     _require(table, SAMPLE_COLUMNS, path)
-    sample = table[list(SAMPLE_COLUMNS)].map(_restore).reset_index(drop=True)
+    sample = table[list(SAMPLE_COLUMNS)].reset_index(drop=True)
     for column in ("start", "end"):
         try:
             sample[column] = sample[column].astype(np.int64)
@@ -333,9 +422,9 @@ def read_codings(paths, sample: pd.DataFrame | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    paths : a path or a list of paths of coding sheets (CSV, as written by
-        :func:`write_coding_sheet`, perhaps re-saved by a spreadsheet with ``,``, ``;``
-        or tab between cells).
+    paths : a path or a list of paths of coding sheets as written by
+        :func:`write_coding_sheet`: ``.xlsx``, or CSV (perhaps re-saved by a spreadsheet
+        with ``,``, ``;`` or tab between cells).
     sample : the :func:`validation_sample` the sheets were written from; when given,
         an item not in it is an error.
 

@@ -339,6 +339,59 @@ def test_read_sample_reads_a_sheet_resaved_with_semicolons(sample, sheet, tmp_pa
     assert read_sample(path).equals(sample)
 
 
+def test_xlsx_sheet_holds_text_cells_never_formulas_on_a_right_to_left_sheet(tmp_path):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    sample = hostile_sample()
+    path, view = write_coding_sheet(sample, tmp_path / "s.xlsx", "international-news")
+    assert view == tmp_path / "s.html"
+    with zipfile.ZipFile(path) as archive:
+        xml = "".join(archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml"))
+    assert "<f>" not in xml and "HYPERLINK" in xml
+    book = load_workbook(path)
+    assert book.sheetnames == ["coding", "frames"] and book["coding"].sheet_view.rightToLeft
+    assert [c.value for c in book["coding"][1]] == list(SHEET_COLUMNS)
+    assert "threat" in [c.value for c in book["frames"]["A"]]
+    assert read_sample(path).equals(sample)
+
+
+def test_xlsx_sheet_filled_in_by_a_spreadsheet_is_read_like_a_csv_sheet(sample, tmp_path):
+    from openpyxl import load_workbook
+
+    path, _ = write_coding_sheet(sample, tmp_path / "s.xlsx")
+    book = load_workbook(path)
+    sheet = book["coding"]
+    code, coder = list(SHEET_COLUMNS).index("code") + 1, list(SHEET_COLUMNS).index("coder") + 1
+    sheet.cell(2, code, 1)
+    sheet.cell(3, code, 0.0)
+    sheet.cell(2, coder, "سارة")
+    book.save(tmp_path / "sara.xlsx")
+    csv_sheet = fill_sheet(write_coding_sheet(sample, tmp_path / "s.csv")[0], tmp_path / "omar.csv",
+                           {sample["item_id"].iloc[0]: "0"}, "Omar")
+    codings = read_codings([tmp_path / "sara.xlsx", csv_sheet], read_sample(path))
+    assert codings.values.tolist() == [[sample["item_id"].iloc[0], "Omar", 0],
+                                       *sorted([[sample["item_id"].iloc[0], "سارة", 1],
+                                                [sample["item_id"].iloc[1], "سارة", 0]])]
+    sheet.cell(4, code, "x")
+    book.save(tmp_path / "bad.xlsx")
+    with pytest.raises(ValueError, match=r"bad\.xlsx row 4 \(item v\w+\): code 'x' is not 0, 1 or blank"):
+        read_codings(tmp_path / "bad.xlsx")
+
+
+def test_xlsx_sheet_writes_control_characters_as_replacement_characters(tmp_path):
+    sample = hostile_sample().iloc[:1].assign(before="قال\x01 إن")
+    path, _ = write_coding_sheet(sample, tmp_path / "s.xlsx")
+    assert read_sample(path)["before"].tolist() == ["قال\ufffd إن"]
+
+
+def test_read_codings_refuses_a_file_that_is_not_a_workbook(tmp_path):
+    (tmp_path / "a.xlsx").write_text("item_id,code,coder\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"a\.xlsx: not a readable \.xlsx workbook"):
+        read_codings(tmp_path / "a.xlsx")
+
+
 # --------------------------------------------------------------------------- adjusted rates
 
 
