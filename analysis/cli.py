@@ -162,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--by", default="", help="also stratify by these match columns, e.g. source or term")
     draw.add_argument("--window", type=int, default=12, help="tokens of context on each side (default 12)")
     draw.add_argument("--seed", type=int, default=0)
-    draw.add_argument("--out", required=True, help="coding sheet to write (CSV, or an Excel workbook if it ends in .xlsx); the HTML view goes beside it")
+    draw.add_argument("--out", required=True,
+                      help="coding sheet to write (CSV, or a workbook if it ends in .xlsx); the HTML view goes beside it")
     draw.set_defaults(run=_validate_sample)
     score = steps.add_parser("score", help="precision per frame and agreement between coders from filled sheets")
     score.add_argument("sheets", nargs="+", help="filled coding sheets, one per coder")

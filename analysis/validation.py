@@ -557,9 +557,11 @@ def precision_table(
     unknown = sorted(set(codings["item_id"]) - set(sample["item_id"]))
     if unknown:
         raise ValueError(f"precision_table: item {unknown[0]!r} (and {len(unknown) - 1} more) is not in the sample")
-    items = sample[names + ["item_id"]].merge(_majority(codings), left_on="item_id", right_index=True, how="left")
+    majority = _majority(codings)
+    code = sample["item_id"].map(majority["code"])
     table = (
-        items.assign(coded=items["code"].notna(), uncoded=items["code"].isna(), tie=items["tie"].fillna(False))
+        sample[names].assign(code=code, coded=code.notna(), uncoded=code.isna(),
+                             tie=sample["item_id"].map(majority["tie"]).fillna(False).astype(bool))
         .groupby(names, sort=True, dropna=False)
         .agg(n=("coded", "sum"), valid=("code", "sum"), ties=("tie", "sum"), uncoded=("uncoded", "sum"))
         .reset_index()
