@@ -109,7 +109,8 @@ def _validate_score(args) -> None:
     by = _columns(args.by)
     _output(precision_table(codings, sample, by=by), args)
     with pd.option_context("display.width", 200):
-        print(agreement(codings).to_string(index=False), file=sys.stderr if args.out else sys.stdout)
+        for table in (agreement(codings), agreement(codings, sample, by="frame")):
+            print(table.to_string(index=False), file=sys.stderr if args.out else sys.stdout)
 
 
 def _columns(text: str) -> list[str]:

@@ -202,6 +202,8 @@ def _sheet_html(sample: pd.DataFrame, sheet_name: str, lexicon) -> str:
         f"<code>{name}</code>: <b>1</b> if the hit expresses the frame, <b>0</b> if it does not; leave it blank "
         f"if you cannot tell. Write your name in the <code>coder</code> column (one row is enough) and anything "
         f"worth saying in <code>note</code>. Find an item by its <code>item_id</code>; do not change the ids.</p>"
+        f'<p dir="rtl" lang="ar">لكل بند: اقرأ الكلمة المظللة في سياقها، واكتب في عمود <code>code</code> 1 إذا كانت '
+        f"تعبّر عن الإطار و0 إذا لم تكن كذلك، واتركه فارغًا إذا تعذّر الحكم. اكتب اسمك في عمود <code>coder</code>.</p>"
         f"{''.join(sections)}</body></html>\n")
 
 

@@ -453,9 +453,12 @@ def test_validate_sample_then_score_on_the_command_line(tmp_path, capsys):
     written = pd.read_csv(out)
     expected = precision_table(codings, sample, by=["frame", "term"])
     assert written[["frame", "term", "n", "valid"]].values.tolist() == expected[["frame", "term", "n", "valid"]].values.tolist()
-    header, values = printed.strip().splitlines()[-2:]
-    assert header.split() == ["alpha", "percent_agreement", "items", "coders"]
-    assert float(values.split()[0]) == pytest.approx(agreement(codings).iloc[0]["alpha"], abs=1e-5)
+    lines = printed.strip().splitlines()
+    start = lines.index(next(line for line in lines if line.split()[:1] == ["alpha"]))
+    assert lines[start].split() == ["alpha", "percent_agreement", "items", "coders"]
+    assert float(lines[start + 1].split()[0]) == pytest.approx(agreement(codings).iloc[0]["alpha"], abs=1e-5)
+    assert lines[start + 2].split() == ["frame", "alpha", "percent_agreement", "items", "coders"]
+    assert len(lines) == start + 3 + sample["frame"].nunique()
 
 
 def test_validate_score_reports_a_bad_sheet_in_one_line(tmp_path, capsys):
