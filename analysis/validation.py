@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus import Corpus
-from analysis.report import _write_atomic, match_context
+from analysis.frames import match_context
+from analysis.outputs import write_atomic
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -83,7 +84,7 @@ def validation_sample(
     seed : the same seed, hits and ``per_frame`` give the same sample.
     by : None, or column(s) of ``matches`` to stratify by within each frame, such as
         ``"source"`` (every outlet gets ``per_frame`` hits of each frame) or ``"term"``.
-    window : tokens of context on each side (see :func:`analysis.report.match_context`).
+    window : tokens of context on each side (see :func:`analysis.frames.match_context`).
 
     Returns
     -------
@@ -268,11 +269,11 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
         lexicon = load_lexicon(lexicon)
     sheet = sample.assign(code="", coder="", note="")[list(SHEET_COLUMNS)]
     if path.suffix.lower() == ".xlsx":
-        _write_bytes_atomic(path, _workbook(sheet, lexicon))
+        write_atomic(path, _workbook(sheet, lexicon))
     else:
         text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        _write_atomic(path, "\ufeff" + text)
-    _write_atomic(html_path, _sheet_html(sample, path.name, lexicon))
+        write_atomic(path, "\ufeff" + text)
+    write_atomic(html_path, _sheet_html(sample, path.name, lexicon))
     return path, html_path
 
 
@@ -314,17 +315,6 @@ def _workbook(sheet: pd.DataFrame, lexicon) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _read_workbook(path: Path) -> pd.DataFrame:
