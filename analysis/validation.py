@@ -286,6 +286,7 @@ def _workbook(sheet: pd.DataFrame, lexicon) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     coding = book.active
@@ -297,21 +298,21 @@ def _workbook(sheet: pd.DataFrame, lexicon) -> bytes:
     for cell in coding[1]:
         cell.font = Font(bold=True)
     for values in sheet.itertuples(index=False, name=None):
-        coding.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else int(v) for v in values])
-    for column, cells in zip(sheet.columns, coding.iter_cols(min_row=2)):
-        coding.column_dimensions[cells[0].column_letter if cells else "A"].width = _XLSX_WIDTHS.get(column, 12)
-        for cell in cells:
-            if cell.data_type == "f":  # a text that begins with "=" stays text
-                cell.data_type = "s"
-            cell.alignment = wrap
+        coding.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else None if pd.isna(v) else v
+                       for v in values])
+    for k, column in enumerate(sheet.columns, 1):
+        coding.column_dimensions[get_column_letter(k)].width = _XLSX_WIDTHS.get(column, 12)
     if lexicon is not None:
         frames = book.create_sheet("frames")
         frames.append(["frame", "label_en", "label_ar", "description"])
         for frame in lexicon.frames:
             frames.append([frame.id, frame.label_en, frame.label_ar, frame.description])
-        for row in frames.iter_rows():
+    for page in book.worksheets:
+        for row in page.iter_rows(min_row=2):
             for cell in row:
-                cell.data_type = "s" if cell.data_type == "f" else cell.data_type
+                if cell.data_type == "f":  # openpyxl takes a text that begins with "=" for a formula
+                    cell.data_type = "s"
+                cell.alignment = wrap
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
