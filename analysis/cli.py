@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from analysis.outputs import atomic_file
 
@@ -120,7 +121,11 @@ def _columns(text: str) -> list[str]:
 def _report(args) -> None:
     from analysis.report import build_report
 
-    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon)
+    missing = [path for path in args.codings if not Path(path).is_file()]
+    if missing:
+        raise CLIError(f"coding sheet {missing[0]}: no such file")
+    parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else None
+    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters)
     print(f"report: {index}", file=sys.stderr)
 
 
@@ -177,6 +182,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--corpus", help="file or folder to load (default: the bundled demo corpus)")
     report.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
     report.add_argument("--out", default="report", help="output folder (default: report/)")
+    report.add_argument("--codings", nargs="+", default=[], metavar="SHEET",
+                        help="filled-in coding sheets (validate sample): the framing page adds precision and agreement")
     report.set_defaults(run=_report)
     return parser
 

@@ -473,6 +473,21 @@ def test_validate_score_reports_a_bad_sheet_in_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == f"error: {path} row 2 (item {item}): code 'نعم' is not 0, 1 or blank\n"
 
 
+def test_report_passes_coding_sheets_to_the_notebooks_as_absolute_paths(tmp_path, monkeypatch, capsys):
+    import analysis.report
+    from analysis.cli import main
+
+    calls = []
+    monkeypatch.setattr(analysis.report, "build_report", lambda **kwargs: calls.append(kwargs) or tmp_path / "i.html")
+    (tmp_path / "a.csv").write_text("item_id,code,coder\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--codings", "a.csv", "--out", str(tmp_path / "out")]) == 0
+    assert calls[0]["parameters"] == {"codings": [str(tmp_path / "a.csv")]}
+    assert main(["report", "--codings", "a.csv", "b.csv"]) == 1
+    assert capsys.readouterr().err.endswith("error: coding sheet b.csv: no such file\n")
+    assert main(["report"]) == 0 and calls[-1]["parameters"] is None
+
+
 # --------------------------------------------------------------------------- notebook 03
 
 
