@@ -491,7 +491,7 @@ def _check_codings(codings: pd.DataFrame, where: str) -> None:
         raise ValueError(f"{where}: codings lack column(s) {missing}; pass a read_codings table")
     bad = codings.loc[~codings["code"].isin([0, 1]), "code"]
     if len(bad):
-        raise ValueError(f"{where}: code {bad.iloc[0]!r} is not 0 or 1")
+        raise ValueError(f"{where}: code {bad.iloc[0]} (item {codings.loc[bad.index[0], 'item_id']!r}) is not 0 or 1")
     twice = codings.duplicated(["item_id", "coder"])
     if twice.any():
         row = codings[twice].iloc[0]

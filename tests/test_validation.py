@@ -149,6 +149,26 @@ def test_agreement_is_undefined_without_variation_or_a_second_coder():
     assert np.isnan(row["alpha"]) and (row["items"], row["coders"]) == (0, 0)
 
 
+def test_precision_interval_at_another_level_equals_wilson_by_hand():
+    sample = pd.DataFrame({"item_id": list("abcdefg"), "frame": ["cyber"] * 7})
+    codings = pd.DataFrame({"item_id": list("abcdefg"), "coder": "x", "code": [1, 1, 1, 1, 1, 0, 0]})
+    row = precision_table(codings, sample, level=0.9).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson(5, 7, norm.ppf(0.95)), abs=1e-12)
+
+
+def test_scores_refuse_codings_of_items_not_in_the_sample():
+    sample = pd.DataFrame({"item_id": ["a"], "frame": ["cyber"]})
+    codings = pd.DataFrame({"item_id": ["a", "z"], "coder": ["x", "x"], "code": [1, 0]})
+    with pytest.raises(ValueError, match="precision_table: item 'z' .* is not in the sample"):
+        precision_table(codings, sample)
+    with pytest.raises(ValueError, match="agreement: item 'z' is not in the sample"):
+        agreement(codings, sample, by="frame")
+    with pytest.raises(ValueError, match="agreement: by needs the sample"):
+        agreement(codings, by="frame")
+    with pytest.raises(ValueError, match=r"agreement: code 2 \(item 'z'\) is not 0 or 1"):
+        agreement(codings.assign(code=[1, 2]))
+
+
 # --------------------------------------------------------------------------- errors of read_codings
 
 
@@ -271,6 +291,23 @@ def test_sample_context_is_the_text_around_the_hit_as_written(demo, sample):
         text = texts[row.doc_id]
         assert text[row.start:row.end] == row.surface
         assert text[:row.start].rstrip().endswith(row.before) and text[row.end:].lstrip().startswith(row.after)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["threat", "cyber", "nuclear"]), st.integers(0, 4)),
+                min_size=1, max_size=40, unique=True),
+       st.integers(1, 4), st.integers(0, 3))
+def test_sample_takes_the_lowest_ranks_of_each_stratum_whatever_the_hits(hits, per_frame, seed):
+    docs = pd.DataFrame({"doc_id": [str(d) for d in range(4)], "source": ["أ", "ب", "أ", "ب"],
+                         "text": ["كلمة " * 5] * 4})
+    matches = pd.DataFrame([{"doc_id": str(d), "source": docs["source"][d], "frame": f, "term": "كلمة",
+                             "surface": "كلمة", "start": 5 * k, "end": 5 * k + 4} for d, f, k in hits])
+    drawn = validation_sample(matches, docs, per_frame=per_frame, seed=seed, by="source")
+    sizes = matches.groupby(["frame", "source"]).size().clip(upper=per_frame)
+    assert drawn.groupby(["frame", "source"]).size().equals(sizes)
+    one_more = validation_sample(matches, docs, per_frame=per_frame + 1, seed=seed, by="source")
+    assert set(drawn["item_id"]) <= set(one_more["item_id"])
+    assert drawn["item_id"].is_unique and drawn["item_id"].str.fullmatch(r"v[0-9a-f]{12}").all()
 
 
 def test_sample_refuses_matches_from_another_corpus(matches):
