@@ -178,7 +178,7 @@ def test_empty_text_and_missing_source_are_rejected_with_reasons(tmp_path):
     corpus = load_corpus(tmp_path / "a.csv")
     assert corpus.report.rejected[["location", "reason"]].values.tolist() == [
         ["line 5", "empty text"],
-        ["line 6", "missing source (give default_source=... or a source column)"],
+        ["line 6", "missing source (give default_source=... or a source column; command line: --default-source or --source-column)"],
     ]
     assert accounted(corpus)
     assert len(load_corpus(tmp_path / "a.csv", default_source="غير معروف").docs) == 4
@@ -333,3 +333,12 @@ def test_iso_8859_6_file_is_detected_not_read_as_windows_1256(tmp_path):
     corpus = load_corpus(tmp_path, progress=False)
     assert corpus.report.files.set_index("file")["encoding"].to_dict() == {"iso.csv": "iso8859-6", "win.csv": "cp1256"}
     assert corpus.docs["text"].tolist() == [text, f"{text} غدا", text]
+
+
+def test_a_missing_relative_path_names_where_it_was_looked_for(tmp_path, monkeypatch):
+    """A notebook's working directory is its folder: the error says what a relative path resolved to."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CorpusError) as err:
+        load_corpus("data/news.csv")
+    assert f"resolved to {tmp_path / 'data' / 'news.csv'}" in str(err.value)
+    assert f"working directory {tmp_path}" in str(err.value)

@@ -438,7 +438,8 @@ def test_missing_text_column_rejects_every_row_with_the_columns_found(tmp_path):
     corpus = load(tmp_path)
     assert len(corpus) == 2
     assert rejected(corpus) == [("a.csv", f"line {n}", "no text column among ['outlet_name', 'article_body']; "
-                                                       "name it with text=...") for n in (2, 3)]
+                                                       "name it with text=... (command line: --text-column)")
+                                for n in (2, 3)]
 
 
 def test_renamed_columns_load_once_named(tmp_path):

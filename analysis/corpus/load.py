@@ -76,7 +76,8 @@ def load_corpus(
 
     root = Path(path) if path is not None else DEMO_CORPUS
     if not root.exists():
-        raise CorpusError(f"{root}: {_not_a_regular_file(root) if root.is_symlink() else 'no such file or folder'}")
+        where = "" if root.is_absolute() else f" (resolved to {root.absolute()} from the working directory {Path.cwd()})"
+        raise CorpusError(f"{root}: {_not_a_regular_file(root) if root.is_symlink() else 'no such file or folder'}{where}")
     problem = None if root.is_dir() else _not_a_regular_file(root)
     if problem:
         raise CorpusError(f"{root}: {problem}")
@@ -208,7 +209,7 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
     rows = raw.rename(columns={**_map_columns(columns, overrides), **_absent_overrides(columns, overrides)})
     if "text" not in rows:
         wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
-        reason = f"{wanted} among {columns}; name it with text=..."
+        reason = f"{wanted} among {columns}; name it with text=... (command line: --text-column)"
         return outcome("read", rejected + [(member.label, loc, reason) for loc in locations], n_read=n_read)
     rows["file"] = member.label
     rows["location"] = locations
@@ -236,7 +237,7 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
     lossy = has_text & rows["_damage"].notna()
     damaged = lossy & rows["text"].where(lossy, "").astype(str).str.contains("\ufffd", regex=False)
     reasons[damaged] = rows["_damage"][damaged]
-    reasons[~_present(rows["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column)"
+    reasons[~_present(rows["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column; command line: --default-source or --source-column)"
     bad = reasons.notna()
     rejected = list(zip(rows.loc[bad, "file"], rows.loc[bad, "location"], reasons[bad]))
     docs = rows.loc[~bad].drop(columns="_damage").reset_index(drop=True)
