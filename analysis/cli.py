@@ -130,7 +130,7 @@ def _report(args) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser = argparse.ArgumentParser(prog=_program_name(), description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     corpus = argparse.ArgumentParser(add_help=False)
@@ -146,8 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     terms = sub.add_parser("terms", parents=[corpus], help="top terms or n-grams, overall or per group")
     terms.add_argument("--by", default="source", help="grouping column or day/week/month/year ('' for none)")
     terms.add_argument("--top", type=int, default=20, help="terms per group (default 20)")
-    terms.add_argument("--ngram", type=int, default=1, choices=[1, 2, 3])
-    terms.add_argument("--keep-stopwords", action="store_true")
+    terms.add_argument("--ngram", type=int, default=1, choices=[1, 2, 3],
+                       help="count single words (1, default), word pairs (2) or triples (3)")
+    terms.add_argument("--keep-stopwords", action="store_true", help="list stopwords too (they always count in rates)")
     terms.add_argument("--out", help="CSV file to write (default: print)")
     terms.set_defaults(run=_terms)
 
@@ -155,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     frames.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
     frames.add_argument("--by", default="source", help="grouping column or day/week/month/year ('' for none)")
     frames.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
-    frames.add_argument("--seed", type=int, default=0)
+    frames.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     frames.add_argument("--out", help="CSV file to write (default: print)")
     frames.add_argument("--matches", help="also write every match to this CSV, for auditing")
     frames.set_defaults(run=_frames)
@@ -167,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--per-frame", type=int, default=40, help="hits drawn per frame (and --by group); default 40")
     draw.add_argument("--by", default="", help="also stratify by these match columns, e.g. source or term")
     draw.add_argument("--window", type=int, default=12, help="tokens of context on each side (default 12)")
-    draw.add_argument("--seed", type=int, default=0)
+    draw.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
     draw.add_argument("--out", required=True,
                       help="coding sheet to write (CSV, or a workbook if it ends in .xlsx); the HTML view goes beside it")
     draw.set_defaults(run=_validate_sample)
@@ -186,6 +187,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="filled-in coding sheets (validate sample): the framing page adds precision and agreement")
     report.set_defaults(run=_report)
     return parser
+
+
+def _program_name() -> str:
+    """``arabic-framing`` when run as the installed command, else ``python -m analysis``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name.startswith("arabic-framing") else "python -m analysis"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """The command line: output files, one-line errors, exit codes."""
 
+import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -61,3 +63,22 @@ def test_same_input_gives_byte_identical_output(tmp_path):
     for name in ("a.csv", "b.csv"):
         assert main(["terms", "--ngram", "2", "--out", str(tmp_path / name), "--no-progress"]) == 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_installed_command_names_itself_and_every_option_has_help():
+    from analysis.cli import _parser
+
+    script = Path(sys.executable).with_name("arabic-framing")
+    if script.exists():
+        assert subprocess.run([script, "--help"], capture_output=True, text=True).stdout.startswith("usage: arabic-framing")
+    assert run("--help").stdout.startswith("usage: python -m analysis")
+    def parsers(parser):  # a parser and every sub-command's, recursively
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    missing = [f"{p.prog} {option.option_strings[0]}" for p in parsers(_parser()) for option in p._actions
+               if option.option_strings and not option.help and option.dest != "help"]
+    assert missing == []
