@@ -469,14 +469,33 @@ def log_odds_dirichlet(term_counts: pd.DataFrame, by: str = "source", alpha0: fl
     return _long({"count": y, "log_odds": delta, "z": z}, groups, terms, by, z)
 
 
+def _log_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``log2((a'/c) / (b'/d))`` with ``a' = a + c/(c+d)``, ``b' = b + d/(c+d)`` (see :func:`keyness_g2`).
+
+    Written as ``log1p`` of ``(c+d)(ad − bc) / (c(b(c+d) + d))`` so that the sign comes
+    from the exact cross-difference ``ad − bc`` of the counts, also at a tie.
+
+    >>> float(_log_ratio(np.array(0.0), np.array(4.0), np.array(100.0), np.array(100.0)))  # log2(0.5 / 4.5)
+    -3.169925001442312
+    """
+    n = c + d
+    return np.log1p(n * (a * d - b * c) / (c * (b * n + d))) / np.log(2)
+
+
 def keyness_g2(term_counts: pd.DataFrame, by: str = "source") -> pd.DataFrame:
     """Keyness of each term in each group against all other groups: log-likelihood G².
 
     Rayson & Garside (2000): with ``a``, ``b`` the term's counts in the group and in
     the rest and ``c``, ``d`` their sizes, ``E1 = c(a+b)/(c+d)``, ``E2 = d(a+b)/(c+d)``,
     ``G² = 2(a ln(a/E1) + b ln(b/E2))``, p from χ² with 1 degree of freedom. The effect
-    size is Hardie's (2014) log ratio, ``log2((a/c) / (b/d))``, with a zero count
-    taken as 0.5; positive means overused in the group.
+    size is Hardie's (2014) log ratio of the relative frequencies, ``log2((a/c) / (b/d))``,
+    smoothed so that it is finite and its sign always agrees with over- or underuse:
+    one pseudo-occurrence is shared between the group and the rest in proportion to
+    their sizes, ``a' = a + c/(c+d)``, ``b' = b + d/(c+d)``. That adds the same rate
+    ``1/(c+d)`` to both sides, so ``log_ratio`` > 0 exactly when ``a`` > ``E1``
+    (overused), < 0 when ``a`` < ``E1``, and 0 at ``a = E1``; with groups of equal
+    size it is Hardie's 0.5 added to each count. (Adding 0.5 to a zero count on one
+    side only, as before, made terms a group never uses look overused.)
 
     Parameters
     ----------
@@ -508,8 +527,8 @@ def keyness_g2(term_counts: pd.DataFrame, by: str = "source") -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         g2 = 2 * (np.where(a > 0, a * np.log(a / e1), 0.0) + np.where(b > 0, b * np.log(b / e2), 0.0))
     del e1, e2  # two more groups × terms matrices, not needed while the table is built
-    log_ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
-    overused = a / c >= b / d
+    log_ratio = _log_ratio(a, b, c, d)
+    overused = a * d >= b * c
     from scipy import stats
 
     distinct, where = np.unique(g2, return_inverse=True)  # far fewer values than cells: one p-value each

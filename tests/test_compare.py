@@ -311,12 +311,56 @@ def test_g2_matches_scipy_power_divergence():
 
 
 def test_g2_hand_computed_with_group_sizes_from_tokens():
-    # a = 10, b = 0, c = d = 1000: E1 = E2 = 5, G² = 2 · 10 · ln 2; log ratio with 0 → 0.5: log2(20)
+    # a = 10, b = 0, c = d = 1000: E1 = E2 = 5, G² = 2 · 10 · ln 2; equal sizes: 0.5 added to each count
     tc = pd.DataFrame({"source": ["a", "b"], "term": ["عقوبات"] * 2, "count": [10, 0], "tokens": [1000, 1000]})
     row = keyness_g2(tc).iloc[0]
     assert row["g2"] == pytest.approx(20 * math.log(2))
-    assert row["log_ratio"] == pytest.approx(math.log2(20))
+    assert row["log_ratio"] == pytest.approx(math.log2(10.5 / 0.5))
     assert list(keyness_g2(tc).columns) == ["source", "term", "count_target", "count_reference", "g2", "p_value", "log_ratio"]
+
+
+def test_log_ratio_of_a_term_a_small_group_never_uses_is_negative():
+    """Regression: a zero count taken as 0.5 on its side only made the log ratio positive
+    ("overused") for terms a small group never uses (68 % of SaudiNewsNet's rows)."""
+    # Group a: 100 tokens, never uses x; the rest: 10,000 tokens, x once. Hand computation with
+    # one pseudo-occurrence shared in proportion to size (n = 10,100): rates 0 + 1/n and 1/10,000 + 1/n.
+    tc = pd.DataFrame({"source": ["a", "b", "a", "b"], "term": ["x", "x", "y", "y"], "count": [0, 1, 100, 9_999]})
+    table = keyness_g2(tc).set_index(["source", "term"])
+    n = 10_100
+    assert table.loc[("a", "x"), "log_ratio"] == pytest.approx(math.log2((1 / n) / (1 / 10_000 + 1 / n)))
+    assert table.loc[("a", "x"), "log_ratio"] < 0 < table.loc[("b", "x"), "log_ratio"]
+    assert table.loc[("b", "x"), "log_ratio"] == pytest.approx(math.log2((1 / 10_000 + 1 / n) / (1 / n)))
+
+
+def test_log_ratio_is_zero_at_a_tie_and_its_sign_is_that_of_observed_minus_expected():
+    # a/c = b/d exactly (1/100 = 100/10,000): neither over- nor underused
+    tie = pd.DataFrame({"source": ["a", "b"], "term": ["x"] * 2, "count": [1, 100], "tokens": [100, 10_000]})
+    assert keyness_g2(tie)["log_ratio"].tolist() == [0.0, 0.0]
+    rng = np.random.default_rng(3)
+    tc = pd.DataFrame({"source": np.repeat(list("abcd"), 30), "term": np.tile([f"t{i}" for i in range(30)], 4),
+                       "count": rng.poisson(rng.choice([0.05, 1, 20], size=120))})
+    tc = tc.assign(tokens=tc["source"].map({"a": 50, "b": 5_000, "c": 500, "d": 900}))
+    table = keyness_g2(tc)
+    c = table["source"].map(tc.groupby("source")["tokens"].max()).astype(float)
+    n = tc.groupby("source")["tokens"].max().sum()
+    expected = c * (table["count_target"] + table["count_reference"]) / n
+    assert (np.sign(table["log_ratio"]) == np.sign((table["count_target"] - expected).round(9))).all()
+
+
+@pytest.mark.slow
+def test_log_ratio_sign_agrees_with_over_and_underuse_on_saudinewsnet(saudinewsnet):
+    from analysis.terms import count_terms
+
+    counts = count_terms(saudinewsnet, by="source")
+    table = keyness_g2(counts)
+    sizes = counts.groupby("source")["tokens"].max()
+    c = table["source"].map(sizes).to_numpy(dtype=np.int64)
+    d = int(sizes.sum()) - c
+    a = table["count_target"].to_numpy(dtype=np.int64)
+    b = table["count_reference"].to_numpy(dtype=np.int64)
+    observed_minus_expected = np.sign(a * d - b * c)  # sign of a − c(a+b)/(c+d), in exact integers
+    assert len(table) > 1_000_000
+    assert (np.sign(table["log_ratio"].to_numpy()) == observed_minus_expected).all()
 
 
 @pytest.mark.parametrize("table, message", [
@@ -415,9 +459,10 @@ def keyness_by_cross_join(tc: pd.DataFrame, by: str = "source") -> pd.DataFrame:
     e1, e2 = c * (a + b) / (c + d), d * (a + b) / (c + d)
     with np.errstate(divide="ignore", invalid="ignore"):
         g2 = 2 * (np.where(a > 0, a * np.log(a / e1), 0.0) + np.where(b > 0, b * np.log(b / e2), 0.0))
+    n = c + d
     table = table.assign(count_reference=b, g2=g2, p_value=stats.chi2.sf(g2, 1),
-                         log_ratio=np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d)))
-    table["_key"] = np.where(a / c >= b / d, g2, -g2)
+                         log_ratio=np.log2((a + c / n) / c / ((b + d / n) / d)))
+    table["_key"] = np.where(a * d >= b * c, g2, -g2)
     table = table.sort_values([by, "_key", "term"], ascending=[True, False, True])
     return table.drop(columns="_key").reset_index(drop=True)
 
