@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from itertools import combinations
 
@@ -15,6 +16,7 @@ from analysis.text import NormalizeOptions
 
 __all__ = [
     "frame_rate_ci",
+    "group_rng",
     "frame_table",
     "frames_over_time",
     "frame_chi2",
@@ -54,6 +56,40 @@ def _group_rows(groups: pd.DataFrame, names: list[str], g: int, n: int) -> pd.Da
     return groups[names].iloc[[g] * n].reset_index(drop=True)
 
 
+def group_rng(seed: int, key) -> np.random.Generator:
+    """The random generator of one group: a stream derived from ``seed`` and the group's key.
+
+    The key (a value, or the list of a group's values of its ``by`` columns) is
+    written as text and hashed with BLAKE2b, which, unlike Python's ``hash``, is the
+    same in every session; ``numpy.random.SeedSequence([seed, *hash words])`` seeds
+    the generator. A group's draws therefore depend on its name and the seed only,
+    not on which other groups are in the table.
+
+    Parameters
+    ----------
+    seed : a non-negative integer.
+    key : the group's key (e.g. an outlet's name), or a list of them for several columns.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> bool(group_rng(0, "عكاظ").integers(1000) == group_rng(0, ["عكاظ"]).integers(1000))
+    True
+    >>> bool(group_rng(0, "عكاظ").integers(10**9) != group_rng(0, "سبق").integers(10**9))
+    True
+    """
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    parts = key if isinstance(key, (list, tuple)) else [key]
+    text = "\x1f".join("<NA>" if pd.isna(part) else str(part) for part in parts)
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    words = np.frombuffer(digest, dtype="<u4").tolist()
+    return np.random.default_rng(np.random.SeedSequence([int(seed), *words]))
+
+
 def _bootstrap_rates(hits: np.ndarray, tokens: np.ndarray, n_boot: int, rng) -> np.ndarray:
     """Rates per 1,000 tokens (resamples × frames) over documents drawn with replacement."""
     n = len(tokens)
@@ -76,9 +112,11 @@ def frame_rate_ci(
 ) -> pd.DataFrame:
     """Frame rates per 1,000 tokens with percentile bootstrap intervals over documents.
 
-    Each resample draws the group's documents with replacement
-    (``numpy.random.default_rng(seed)``, groups in sorted order) and recomputes
-    hits / tokens, so the interval reflects how hits cluster in documents.
+    Each resample draws the group's documents with replacement and recomputes
+    hits / tokens, so the interval reflects how hits cluster in documents. Each
+    group has its own random stream, derived from ``seed`` and the group's key
+    (:func:`group_rng`), so adding or dropping an outlet leaves the other outlets'
+    intervals unchanged.
 
     Parameters
     ----------
@@ -108,11 +146,11 @@ def frame_rate_ci(
         raise ValueError(f"level must be between 0 and 1, not {level!r}")
     names = _names(by, doc_counts)
     hits, tokens, group, groups, frames = _doc_matrix(doc_counts, names)
-    rng = np.random.default_rng(seed)
     tail = (1 - level) / 2 * 100
     parts = []
     for g in range(len(groups)):
         mine = group == g
+        rng = group_rng(seed, groups[names].iloc[g].tolist())
         boot = _bootstrap_rates(hits[mine], tokens[mine], n_boot, rng)
         with warnings.catch_warnings():  # an all-empty resample has no rate
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -75,6 +75,30 @@ def test_bootstrap_interval_agrees_with_scipy_bootstrap():
     assert abs(ours["ci_high"] - reference.high) < 0.1 * width
 
 
+def test_dropping_an_outlet_leaves_the_other_outlets_intervals_unchanged():
+    """Regression: one generator drew the groups in sorted order, so removing an outlet moved the
+    intervals of every outlet sorted after it."""
+    dc = random_doc_counts(6, n_docs=240, sources=("عكاظ", "سبق", "الرياض"))
+    everyone = frame_rate_ci(dc, n_boot=300, seed=4).set_index(["source", "frame"])
+    without = frame_rate_ci(dc[dc["source"] != "الرياض"], n_boot=300, seed=4).set_index(["source", "frame"])
+    pd.testing.assert_frame_equal(everyone.loc[without.index], without)
+    renamed = frame_rate_ci(dc.replace({"source": {"عكاظ": "عكاظ اليوم"}}), n_boot=300, seed=4)
+    assert not np.allclose(renamed.query("source == 'عكاظ اليوم'")[["ci_low", "ci_high"]],
+                           everyone.loc["عكاظ", ["ci_low", "ci_high"]])  # the stream follows the name
+
+
+def test_group_streams_follow_seed_and_every_key_column():
+    from analysis.compare import group_rng
+
+    draw = lambda seed, key: group_rng(seed, key).integers(0, 2**62, size=4).tolist()  # noqa: E731
+    assert draw(0, ["أ", pd.Timestamp("2021-01-01")]) == draw(0, ["أ", pd.Timestamp("2021-01-01")])
+    assert draw(0, ["أ", pd.Timestamp("2021-01-01")]) != draw(0, ["أ", pd.Timestamp("2021-02-01")])
+    assert draw(0, "أ") != draw(1, "أ")
+    assert draw(0, [None]) == draw(0, [np.nan])  # a missing key is one group, as in groupby(dropna=False)
+    with pytest.raises(ValueError, match="seed"):
+        group_rng(-1, "أ")
+
+
 def test_bootstrap_level_narrows_the_interval():
     dc = random_doc_counts(3)
     wide = frame_rate_ci(dc, n_boot=400, level=0.99)
