@@ -19,7 +19,7 @@ __all__ = [
     "group_rng",
     "frame_table",
     "frames_over_time",
-    "frame_chi2",
+    "frame_association",
     "pairwise_frame_tests",
     "frame_cooccurrence",
     "log_odds_dirichlet",
@@ -243,46 +243,111 @@ def frames_over_time(
 # --------------------------------------------------------------------------- tests between groups
 
 
-def frame_chi2(counts: pd.DataFrame, by: str | list[str] = "source") -> pd.DataFrame:
-    """χ² test of independence of frame and group on hit counts, with Cramér's V.
+def _chi2_statistic(tables: np.ndarray) -> np.ndarray:
+    """Pearson's χ² of each groups × frames table in a stack (…, groups, frames); empty rows add nothing."""
+    n = tables.sum(axis=(-2, -1), keepdims=True)
+    expected = tables.sum(axis=-1, keepdims=True) * tables.sum(axis=-2, keepdims=True) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells = np.where(expected > 0, (tables - expected) ** 2 / expected, 0.0)
+    return cells.sum(axis=(-2, -1))
 
-    Groups and frames without any hit are left out. Hits within a document are not
-    independent, so read the p-value as descriptive and Cramér's V as the effect size;
-    :func:`pairwise_frame_tests` works on documents instead. No continuity correction.
+
+def _permuted_tables(hits: np.ndarray, group: np.ndarray, n_groups: int, n_permutations: int, rng) -> np.ndarray:
+    """Groups × frames tables of hits (permutations × groups × frames) with group labels shuffled over documents.
+
+    Each permutation shuffles the labels of all documents and keeps those that fall on
+    documents with a hit (the others add nothing to the table); the tables are then one
+    sparse product of the shuffled one-hot group indicators with the documents × frames
+    hit matrix, in chunks of at most ``_BOOT_CELLS`` labels.
+    """
+    from scipy import sparse
+
+    with_hit = hits.sum(axis=1) > 0
+    used = hits[with_hit]
+    m = len(used)
+    chunk = max(1, _BOOT_CELLS // max(len(group), 1))
+    tables = []
+    for start in range(0, n_permutations, chunk):
+        size = min(chunk, n_permutations - start)
+        labels = rng.permuted(np.broadcast_to(group, (size, len(group))), axis=1)[:, :m]
+        rows = (np.arange(size)[:, None] * n_groups + labels).ravel()
+        indicators = sparse.csr_matrix((np.ones(size * m), (rows, np.tile(np.arange(m), size))),
+                                       shape=(size * n_groups, m))
+        tables.append((indicators @ used).reshape(size, n_groups, hits.shape[1]))
+    return np.concatenate(tables)
+
+
+def frame_association(
+    doc_counts: pd.DataFrame,
+    by: str | list[str] = "source",
+    n_permutations: int = 999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Is the frame profile associated with the group? χ², Cramér's V and a permutation test over documents.
+
+    The statistic is Pearson's χ² of the groups × frames table of hits, and Cramér's
+    V = sqrt(χ² / (n (k − 1))) its size (n hits, k the smaller of the numbers of
+    groups and frames with hits; 0 = every group has the same frame profile, 1 = each
+    frame belongs to one group). The asymptotic χ² p-value treats every hit as an
+    independent draw; hits cluster in articles (an article that uses a frame word
+    usually uses it several times), so on news it rejects a true null far more often
+    than its level. The permutation p-value keeps each article's hits together: the
+    group labels are shuffled over whole documents (group sizes kept) ``n_permutations``
+    times, and ``p_value = (1 + #{χ²_perm ≥ χ²}) / (n_permutations + 1)``. ``v_null``
+    is the mean V of the shuffled tables: the association that chance alone gives with
+    this clustering and these group sizes, to read V against.
+
+    Groups and frames without any hit are left out of ``dof``, ``groups``, ``frames``
+    and k; a group without hits still takes part in the shuffles (its documents may
+    receive hits there).
 
     Parameters
     ----------
-    counts : a table with the ``by`` columns, ``frame`` and ``hits`` (the output of
-        :func:`analysis.frames.count_frames` or ``doc_frame_counts``).
+    doc_counts : a :func:`analysis.frames.doc_frame_counts` table with the ``by`` columns.
     by : the grouping column(s).
+    n_permutations : number of label shuffles.
+    seed : seed of the shuffles (``numpy.random.default_rng(seed)``).
 
     Returns
     -------
     DataFrame
-        One row: ``chi2``, ``dof``, ``p_value``, ``cramers_v``, ``n`` (hits in the
-        table), ``groups``, ``frames`` (rows and columns tested).
+        One row: ``chi2``, ``dof``, ``cramers_v``, ``v_null``, ``p_value``
+        (permutation), ``p_asymptotic`` (χ² distribution, hits as independent),
+        ``n_permutations``, ``n`` (hits), ``docs``, ``groups``, ``frames`` (with hits).
 
     Examples
     --------
-    >>> counts = pd.DataFrame({"source": ["أ", "أ", "ب", "ب"], "frame": ["war", "peace"] * 2,
-    ...                        "hits": [30, 10, 10, 30]})
-    >>> frame_chi2(counts)[["chi2", "dof", "cramers_v", "n"]].values.tolist()
-    [[20.0, 1.0, 0.5, 80.0]]
+    >>> dc = pd.DataFrame({"doc_id": ["1", "1", "2", "2", "3", "3", "4", "4"],
+    ...                    "source": ["أ"] * 4 + ["ب"] * 4, "frame": ["war", "peace"] * 4,
+    ...                    "hits": [15, 5, 15, 5, 5, 15, 5, 15], "tokens": [100] * 8})
+    >>> row = frame_association(dc, n_permutations=99).iloc[0]
+    >>> float(row["chi2"]), float(row["cramers_v"]), bool(row["p_asymptotic"] < 1e-4), bool(row["p_value"] > 0.1)
+    (20.0, 0.5, True, True)
     """
-    names = _names(by, counts)
+    if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+        raise ValueError(f"n_permutations must be a positive integer, not {n_permutations!r}")
+    names = _names(by, doc_counts)
     if not names:
-        raise ValueError("frame_chi2 needs at least one grouping column")
-    table = counts.pivot_table(index=names, columns="frame", values="hits", aggfunc="sum", fill_value=0, dropna=False)
-    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        raise ValueError(f"need at least two groups and two frames with hits; got {table.shape[0]} × {table.shape[1]}")
+        raise ValueError("frame_association needs at least one grouping column")
+    hits, _, group, groups, _ = _doc_matrix(doc_counts, names)
+    hits = hits[:, hits.sum(axis=0) > 0]
+    table = np.zeros((len(groups), hits.shape[1]))
+    np.add.at(table, group, hits)
+    n_groups, n_frames = int((table.sum(axis=1) > 0).sum()), table.shape[1]
+    if n_groups < 2 or n_frames < 2:
+        raise ValueError(f"need at least two groups and two frames with hits; got {n_groups} × {n_frames}")
     from scipy import stats  # imported when used: scipy.stats takes a second to import
 
-    result = stats.chi2_contingency(table.to_numpy(), correction=False)
-    n = int(table.to_numpy().sum())
-    v = np.sqrt(result.statistic / (n * (min(table.shape) - 1)))
-    return pd.DataFrame([{"chi2": result.statistic, "dof": result.dof, "p_value": result.pvalue, "cramers_v": v,
-                          "n": n, "groups": table.shape[0], "frames": table.shape[1]}])
+    n, k = table.sum(), min(n_groups, n_frames) - 1
+    chi2 = float(_chi2_statistic(table))
+    null = _chi2_statistic(_permuted_tables(hits, group, len(groups), n_permutations, np.random.default_rng(seed)))
+    dof = (n_groups - 1) * (n_frames - 1)
+    return pd.DataFrame([{
+        "chi2": chi2, "dof": dof, "cramers_v": np.sqrt(chi2 / (n * k)), "v_null": np.sqrt(null / (n * k)).mean(),
+        "p_value": (1 + np.sum(null >= chi2 * (1 - 1e-12))) / (n_permutations + 1),
+        "p_asymptotic": stats.chi2.sf(chi2, dof), "n_permutations": int(n_permutations), "n": int(n),
+        "docs": len(group), "groups": n_groups, "frames": n_frames,
+    }])
 
 
 def _ztest(with_hit: list[int], docs: list[int]) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from analysis.compare import (
-    frame_chi2,
+    frame_association,
     frame_cooccurrence,
     frame_rate_ci,
     frame_table,
@@ -159,40 +159,115 @@ def test_frames_over_time_groups_by_source_then_period():
         frames_over_time(DOCS, "international-news", freq="quarter")
 
 
-# --------------------------------------------------------------------------- χ²
+# --------------------------------------------------------------------------- association of frame and group
 
 
-def test_chi2_hand_computed_two_by_two():
-    counts = pd.DataFrame({"source": ["a", "a", "b", "b"], "frame": ["war", "peace"] * 2, "hits": [30, 10, 10, 30]})
-    row = frame_chi2(counts).iloc[0]
-    # every expected count is 20: χ² = 4 × 10² / 20 = 20; V = sqrt(20 / 80)
+def clustered_doc_counts(seed, n_docs=240, sources=("a", "b", "c", "d"), frames=("war", "peace", "talks")):
+    """Documents whose hits cluster as in news: 40 % have any, those have 1 + NB(1.5, 0.2) hits (mean 7),
+    85 % of them of one leading frame. Sources are assigned in turn, unrelated to the hits."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_docs):
+        hits = np.zeros(len(frames), dtype=int)
+        if rng.random() < 0.4:
+            lead = rng.choice(len(frames), p=[0.5, 0.3, 0.2])
+            hits = rng.multinomial(1 + rng.negative_binomial(1.5, 0.2), np.where(np.arange(len(frames)) == lead, 0.85, 0.075))
+        rows.append((f"d{i}", sources[i % len(sources)], int(rng.integers(100, 800)), dict(zip(frames, hits.tolist()))))
+    return doc_counts(rows, frames)
+
+
+def shuffled_sources(dc, rng):
+    """The same documents with their source labels shuffled over whole documents."""
+    labels = dc.drop_duplicates("doc_id").set_index("doc_id")["source"]
+    return dc.assign(source=dc["doc_id"].map(pd.Series(rng.permutation(labels.to_numpy()), index=labels.index)))
+
+
+@pytest.mark.slow
+def test_association_test_keeps_its_level_where_the_chi2_of_hits_as_independent_does_not():
+    """Regression: frame_chi2's p-value treated clustered hits as independent draws and rejected
+    95 % of label shuffles at the 5 % level. Over 1,200 shuffles of three such corpora the
+    permutation test rejected 4.0 %, 5.5 % and 5.0 %."""
+    base = clustered_doc_counts(1)
+    rng = np.random.default_rng(101)
+    rows = pd.concat([frame_association(shuffled_sources(base, rng), n_permutations=999, seed=r) for r in range(200)])
+    assert 0.03 <= (rows["p_value"] <= 0.05).mean() <= 0.08
+    assert (rows["p_asymptotic"] <= 0.05).mean() > 0.5  # the χ² of hits as independent: far above its level
+    assert (rows["cramers_v"] / rows["v_null"]).median() == pytest.approx(1, abs=0.15)  # V under the null ≈ v_null
+
+
+def test_association_detects_a_real_difference_between_groups():
+    base = clustered_doc_counts(2)
+    war = (base["frame"] == "war") & base["source"].isin(["a", "b"])
+    row = frame_association(base.assign(hits=base["hits"] + np.where(war, 6, 0)), n_permutations=199).iloc[0]
+    assert row["p_value"] == pytest.approx(1 / 200) and row["cramers_v"] > 2 * row["v_null"]
+
+
+def test_association_chi2_hand_computed_two_by_two():
+    dc = doc_counts([("1", "a", 50, {"war": 20, "peace": 5}), ("2", "a", 50, {"war": 10, "peace": 5}),
+                     ("3", "b", 50, {"war": 10, "peace": 30})], frames=("war", "peace"))
+    row = frame_association(dc, n_permutations=50).iloc[0]
+    # table [[30, 10], [10, 30]]: every expected count is 20, χ² = 4 × 10² / 20 = 20, V = sqrt(20 / 80)
     assert row["chi2"] == pytest.approx(20.0)
-    assert row["dof"] == 1 and row["n"] == 80
+    assert row["dof"] == 1 and row["n"] == 80 and row["docs"] == 3
     assert row["cramers_v"] == pytest.approx(0.5)
-    assert row["p_value"] == pytest.approx(stats.chi2.sf(20.0, 1))
+    assert row["p_asymptotic"] == pytest.approx(stats.chi2.sf(20.0, 1))
 
 
-def test_chi2_matches_an_independent_computation_and_drops_empty_rows_and_columns():
+def test_association_permutation_p_value_matches_exact_enumeration():
+    from itertools import combinations as choose
+
+    dc = doc_counts([(str(i), "ab"[i >= 3], 10, {"war": w, "peace": p})
+                     for i, (w, p) in enumerate([(5, 1), (3, 0), (4, 2), (1, 4), (0, 6), (2, 2)])], frames=("war", "peace"))
+    hits = dc.pivot(index="doc_id", columns="frame", values="hits")[["war", "peace"]].to_numpy(float)
+
+    def chi2(in_a):
+        table = np.array([hits[list(in_a)].sum(0), np.delete(hits, list(in_a), axis=0).sum(0)])
+        return stats.chi2_contingency(table, correction=False).statistic
+
+    observed = chi2((0, 1, 2))
+    exact = np.mean([chi2(c) >= observed - 1e-9 for c in choose(range(6), 3)])  # 20 equally likely labellings
+    row = frame_association(dc, n_permutations=19_999, seed=3).iloc[0]
+    assert row["chi2"] == pytest.approx(observed)
+    assert row["p_value"] == pytest.approx(exact, abs=0.01)
+
+
+def test_association_matches_scipy_and_leaves_out_groups_and_frames_without_hits():
     observed = np.array([[12, 5, 9], [3, 14, 8], [7, 7, 20]])
-    counts = pd.DataFrame([(s, f, observed[i, j]) for i, s in enumerate("xyz") for j, f in enumerate(["f1", "f2", "f3"])]
-                          + [("w", "f1", 0), ("w", "f2", 0), ("w", "f3", 0), ("x", "f4", 0)],
-                          columns=["source", "frame", "hits"])
-    expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / observed.sum()
-    chi2 = ((observed - expected) ** 2 / expected).sum()
-    row = frame_chi2(counts).iloc[0]
-    assert row["chi2"] == pytest.approx(chi2)
-    assert row["dof"] == 4 and row["groups"] == 3 and row["frames"] == 3
-    assert row["cramers_v"] == pytest.approx(math.sqrt(chi2 / (observed.sum() * 2)))
+    rows = [(f"{s}{j}", s, 30, {f: int(observed[i, k]) if j == k else 0 for k, f in enumerate(["f1", "f2", "f3"])})
+            for i, s in enumerate("xyz") for j in range(3)] + [("w0", "w", 30, {})]
+    dc = doc_counts(rows, frames=("f1", "f2", "f3", "f4"))
+    expected = stats.chi2_contingency(observed, correction=False)
+    row = frame_association(dc, n_permutations=99).iloc[0]
+    assert row["chi2"] == pytest.approx(expected.statistic)
+    assert row["p_asymptotic"] == pytest.approx(expected.pvalue)
+    assert row["dof"] == 4 and row["groups"] == 3 and row["frames"] == 3 and row["docs"] == 10
+    assert row["cramers_v"] == pytest.approx(math.sqrt(expected.statistic / (observed.sum() * 2)))
+    assert list(row.index) == ["chi2", "dof", "cramers_v", "v_null", "p_value", "p_asymptotic",
+                               "n_permutations", "n", "docs", "groups", "frames"]
 
 
-def test_chi2_needs_two_groups_and_two_frames():
-    counts = pd.DataFrame({"source": ["a", "b"], "frame": ["war", "war"], "hits": [3, 4]})
-    with pytest.raises(ValueError, match="at least two groups and two frames"):
-        frame_chi2(counts)
+def test_association_is_reproducible_and_chunks_its_permutations(monkeypatch):
+    import analysis.compare as compare
+
+    dc = clustered_doc_counts(3, n_docs=60)
+    first = frame_association(dc, n_permutations=300, seed=9)
+    pd.testing.assert_frame_equal(first, frame_association(dc, n_permutations=300, seed=9))
+    monkeypatch.setattr(compare, "_BOOT_CELLS", 600)  # 10 permutations at a time
+    pd.testing.assert_frame_equal(first, frame_association(dc, n_permutations=300, seed=9))
 
 
-def test_chi2_on_a_count_frames_table():
-    row = frame_chi2(count_frames(DOCS, "international-news")).iloc[0]
+@pytest.mark.parametrize("dc, kwargs, message", [
+    (doc_counts([("1", "a", 5, {"war": 3}), ("2", "b", 5, {"war": 4})]), {}, "two groups and two frames"),
+    (doc_counts([("1", "a", 5, {"war": 3})]), {"n_permutations": 0}, "n_permutations"),
+    (doc_counts([("1", "a", 5, {"war": 3})]), {"by": None}, "grouping column"),
+])
+def test_association_input_is_checked(dc, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        frame_association(dc, **kwargs)
+
+
+def test_association_on_the_frames_of_a_real_lexicon():
+    row = frame_association(doc_frame_counts(DOCS, "international-news"), n_permutations=99).iloc[0]
     assert row["n"] == count_frames(DOCS, "international-news")["hits"].sum()
 
 
