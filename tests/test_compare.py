@@ -19,6 +19,7 @@ from analysis.compare import (
     keyness_g2,
     log_odds_dirichlet,
     pairwise_frame_tests,
+    pairwise_rate_tests,
 )
 from analysis.frames import count_frames, doc_frame_counts
 
@@ -324,6 +325,118 @@ def test_pairwise_tests_without_any_difference_give_p_one():
 def test_pairwise_options_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         pairwise_frame_tests(random_doc_counts(0, n_docs=4), **kwargs)
+
+
+# --------------------------------------------------------------------------- rate tests (negative binomial)
+
+
+def negbin_doc_counts(seed, rates, n_docs=90, dispersion=2.0, frame="war"):
+    """Documents of sources with the given rates per token; hits negative-binomial (clustered), lengths vary."""
+    rng = np.random.default_rng(seed)
+    sources = list(rates)
+    rows = []
+    for i in range(n_docs):
+        source = sources[i % len(sources)]
+        tokens = int(rng.integers(50, 600))
+        mu = rates[source] * tokens
+        hits = int(rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mu))) if mu > 0 else 0
+        rows.append((f"d{i}", source, tokens, {frame: hits}))
+    return doc_counts(rows, (frame,))
+
+
+def test_rate_tests_agree_with_a_negative_binomial_regression_with_an_intercept():
+    import statsmodels.formula.api as smf
+
+    dc = negbin_doc_counts(0, {"أ": 0.02, "ب": 0.01, "ج": 0.01}, n_docs=150)
+    table = pairwise_rate_tests(dc)
+    fit = smf.negativebinomial("hits ~ C(source)", dc, offset=np.log(dc["tokens"])).fit(disp=0, maxiter=200)
+    pair = table.set_index(["source_a", "source_b"]).loc[("أ", "ب")]
+    b = fit.params["C(source)[T.ب]"]  # log rate of ب over أ
+    assert pair["rate_ratio"] == pytest.approx(math.exp(-b), rel=1e-4)
+    assert pair["p_value"] == pytest.approx(fit.pvalues["C(source)[T.ب]"], rel=1e-3)
+    assert pair["dispersion"] == pytest.approx(fit.params["alpha"], rel=1e-3)
+    assert pair["ci_low"] < pair["rate_ratio"] < pair["ci_high"]
+    assert pair[["hits_a", "tokens_a", "docs_a"]].tolist() == dc.query("source == 'أ'")[["hits", "tokens"]].sum().tolist() + [50]
+    assert list(table.columns) == [
+        "frame", "source_a", "source_b", "docs_a", "hits_a", "tokens_a", "rate_a", "docs_b", "hits_b", "tokens_b",
+        "rate_b", "rate_ratio", "ci_low", "ci_high", "dispersion", "test", "z", "p_value", "p_adjusted", "reject",
+        "min_expected", "small_expected"]
+
+
+def test_rate_tests_compare_rates_per_token_not_hits_per_article():
+    # ب's articles are four times as long, with the same rate per token: four times the hits per article
+    rng = np.random.default_rng(5)
+    rows = [(f"d{i}", "أب"[i % 2], 100 * (1 + 3 * (i % 2)), {"war": int(rng.poisson(2.5 * (1 + 3 * (i % 2))))})
+            for i in range(80)]
+    dc = doc_counts(rows)
+    pair = pairwise_rate_tests(dc).iloc[0]
+    per_article = dc.groupby("source")["hits"].mean()
+    assert per_article["ب"] > 3 * per_article["أ"]
+    assert pair["ci_low"] < 1 < pair["ci_high"] and not pair["reject"]
+
+
+@pytest.mark.slow
+def test_rate_tests_keep_their_level_on_clustered_hits_where_a_poisson_test_does_not():
+    import statsmodels.api as sm
+
+    ours, poisson = [], []
+    for seed in range(60):
+        dc = negbin_doc_counts(seed, {"a": 0.01, "b": 0.01, "c": 0.01}, n_docs=120, dispersion=3.0)
+        ours.extend(pairwise_rate_tests(dc)["p_value"])
+        code = pd.factorize(dc["source"], sort=True)[0]
+        fit = sm.GLM(dc["hits"], np.eye(3)[code], family=sm.families.Poisson(), offset=np.log(dc["tokens"])).fit()
+        cov = fit.cov_params().to_numpy()
+        poisson.extend(2 * stats.norm.sf(abs(fit.params.iloc[i] - fit.params.iloc[j]) / math.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j]))
+                       for i, j in ((0, 1), (0, 2), (1, 2)))
+    assert 0.02 <= np.mean(np.array(ours) <= 0.05) <= 0.09
+    assert np.mean(np.array(poisson) <= 0.05) > 0.3
+
+
+def test_rate_tests_of_a_source_without_hits_use_a_likelihood_ratio_and_leave_empty_pairs_out():
+    import statsmodels.api as sm
+
+    war = negbin_doc_counts(1, {"a": 0.02, "b": 0.01, "c": 0.0, "d": 0.0}, n_docs=120)
+    dc = pd.concat([war, war.assign(frame="cyber", hits=0)])  # a frame nobody uses
+    table = pairwise_rate_tests(dc).set_index(["frame", "source_a", "source_b"])
+    assert table.loc[("war", "a", "b"), "test"] == "wald"
+    assert table.loc[("war", "a", "c"), "test"] == "likelihood ratio"
+    assert table.loc[("war", "a", "c"), "rate_ratio"] == math.inf
+    assert table.loc[("war", "c", "d"), "test"] == "untestable"
+    assert table.xs("cyber")["test"].eq("untestable").all()
+
+    def llf(data):  # NB2 log-likelihood of one rate for all the articles
+        return sm.NegativeBinomial(data["hits"], np.ones((len(data), 1)), offset=np.log(data["tokens"])).fit(
+            disp=0, maxiter=300).llf
+
+    lr = 2 * (llf(war[war["source"] == "a"]) - llf(war[war["source"].isin(["a", "c"])]))  # c's rate 0 adds nothing
+    assert table.loc[("war", "a", "c"), "p_value"] == pytest.approx(stats.chi2.sf(lr, 1), rel=1e-3)
+
+    from statsmodels.stats.multitest import multipletests
+
+    testable = table[table["test"] != "untestable"]
+    assert testable["p_adjusted"].tolist() == pytest.approx(multipletests(testable["p_value"], method="holm")[1].tolist())
+    untestable = table[table["test"] == "untestable"]
+    assert untestable["p_value"].isna().all() and untestable["p_adjusted"].isna().all() and not untestable["reject"].any()
+    assert len(testable) == 5 and len(untestable) == 1 + 6
+
+
+def test_rate_tests_flag_small_expected_counts():
+    hits = {"a": [3, 1, 0, 0], "b": [2, 0, 1, 0], "c": [40, 30, 25, 35]}
+    tokens = {"a": 50, "b": 150, "c": 1000}
+    rows = [(f"{s}{i}", s, tokens[s], {"war": h}) for s, column in hits.items() for i, h in enumerate(column)]
+    table = pairwise_rate_tests(doc_counts(rows), min_expected=5).set_index(["source_a", "source_b"])
+    # a and b: 7 hits over 800 tokens; a expects 7 · 200/800 = 1.75
+    assert table.loc[("a", "b"), "min_expected"] == pytest.approx(1.75)
+    assert table.loc[("a", "c"), "min_expected"] == pytest.approx(134 * 200 / 4200)  # 6.4: not flagged
+    assert table["small_expected"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("kwargs, message", [({"method": "tukey"}, "method must be one of"),
+                                             ({"level": 0}, "level"),
+                                             ({"by": ["source", "doc_id"]}, "one column")])
+def test_rate_test_options_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pairwise_rate_tests(random_doc_counts(0, n_docs=4), **kwargs)
 
 
 # --------------------------------------------------------------------------- co-occurrence
