@@ -420,6 +420,22 @@ def test_rate_tests_of_a_source_without_hits_use_a_likelihood_ratio_and_leave_em
     assert len(testable) == 5 and len(untestable) == 1 + 6
 
 
+def test_rate_tests_of_hits_that_are_not_over_dispersed_are_a_poisson_regression(recwarn):
+    """Regression: where α tends to 0 the negative binomial did not converge and every pair was untestable."""
+    import statsmodels.api as sm
+
+    rows = [(f"d{i}", "أبج"[i % 3], 100, {"war": [3, 1, 2][i % 3] + (i // 3) % 2}) for i in range(30)]  # under-dispersed
+    dc = doc_counts(rows)
+    table = pairwise_rate_tests(dc)
+    assert not [w for w in recwarn if "did not converge" in str(w.message)]
+    assert (table["test"] == "wald").all() and (table["dispersion"] == 0).all()
+    code = pd.factorize(dc["source"], sort=True)[0]
+    fit = sm.GLM(dc["hits"], np.eye(3)[code], family=sm.families.Poisson(), offset=np.log(dc["tokens"])).fit()
+    cov = fit.cov_params().to_numpy()
+    z = (fit.params.iloc[0] - fit.params.iloc[1]) / math.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    assert table.loc[0, "z"] == pytest.approx(z, rel=1e-6)
+
+
 def test_rate_tests_flag_small_expected_counts():
     hits = {"a": [3, 1, 0, 0], "b": [2, 0, 1, 0], "c": [40, 30, 25, 35]}
     tokens = {"a": 50, "b": 150, "c": 1000}
