@@ -258,24 +258,21 @@ def _permuted_tables(hits: np.ndarray, group: np.ndarray, n_groups: int, n_permu
     """Groups × frames tables of hits (permutations × groups × frames) with group labels shuffled over documents.
 
     Each permutation shuffles the labels of all documents and keeps those that fall on
-    documents with a hit (the others add nothing to the table); the tables are then one
-    sparse product of the shuffled one-hot group indicators with the documents × frames
-    hit matrix, in chunks of at most ``_BOOT_CELLS`` labels.
+    documents with a hit (the others add nothing to the table). The tables are the
+    product of the shuffled one-hot group indicators with the documents × frames hit
+    matrix, computed as one weighted ``bincount`` per frame over a chunk of at most
+    ``_BOOT_CELLS`` labels (a sparse matrix product took twice as long on SaudiNewsNet).
     """
-    from scipy import sparse
-
-    with_hit = hits.sum(axis=1) > 0
-    used = hits[with_hit]
-    m = len(used)
+    used = hits[hits.sum(axis=1) > 0]
+    m, n_frames = used.shape
     chunk = max(1, _BOOT_CELLS // max(len(group), 1))
     tables = []
     for start in range(0, n_permutations, chunk):
         size = min(chunk, n_permutations - start)
         labels = rng.permuted(np.broadcast_to(group, (size, len(group))), axis=1)[:, :m]
-        rows = (np.arange(size)[:, None] * n_groups + labels).ravel()
-        indicators = sparse.csr_matrix((np.ones(size * m), (rows, np.tile(np.arange(m), size))),
-                                       shape=(size * n_groups, m))
-        tables.append((indicators @ used).reshape(size, n_groups, hits.shape[1]))
+        cells = (np.arange(size)[:, None] * n_groups + labels).ravel()
+        counts = [np.bincount(cells, weights=np.tile(used[:, f], size), minlength=size * n_groups) for f in range(n_frames)]
+        tables.append(np.stack(counts, axis=1).reshape(size, n_groups, n_frames))
     return np.concatenate(tables)
 
 
