@@ -135,6 +135,21 @@ def test_provenance_states_the_date_filter(dated):
     assert rows["documents"] == "2 analysed of 4 kept; 4 rows read, 0 rejected at ingestion"
 
 
+def test_provenance_states_the_selection_and_the_articles_it_kept_per_source(dated):
+    from analysis.corpus import select_documents
+
+    record = provenance(select_documents(dated, "المفاوضات", date_from="2021-06-01"))
+    assert record.selection == "query: المفاوضات; dates from 2021-06-01"
+    assert record.selected == (("سبق", 1, 1), ("عكاظ", 1, 2))  # source, kept, before (the undated one left out)
+    assert record.date_filter == "from 2021-06-01"
+    rows = record.rows().set_index("item")["value"]
+    assert rows["selection"] == "query: المفاوضات; dates from 2021-06-01"
+    assert rows["selected per source"] == "سبق 1 of 1; عكاظ 1 of 2"
+    data, metadata = record._repr_mimebundle_()
+    assert json.loads(json.dumps(metadata[PROVENANCE_KEY])) == record.as_dict()
+    assert "selected per source" not in provenance(dated).rows()["item"].tolist()
+
+
 # --- corpus tables --------------------------------------------------------------------
 
 

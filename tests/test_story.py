@@ -102,8 +102,7 @@ def test_selection_is_recorded_with_its_counts_per_source(corpus):
     assert story.selection.describe() == "query: روسيا; dates from 2015-08-01"
     assert story.docs["text"].tolist() == DOCS.set_index("doc_id").loc[["2", "6"], "text"].tolist()
     assert story.report is corpus.report and story.path == "test"
-    everything = select_documents(corpus)
-    assert len(everything) == len(corpus) and everything.selection.describe() == "all documents"
+    assert select_documents(corpus) is corpus and select_documents(corpus, None).selection is None
     actors = select_documents(corpus, lexicon="actors", frames=["russia"], min_mentions=2).selection
     assert actors.describe() == "at least 2 mention(s) of at least 1 of russia (actors lexicon)"
 

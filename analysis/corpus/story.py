@@ -199,9 +199,10 @@ def select_documents(
 ) -> Corpus:
     """The documents about a story: those matching a boolean query, mentioning a lexicon's actors, in a date range.
 
-    Every criterion given must hold. The selection and how many documents it kept per
-    source are recorded on the returned corpus (:class:`Selection`, as
-    ``corpus.selection``), which :func:`analysis.provenance.provenance` reports.
+    Every criterion given must hold; with none, ``corpus`` itself is returned. The
+    selection and how many documents it kept per source are recorded on the returned
+    corpus (:class:`Selection`, as ``corpus.selection``), which
+    :func:`analysis.provenance.provenance` reports.
 
     Parameters
     ----------
@@ -255,6 +256,10 @@ def select_documents(
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, not {value!r}")
 
+    if query is None and lexicon is None and date_from is None and date_to is None:
+        if frames is not None or min_mentions != 1 or min_actors != 1:
+            raise ValueError("frames, min_mentions and min_actors count a lexicon's mentions: give lexicon= too")
+        return corpus
     chosen = select_dates(corpus, date_from, date_to)
     docs = chosen.docs
     keep = np.ones(len(docs), dtype=bool)
