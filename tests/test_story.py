@@ -166,3 +166,17 @@ def test_coverage_needs_the_corpus_the_selection_came_from(corpus):
 def test_coverage_without_a_selection_is_everything(corpus):
     table = story_coverage(corpus, corpus)
     assert (table["share"] == 1).all() and table["ci_high"].tolist() == pytest.approx([1, 1])
+
+
+@pytest.mark.slow
+def test_articles_mentioning_russia_or_the_united_states_twice_on_saudinewsnet(saudinewsnet):
+    from analysis.frames import frame_matches
+
+    story = select_documents(saudinewsnet, lexicon="actors", frames=["russia", "united_states"], min_mentions=2)
+    mentions = frame_matches(saudinewsnet, "actors").query("frame in ['russia', 'united_states']")
+    per_doc = mentions.groupby(["doc_id", "frame"]).size()
+    expected = per_doc[per_doc >= 2].index.get_level_values("doc_id").unique()
+    assert sorted(story.docs["doc_id"]) == sorted(expected)
+    counts = story.selection.counts.set_index("source")
+    assert counts["docs"].sum() == len(saudinewsnet) and counts["selected"].sum() == len(story)
+    assert counts["selected"].to_dict() == story.docs["source"].value_counts().reindex(counts.index, fill_value=0).to_dict()
