@@ -49,6 +49,15 @@ def _load(args):
                        f"{first['file']} {first['location']}: {first['reason']}")
     if len(corpus) == 0:
         raise CLIError(f"{args.corpus or 'demo corpus'}: no documents kept; see the summary above")
+    if args.select:
+        from analysis.corpus import select_documents
+
+        corpus = select_documents(corpus, args.select)
+        counts = corpus.selection.counts
+        print(f"selected {len(corpus):,} of {int(counts['docs'].sum()):,} articles ({corpus.selection.describe()}): "
+              + ", ".join(f"{row.source} {row.selected:,}/{row.docs:,}" for row in counts.itertuples()), file=sys.stderr)
+        if len(corpus) == 0:
+            raise CLIError(f"--select {args.select!r} kept no article")
     return corpus
 
 
@@ -124,8 +133,10 @@ def _report(args) -> None:
     missing = [path for path in args.codings if not Path(path).is_file()]
     if missing:
         raise CLIError(f"coding sheet {missing[0]}: no such file")
-    parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else None
-    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters)
+    parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else {}
+    if args.select:
+        parameters["select"] = args.select
+    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None)
     print(f"report: {index}", file=sys.stderr)
 
 
@@ -142,6 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     corpus.add_argument("--encoding", help="force this encoding instead of detecting it per file")
     corpus.add_argument("--strict", action="store_true", help="fail if any input row is rejected")
     corpus.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    corpus.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
+                             "or a JSON object of select_documents options, e.g. "
+                             "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
 
     terms = sub.add_parser("terms", parents=[corpus], help="top terms or n-grams, overall or per group")
     terms.add_argument("--by", default="source", help="grouping column or day/week/month/year ('' for none)")
@@ -185,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="report", help="output folder (default: report/)")
     report.add_argument("--codings", nargs="+", default=[], metavar="SHEET",
                         help="filled-in coding sheets (validate sample): the framing page adds precision and agreement")
+    report.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
+                             "or a JSON object of select_documents options, e.g. "
+                             "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
     report.set_defaults(run=_report)
     return parser
 

@@ -14,6 +14,8 @@ from analysis.paths import FIGURE_DIR
 
 __all__ = ["HTMLTable", "html_table", "sample_rows", "figure_image"]
 
+_P_COLUMN = re.compile(r"^p(_|$)")  # p, p_value, p_adjusted, p_asymptotic …
+P_FLOOR = 1e-300  # p-values below it, 0 included, are shown as "< 1e-300": underflow, not certainty
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 TABLE_CSS = (
     "<style>"
@@ -50,10 +52,18 @@ def _is_arabic(text: str) -> bool:
     return _ARABIC.search(text) is not None
 
 
-def _format(value, digits: int, max_chars: int) -> tuple[str, bool]:
-    """The display string of one value and whether it is a number."""
+def _underflows(column: pd.Series) -> pd.Series:
+    """Whether each value of a p-value column is below :data:`P_FLOOR` (0 included)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    return (numbers >= 0) & (numbers < P_FLOOR)
+
+
+def _format(value, digits: int, max_chars: int, p_value: bool = False) -> tuple[str, bool]:
+    """The display string of one value and whether it is a number (``p_value``: a p-value column's)."""
     if value is None or (not isinstance(value, (str, list, tuple, dict, np.ndarray)) and pd.isna(value)):
         return "", False
+    if p_value and isinstance(value, (float, np.floating, int, np.integer)) and 0 <= value < P_FLOOR:
+        return f"< {P_FLOOR:.0e}", True
     if isinstance(value, (bool, np.bool_)):
         return ("yes" if value else "no"), False
     if isinstance(value, (int, np.integer)):
@@ -94,7 +104,10 @@ def html_table(
     Every value is escaped: corpus text is data, never markup, so a ``<script>`` in
     an article shows literally. A cell (or header) containing Arabic letters gets
     ``dir="rtl" lang="ar"``; numbers are right-aligned with thousands separators.
-    The index is not shown (``reset_index()`` first to keep it).
+    The index is not shown (``reset_index()`` first to keep it). In p-value columns
+    (``p``, ``p_value``, ``p_adjusted``, any ``p_…``) a value below 1e-300, 0 included,
+    shows as ``< 1e-300``: the probability underflowed, it is not 0. The table itself
+    is not changed.
 
     Parameters
     ----------
@@ -122,9 +135,10 @@ def html_table(
         raise ValueError(f"direction must be 'auto' or 'rtl', not {direction!r}")
     shown = table if max_rows is None else table.head(max_rows)
     head = "".join(_cell("th", str(column), False) for column in shown.columns)
+    p_columns = [bool(_P_COLUMN.match(str(column))) for column in shown.columns]
     rows = []
     for values in shown.itertuples(index=False, name=None):
-        cells = (_cell("td", *_format(value, digits, max_chars)) for value in values)
+        cells = (_cell("td", *_format(value, digits, max_chars, p)) for value, p in zip(values, p_columns))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes = [caption] if caption else []
     if len(shown) < len(table):
@@ -133,9 +147,11 @@ def html_table(
     table_dir = ' dir="rtl"' if direction == "rtl" else ""
     markup = (f'{TABLE_CSS}<table class="af-table"{table_dir}>{note}<thead><tr>{head}</tr></thead>'
               f"<tbody>{''.join(rows)}</tbody></table>")
+    underflow = {column: shown[column].astype(object).mask(_underflows(shown[column]), f"< {P_FLOOR:.0e}")
+                 for column, p in zip(shown.columns, p_columns) if p}
     with pd.option_context("display.max_colwidth", max_chars or None, "display.width", 200):
-        text = shown.to_string(index=False) + (f"\n({len(shown):,} of {len(table):,} rows shown)"
-                                               if len(shown) < len(table) else "")
+        text = shown.assign(**underflow).to_string(index=False) + (
+            f"\n({len(shown):,} of {len(table):,} rows shown)" if len(shown) < len(table) else "")
     return HTMLTable(markup, text)
 
 

@@ -38,10 +38,13 @@ class Provenance:
     lexicon_sha256: str
     normalization: dict
     version: str
+    selection: str = ""
+    selected: tuple[tuple[str, int, int], ...] = ()  # (source, selected, articles before the selection)
 
     def as_dict(self) -> dict:
         """The fields as plain JSON-ready values."""
-        return {**dataclasses.asdict(self), "sources": list(self.sources)}
+        return {**dataclasses.asdict(self), "sources": list(self.sources),
+                "selected": [list(row) for row in self.selected]}
 
     def rows(self) -> pd.DataFrame:
         """The provenance as ``item``/``value`` rows for people."""
@@ -55,6 +58,9 @@ class Provenance:
             ("dates", f"{self.first_date or '?'} to {self.last_date or '?'}" + (
                 f" (filter: {self.date_filter})" if self.date_filter else "")),
             ("sources", f"{len(self.sources)}: {sources}"),
+            *([("selection", self.selection),
+               ("selected per source", "; ".join(f"{source} {kept:,} of {before:,}" for source, kept, before in self.selected))]
+              if self.selection else []),
             ("lexicon", self.lexicon),
             ("lexicon sha256", self.lexicon_sha256),
             ("normalization", switched),
@@ -80,7 +86,9 @@ def provenance(
 
     Parameters
     ----------
-    corpus : the Corpus analysed (after any date filter).
+    corpus : the Corpus analysed (after any date filter). Where it was chosen with
+        :func:`analysis.corpus.select_documents`, its selection and the articles it
+        kept per source are stated.
     lexicon : a lexicon name, path or :class:`analysis.lexicon.Lexicon` (None if unused).
     options : the normalization options used (default: :class:`NormalizeOptions`).
     date_from, date_to : the date filter applied with :func:`analysis.corpus.select_dates`, if any.
@@ -91,6 +99,10 @@ def provenance(
     >>> p = provenance(load_corpus(), "international-news")
     >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"]
     ('international-news', 64, True)
+    >>> from analysis.corpus import select_documents
+    >>> p = provenance(select_documents(load_corpus(), "عقوبات OR حصار"))
+    >>> p.selection, sum(kept for _, kept, _ in p.selected) == p.documents
+    ('query: عقوبات OR حصار', True)
     """
     from analysis.lexicon import load_lexicon
 
@@ -98,6 +110,9 @@ def provenance(
     lex = load_lexicon(lexicon) if lexicon is not None else None
     dates = docs["date"].dropna() if "date" in docs.columns else pd.Series([], dtype="datetime64[ns]")
     report = getattr(corpus, "report", None)
+    selection = getattr(corpus, "selection", None)
+    if selection is not None and not (date_from or date_to):
+        date_from, date_to = selection.date_from, selection.date_to
     bounds = " ".join(f"{label} {value}" for label, value in (("from", date_from), ("to", date_to)) if value)
     return Provenance(
         corpus=str(getattr(corpus, "path", "")),
@@ -112,4 +127,7 @@ def provenance(
         lexicon_sha256=lex.sha256 if lex else "",
         normalization=(options or NormalizeOptions()).as_dict(),
         version=__version__,
+        selection=selection.describe() if selection is not None else "",
+        selected=tuple((str(row.source), int(row.selected), int(row.docs)) for row in selection.counts.itertuples())
+        if selection is not None else (),
     )

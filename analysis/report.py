@@ -181,7 +181,8 @@ def _index_html(entries: list[tuple[str, str, str]], record: dict) -> str:
         for href, title, summary in entries
     )
     if record:
-        fields = Provenance(**{**record, "sources": tuple(record["sources"])})
+        fields = Provenance(**{**record, "sources": tuple(record["sources"]),
+                               "selected": tuple(tuple(row) for row in record.get("selected", ()))})
         prov = html_table(fields.rows(), max_rows=None, max_chars=0).html
     else:
         prov = "<p>No provenance was recorded by the notebooks.</p>"

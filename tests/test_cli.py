@@ -82,3 +82,41 @@ def test_installed_command_names_itself_and_every_option_has_help():
     missing = [f"{p.prog} {option.option_strings[0]}" for p in parsers(_parser()) for option in p._actions
                if option.option_strings and not option.help and option.dest != "help"]
     assert missing == []
+
+
+def test_select_keeps_the_storys_articles_and_says_how_many_per_source(tmp_path, capsys):
+    from analysis.corpus import load_corpus, select_documents
+
+    out = tmp_path / "frames.csv"
+    query = "(روسيا OR موسكو) AND عقوبات"
+    assert main(["frames", "--select", query, "--n-boot", "20", "--out", str(out), "--no-progress"]) == 0
+    story = select_documents(load_corpus(), query)
+    table = pd.read_csv(out)
+    assert table.groupby("source")["docs"].first().to_dict() == story.docs["source"].value_counts().to_dict()
+    err = capsys.readouterr().err
+    assert f"selected {len(story)} of 48 articles (query: {query})" in err
+    assert "al-hisn 0/12" in err
+
+
+def test_select_as_json_on_terms(tmp_path):
+    out = tmp_path / "terms.csv"
+    spec = '{"lexicon": "actors", "frames": ["russia"], "min_mentions": 3}'
+    assert main(["terms", "--select", spec, "--top", "1", "--out", str(out), "--no-progress"]) == 0
+    assert len(pd.read_csv(out)) >= 1
+
+
+@pytest.mark.parametrize("select, message", [("روسيا AND", "expected a term or '(' at the end"),
+                                             ("زرافة", "kept no article")])
+def test_a_bad_or_empty_selection_is_one_line(select, message):
+    result = run("frames", "--select", select, "--n-boot", "10", "--no-progress")
+    assert result.returncode == 1
+    assert message in result.stderr and result.stderr.strip().splitlines()[-1].startswith("error:")
+
+
+def test_report_passes_the_selection_to_every_notebook(monkeypatch, tmp_path):
+    import analysis.report
+
+    seen = {}
+    monkeypatch.setattr(analysis.report, "build_report", lambda **kwargs: seen.update(kwargs) or tmp_path / "index.html")
+    assert main(["report", "--select", "روسيا", "--out", str(tmp_path)]) == 0
+    assert seen["parameters"] == {"select": "روسيا"}

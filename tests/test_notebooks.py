@@ -15,7 +15,7 @@ from analysis.report import notebook_paths
 
 NOTEBOOKS = notebook_paths()
 EXPECTED = ["01_corpus_overview", "02_term_frequencies", "03_framing", "04_source_comparison", "05_over_time"]
-PARAMETERS = {"corpus", "lexicon", "by", "date_from", "date_to", "out_dir", "top_n", "seed"}
+PARAMETERS = {"corpus", "lexicon", "by", "date_from", "date_to", "select", "out_dir", "top_n", "seed"}
 
 
 def _read(path):

@@ -54,6 +54,18 @@ def test_html_table_puts_arabic_cells_right_to_left_and_numbers_right():
                      "<td>okaz</td>", '<td class="af-num">5</td>']
 
 
+def test_html_table_shows_an_underflowed_p_value_as_below_1e_300_not_zero():
+    """Regression: a p-value that underflowed to 0 showed as "0", as if certain."""
+    table = pd.DataFrame({"frame": ["war", "peace", "talks"], "p_value": [0.0, 1e-310, 0.04],
+                          "p_adjusted": [0.0, 2e-300, 0.08], "hits": [0, 3, 5], "top": [0.0, 1.0, 2.0]})
+    shown = html_table(table)
+    assert shown.html.count('<td class="af-num">&lt; 1e-300</td>') == 3
+    assert '<td class="af-num">2e-300</td>' in shown.html and '<td class="af-num">0.04</td>' in shown.html
+    assert '<td class="af-num">0</td>' in shown.html  # hits and top: zeros that are zeros
+    assert shown.text.count("< 1e-300") == 3 and "0.04" in shown.text
+    assert table["p_value"].tolist() == [0.0, 1e-310, 0.04]  # the table stays numeric
+
+
 def test_html_table_rtl_direction_applies_to_the_whole_table():
     assert '<table class="af-table" dir="rtl">' in html_table(pd.DataFrame({"a": [1]}), direction="rtl").html
     assert 'dir="rtl"' not in html_table(pd.DataFrame({"a": [1]})).html
@@ -121,6 +133,21 @@ def test_provenance_states_the_date_filter(dated):
     rows = record.rows().set_index("item")["value"]
     assert rows["dates"] == "2021-06-02 to 2021-06-03 (filter: from 2021-06-02)"
     assert rows["documents"] == "2 analysed of 4 kept; 4 rows read, 0 rejected at ingestion"
+
+
+def test_provenance_states_the_selection_and_the_articles_it_kept_per_source(dated):
+    from analysis.corpus import select_documents
+
+    record = provenance(select_documents(dated, "المفاوضات", date_from="2021-06-01"))
+    assert record.selection == "query: المفاوضات; dates from 2021-06-01"
+    assert record.selected == (("سبق", 1, 1), ("عكاظ", 1, 2))  # source, kept, before (the undated one left out)
+    assert record.date_filter == "from 2021-06-01"
+    rows = record.rows().set_index("item")["value"]
+    assert rows["selection"] == "query: المفاوضات; dates from 2021-06-01"
+    assert rows["selected per source"] == "سبق 1 of 1; عكاظ 1 of 2"
+    data, metadata = record._repr_mimebundle_()
+    assert json.loads(json.dumps(metadata[PROVENANCE_KEY])) == record.as_dict()
+    assert "selected per source" not in provenance(dated).rows()["item"].tolist()
 
 
 # --- corpus tables --------------------------------------------------------------------

@@ -6,7 +6,8 @@ Every row read is either kept in :attr:`Corpus.docs` or listed in
 
 One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
 limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
-(:func:`load_corpus`) and ``select`` (date ranges and document counts). The public
+(:func:`load_corpus`), ``select`` (date ranges and document counts) and ``story`` (a
+story's documents by query, actors and dates, and its coverage). The public
 names are all importable from ``analysis.corpus``.
 """
 
@@ -14,12 +15,14 @@ from analysis.corpus.columns import COLUMN_ALIASES
 from analysis.corpus.encodings import detect_encoding
 from analysis.corpus.files import FORMATS
 from analysis.corpus.load import load_corpus
-from analysis.corpus.model import PERIODS, Corpus, CorpusError, IngestReport, as_docs, doc_metadata, group_keys
+from analysis.corpus.model import PERIODS, Corpus, CorpusError, IngestReport, Selection, as_docs, doc_metadata, group_keys
 from analysis.corpus.select import choose_period, count_documents, duplicate_groups, select_dates
+from analysis.corpus.story import parse_query, select_documents, story_coverage
 
 __all__ = [
     "Corpus",
     "IngestReport",
+    "Selection",
     "CorpusError",
     "load_corpus",
     "as_docs",
@@ -33,4 +36,7 @@ __all__ = [
     "count_documents",
     "duplicate_groups",
     "choose_period",
+    "select_documents",
+    "story_coverage",
+    "parse_query",
 ]

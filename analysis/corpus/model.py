@@ -69,6 +69,48 @@ class IngestReport:
         return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """How :func:`analysis.corpus.select_documents` chose a story's documents, and how many it kept.
+
+    Attributes
+    ----------
+    query : the boolean query, or None.
+    lexicon : name of the lexicon whose mentions were counted, or None.
+    frames : the lexicon's frames (actors) counted.
+    min_mentions : mentions a frame needs in a document to count.
+    min_actors : frames with ``min_mentions`` a document needs.
+    date_from, date_to : the date bounds, or None.
+    counts : per source: ``source``, ``docs`` (before the selection), ``selected``.
+    """
+
+    query: str | None = None
+    lexicon: str | None = None
+    frames: tuple[str, ...] = ()
+    min_mentions: int = 1
+    min_actors: int = 1
+    date_from: str | None = None
+    date_to: str | None = None
+    counts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame, compare=False)
+
+    def describe(self) -> str:
+        """The selection in one line.
+
+        Examples
+        --------
+        >>> Selection(query="روسيا OR موسكو", date_from="2015-08-01").describe()
+        'query: روسيا OR موسكو; dates from 2015-08-01'
+        """
+        parts = [f"query: {self.query}"] if self.query else []
+        if self.lexicon:
+            parts.append(f"at least {self.min_mentions} mention(s) of at least {self.min_actors} of "
+                         f"{', '.join(self.frames)} ({self.lexicon} lexicon)")
+        bounds = " ".join(f"{label} {value}" for label, value in (("from", self.date_from), ("to", self.date_to)) if value)
+        if bounds:
+            parts.append(f"dates {bounds}")
+        return "; ".join(parts) or "all documents"
+
+
 @dataclasses.dataclass
 class Corpus:
     """Documents and the record of how they were read.
@@ -81,11 +123,14 @@ class Corpus:
         from), ``is_duplicate`` and ``duplicate_of``.
     report : the :class:`IngestReport`.
     path : what was loaded.
+    selection : the :class:`Selection` that chose these documents
+        (:func:`analysis.corpus.select_documents`), or None.
     """
 
     docs: pd.DataFrame
     report: IngestReport
     path: str = ""
+    selection: Selection | None = None
 
     def __len__(self) -> int:
         return len(self.docs)
