@@ -33,6 +33,7 @@ def load_corpus(
     encoding: str | None = None,
     dayfirst: bool | None = None,
     drop_duplicates: bool = False,
+    near_duplicates: bool = True,
     progress: bool | None = None,
 ) -> Corpus:
     """Read every document under ``path`` and account for every row.
@@ -57,6 +58,9 @@ def load_corpus(
         25/04/2021 shows its order, else month/day with a warning.
     drop_duplicates : drop documents whose normalized text repeats an earlier one
         (by default they are kept and flagged in ``is_duplicate``).
+    near_duplicates : find copies and near-duplicates (wire copy republished with small
+        edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
+        ``copy_of`` (:func:`analysis.copies.find_copies`); False leaves them out.
     progress : show a progress bar over files (default: when writing to a terminal).
 
     Returns
@@ -148,6 +152,10 @@ def load_corpus(
     calendars = calendars.groupby(docs["file"].loc[calendars.index]).unique().map(lambda c: "+".join(sorted(c)),
                                                                                   na_action="ignore")
     docs, dropped = _flag_duplicates(docs, drop_duplicates)
+    if near_duplicates:
+        from analysis.copies import find_copies  # imported here: analysis.copies reads documents with this package
+
+        docs = docs.join(find_copies(docs))
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
     files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
