@@ -29,17 +29,32 @@ How it runs, vectorized with numpy over the whole corpus:
 
 The hash functions derive from ``seed``: a given seed gives the same stories every time;
 another seed can change which borderline pairs LSH proposes, never a verified similarity.
+
+**Threshold.** On SaudiNewsNet, candidate pairs between 0.3 and 0.5 mix rewrites of one
+release with *different* events told in one official template (royal congratulation
+cables to two countries, two execution statements of the Interior Ministry); from 0.5 up,
+samples read were the same event. In 20 random stories of two or more articles (seed 20)
+all 20 were copies of one event. Caveat: chaining can still join template notices that
+differ in names only (the largest SaudiNewsNet story, 25 articles, is congratulation
+cables to several countries).
+
+**Counting copies.** The counting functions keep every document by default
+(``copies="all"``): what an outlet republished is part of what its readers read, and the
+numbers stay those of the documents as loaded. ``"one"`` measures stories rather than
+articles; ``"one_per_source"`` keeps each outlet's decision to run a story but not its
+repeats.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import unicodedata
 
 from analysis.chunks import batches, ragged_gather, text_array
 from analysis.corpus import Corpus, as_docs
@@ -166,23 +181,26 @@ def _word_hashes(texts: pa.ChunkedArray, constants: np.ndarray) -> tuple[np.ndar
     return hashes, np.repeat(np.arange(len(words)), words)
 
 
+def _run_shingles(texts: pa.ChunkedArray, start: int, stop: int, words: int, constants: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every run of ``words`` consecutive words of each of ``texts[start:stop]``, and its text."""
+    word, text = _word_hashes(texts.slice(start, stop - start), constants)
+    n = max(len(word) - words + 1, 0)
+    shingle = word[:n] * constants[16]
+    for j in range(1, words):
+        shingle += word[j:j + n] * constants[16 + j]
+    inside = text[:n] == text[words - 1:]
+    return _mix(shingle[inside]), text[:n][inside] + start
+
+
 def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The hash of every run of ``words`` consecutive words of each text, and its text."""
-    hashes, doc = [], []
-    for start, stop in batches(texts):
-        word, text = _word_hashes(texts.slice(start, stop - start), constants)
-        n = len(word) - words + 1
-        if n <= 0:
-            continue
-        shingle = word[:n] * constants[16]
-        for j in range(1, words):
-            shingle += word[j:j + n] * constants[16 + j]
-        inside = text[:n] == text[words - 1:]
-        hashes.append(_mix(shingle[inside]))
-        doc.append(text[:n][inside] + start)
-    if not hashes:
+    """:func:`_run_shingles` of all texts, in batches (:func:`analysis.chunks.batches`) read
+    by two threads (numpy releases the Python lock in its loops)."""
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda run: _run_shingles(texts, *run, words, constants), batches(texts)))
+    if not parts:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate(hashes), np.concatenate(doc)
+    return np.concatenate([h for h, _ in parts]), np.concatenate([d for _, d in parts])
 
 
 def _signatures(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:

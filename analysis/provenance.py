@@ -17,6 +17,10 @@ PROVENANCE_KEY = "arabic-framing/provenance"
 """Output-metadata key under which a displayed :class:`Provenance` carries its fields."""
 
 
+_COPIES_LABELS = {"all": "every document counted, copies included", "one": "one document per story",
+                  "one_per_source": "one document per story and source"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Provenance:
     """What a result was computed from, for a reader to reproduce it.
@@ -38,6 +42,7 @@ class Provenance:
     lexicon_sha256: str
     normalization: dict
     version: str
+    copies: str = "all"
 
     def as_dict(self) -> dict:
         """The fields as plain JSON-ready values."""
@@ -58,6 +63,7 @@ class Provenance:
             ("lexicon", self.lexicon),
             ("lexicon sha256", self.lexicon_sha256),
             ("normalization", switched),
+            ("copies", _COPIES_LABELS.get(self.copies, self.copies)),
             ("analysis version", self.version),
         ]
         return pd.DataFrame(items, columns=["item", "value"])
@@ -75,8 +81,10 @@ def provenance(
     options: NormalizeOptions | None = None,
     date_from=None,
     date_to=None,
+    copies: str = "all",
 ) -> Provenance:
-    """Record the corpus, lexicon (name and SHA-256), normalization options and version.
+    """Record the corpus, lexicon (name and SHA-256), normalization options, the copies
+    option and version.
 
     Parameters
     ----------
@@ -84,15 +92,21 @@ def provenance(
     lexicon : a lexicon name, path or :class:`analysis.lexicon.Lexicon` (None if unused).
     options : the normalization options used (default: :class:`NormalizeOptions`).
     date_from, date_to : the date filter applied with :func:`analysis.corpus.select_dates`, if any.
+    copies : the ``copies`` option the counts were made with (see
+        :func:`analysis.copies.select_copies`).
 
     Examples
     --------
     >>> from analysis.corpus import load_corpus
     >>> p = provenance(load_corpus(), "international-news")
-    >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"]
-    ('international-news', 64, True)
+    >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"], p.copies
+    ('international-news', 64, True, 'all')
     """
+    from analysis.copies import COPIES
     from analysis.lexicon import load_lexicon
+
+    if copies not in COPIES:
+        raise ValueError(f"copies must be one of {', '.join(map(repr, COPIES))}, not {copies!r}")
 
     docs = as_docs(corpus)
     lex = load_lexicon(lexicon) if lexicon is not None else None
@@ -112,4 +126,5 @@ def provenance(
         lexicon_sha256=lex.sha256 if lex else "",
         normalization=(options or NormalizeOptions()).as_dict(),
         version=__version__,
+        copies=copies,
     )

@@ -262,3 +262,14 @@ def test_copy_shares_and_partners_count_each_outlet_by_hand(stories):
         ["أ", 2, 0, 1, 0, "ب 1"], ["ب", 2, 2, 2, 1, "أ 2"]]
     assert shares["near_duplicate_share"].tolist() == [0.0, 1.0]
     assert copy_partners(stories).values.tolist() == [["أ", "ب", 1, 0.5], ["ب", "أ", 2, 1.0]]
+
+
+def test_provenance_states_the_copies_option():
+    from analysis.provenance import provenance
+
+    corpus = load_corpus()
+    rows = provenance(corpus, copies="one_per_source").rows().set_index("item")["value"]
+    assert rows["copies"] == "one document per story and source"
+    assert provenance(corpus).copies == "all"
+    with pytest.raises(ValueError, match="copies must be one of"):
+        provenance(corpus, copies="some")
