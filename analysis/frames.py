@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
-from analysis.copies import select_copies
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize, token_spans
 
@@ -294,7 +293,7 @@ def frame_matches(
     lexicon : a :class:`~analysis.lexicon.Lexicon`, a YAML path or a bundled name.
     options : normalization options for text and terms (default: all steps on except
         ``teh_marbuta``).
-    copies : what to do with copies (:func:`analysis.copies.select_copies`): ``"all"``
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
 
@@ -399,7 +398,7 @@ def doc_frame_counts(
         ``"week"``, ``"month"``, ``"year"`` derived from ``date`` (see
         :func:`analysis.corpus.group_keys`); None for none.
     options : normalization options.
-    copies : what to do with copies (:func:`analysis.copies.select_copies`): ``"all"``
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
 
@@ -502,7 +501,7 @@ def count_frames(
         derived from ``date``; ``["source", "month"]`` gives each outlet over time.
         None counts the whole corpus as one group.
     options : normalization options.
-    copies : what to do with copies (:func:`analysis.copies.select_copies`): ``"all"``
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
 
@@ -565,7 +564,7 @@ def actor_frame_counts(
     window : maximum distance in tokens (0: adjacent tokens do not count, only overlap).
     by : grouping column(s) as in :func:`count_frames`, or None.
     options : normalization options.
-    copies : what to do with copies (:func:`analysis.copies.select_copies`): ``"all"``
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
 

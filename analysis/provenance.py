@@ -93,7 +93,7 @@ def provenance(
     options : the normalization options used (default: :class:`NormalizeOptions`).
     date_from, date_to : the date filter applied with :func:`analysis.corpus.select_dates`, if any.
     copies : the ``copies`` option the counts were made with (see
-        :func:`analysis.copies.select_copies`).
+        :func:`analysis.corpus.select_copies`).
 
     Examples
     --------
@@ -102,7 +102,7 @@ def provenance(
     >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"], p.copies
     ('international-news', 64, True, 'all')
     """
-    from analysis.copies import COPIES
+    from analysis.corpus import COPIES
     from analysis.lexicon import load_lexicon
 
     if copies not in COPIES:

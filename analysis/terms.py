@@ -29,8 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
-from analysis.copies import select_copies
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
@@ -360,7 +359,7 @@ def count_terms(
         their own vocabulary, which pays off on many idle CPUs and large corpora, at
         the cost of memory per process; on 2 CPUs one process is as fast. The result
         is the same whatever the number.
-    copies : what to do with copies (:func:`analysis.copies.select_copies`): ``"all"``
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
 

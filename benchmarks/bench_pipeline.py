@@ -15,9 +15,9 @@ The steps, all in this one process (each run once, or ``--repeat`` times):
   into one Counter per source;
 * baseline 2: scikit-learn ``CountVectorizer(preprocessor=normalize,
   token_pattern=TOKEN_PATTERN.pattern)``, document rows summed per source.
-* near-duplicates: :func:`analysis.copies.find_copies` on the loaded documents (the
+* near-duplicates: :func:`analysis.corpus.find_copies` on the loaded documents (the
   step ``load_corpus`` runs last), against ``load_corpus(near_duplicates=False)``
-  (target: at most half its time), and :func:`analysis.copies.copy_pairs` on the texts
+  (target: at most half its time), and :func:`analysis.corpus.copy_pairs` on the texts
   replicated ``--replicate`` times.
 
 All three term counts must be equal, term for term and source for source, or the script
@@ -66,8 +66,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.copies import copy_pairs, find_copies  # noqa: E402
-from analysis.corpus import load_corpus  # noqa: E402
+from analysis.corpus import copy_pairs, find_copies, load_corpus  # noqa: E402
 from analysis.frames import count_frames  # noqa: E402
 from analysis.paths import SAUDINEWSNET  # noqa: E402
 from analysis.scale import corpus_partitions, count_terms_by_partition  # noqa: E402

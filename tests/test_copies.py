@@ -1,4 +1,4 @@
-"""Near-duplicate stories (analysis.copies) and the copies option of the counting functions."""
+"""Near-duplicate stories (analysis.corpus) and the copies option of the counting functions."""
 
 import itertools
 import re
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.copies import (COPIES, SHINGLE_WORDS, THRESHOLD, copy_pairs, copy_partners, copy_shares, find_copies,
+from analysis.corpus.copies import (COPIES, SHINGLE_WORDS, THRESHOLD, copy_pairs, copy_partners, copy_shares, find_copies,
                              flag_copies, select_copies)
 from analysis.corpus import load_corpus
 from analysis.frames import actor_frame_counts, count_frames, doc_frame_counts, frame_matches

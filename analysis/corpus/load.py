@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
+from analysis.corpus.copies import find_copies
 from analysis.corpus.dates import _parse_dates
 from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
@@ -60,7 +61,7 @@ def load_corpus(
         (by default they are kept and flagged in ``is_duplicate``).
     near_duplicates : find copies and near-duplicates (wire copy republished with small
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
-        ``copy_of`` (:func:`analysis.copies.find_copies`); False leaves them out.
+        ``copy_of`` (:func:`analysis.corpus.find_copies`); False leaves them out.
     progress : show a progress bar over files (default: when writing to a terminal).
 
     Returns
@@ -153,8 +154,6 @@ def load_corpus(
                                                                                   na_action="ignore")
     docs, dropped = _flag_duplicates(docs, drop_duplicates)
     if near_duplicates:
-        from analysis.copies import find_copies  # imported here: analysis.copies reads documents with this package
-
         docs = docs.join(find_copies(docs))
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]

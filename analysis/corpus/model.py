@@ -79,7 +79,7 @@ class Corpus:
         NaT where unknown), ``title``, ``url``, ``text`` (exactly as read), any other
         metadata columns found, then ``file`` and ``location`` (where the row came
         from), ``is_duplicate`` and ``duplicate_of``, then ``story_id``,
-        ``is_near_duplicate`` and ``copy_of`` (see :func:`analysis.copies.find_copies`).
+        ``is_near_duplicate`` and ``copy_of`` (see :func:`analysis.corpus.find_copies`).
     report : the :class:`IngestReport`.
     path : what was loaded.
     """

@@ -47,6 +47,7 @@ repeats.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -57,7 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import batches, ragged_gather, text_array
-from analysis.corpus import Corpus, as_docs
+from analysis.corpus.model import Corpus, as_docs
 from analysis.text import normalize
 
 __all__ = ["COPIES", "THRESHOLD", "SHINGLE_WORDS", "BINS", "BAND_ROWS", "copy_pairs", "find_copies",
@@ -392,8 +393,6 @@ def flag_copies(corpus: Corpus, texts=None, **options) -> Corpus:
     >>> corpus.docs[["story_id", "is_near_duplicate", "copy_of"]].dtypes.astype(str).tolist()
     ['str', 'bool', 'object']
     """
-    import dataclasses
-
     docs = as_docs(corpus)
     stories = find_copies(docs, texts, **options)
     return dataclasses.replace(corpus, docs=docs.drop(columns=COPY_COLUMNS, errors="ignore").join(stories))
@@ -421,7 +420,7 @@ def select_copies(docs: pd.DataFrame, copies: str = "all") -> pd.DataFrame:
     missing = [c for c in ("story_id", "is_near_duplicate") if c not in docs.columns]
     if missing:
         raise ValueError(f"copies={copies!r} needs the column(s) {missing} that load_corpus "
-                         "(near_duplicates=True) or analysis.copies.flag_copies adds")
+                         "(near_duplicates=True) or analysis.corpus.flag_copies adds")
     if copies == "one":
         keep = ~docs["is_near_duplicate"].to_numpy(dtype=bool)
     else:
@@ -437,7 +436,7 @@ def _story_sources(docs: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("story_id", "is_near_duplicate") if c not in docs.columns]
     if missing:
         raise ValueError(f"the documents lack the column(s) {missing}; load_corpus(near_duplicates=True) "
-                         "or analysis.copies.flag_copies adds them")
+                         "or analysis.corpus.flag_copies adds them")
     size = docs.groupby("story_id", sort=False)["doc_id"].transform("size")
     return docs.loc[size > 1].groupby(["story_id", "source"], sort=False).size().rename("docs").reset_index()
 
