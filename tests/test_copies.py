@@ -170,9 +170,17 @@ def test_jaccard_is_exact_on_the_shingle_sets_the_module_describes(word_lists, g
     found = {(a, b): j for a, b, j in pairs[["a", "b", "jaccard"]].itertuples(index=False)}
     for a, b in found:
         assert found[(a, b)] == pytest.approx(_reference_jaccard(texts[a], texts[b], shingle))
-    for a, b in itertools.combinations(range(len(texts)), 2):  # identical sets are always candidates
+    linked = find_copies(pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "source": "أ", "text": texts}),
+                         threshold=0.01, shingle=shingle)["story_id"].tolist()
+    for a, b in itertools.combinations(range(len(texts)), 2):  # identical sets always share a story
         if _reference_jaccard(texts[a], texts[b], shingle) == 1:
-            assert (a, b) in found
+            assert linked[a] == linked[b]
+
+
+def test_repeats_of_a_text_pair_with_its_first_occurrence_only():
+    pairs = copy_pairs([SPORTS, RELEASE, SPORTS, EDITED, SPORTS, RELEASE])
+    assert pairs[["a", "b"]].values.tolist() == [[0, 2], [0, 4], [1, 3], [1, 5]]
+    assert pairs["jaccard"].tolist() == [1.0, 1.0, pytest.approx(_reference_jaccard(RELEASE, EDITED)), 1.0]
 
 
 def test_missing_empty_and_short_texts_have_no_copies():

@@ -275,9 +275,28 @@ def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, 
     return np.where(union > 0, common / np.maximum(union, 1), 0.0)
 
 
+def _first_same(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """For each text, the first text with the same shingles, the same number of times
+    each (a 64-bit fingerprint: the sum of their hashes and their number); -1 for texts
+    without shingles."""
+    count = np.bincount(doc, minlength=n_docs)
+    has = np.flatnonzero(count)
+    total = np.add.reduceat(shingles, np.searchsorted(doc, has)) if len(has) else np.zeros(0, np.uint64)
+    _, first, group = np.unique(_mix(total ^ (count[has].astype(np.uint64) * _GOLDEN)),
+                                return_index=True, return_inverse=True)
+    same = np.full(n_docs, -1, np.int64)
+    same[has] = has[first[group]]
+    return same
+
+
 def copy_pairs(texts, *, threshold: float = THRESHOLD, shingle: int = SHINGLE_WORDS, seed: int = 0) -> pd.DataFrame:
-    """Pairs of texts that are copies: the Jaccard similarity of their shingle sets is at
-    least ``threshold``.
+    """Pairs of texts that are copies, enough to link every copy to its story: the
+    Jaccard similarity of their shingle sets is at least ``threshold``.
+
+    A text whose shingles are those of an earlier text (a repeat, after the
+    normalization in the module docstring) is paired with the first such text only, with
+    similarity 1, and compared no further; the others are compared among themselves. So
+    ``n`` repeats of a text give ``n - 1`` pairs, not ``n (n - 1) / 2``.
 
     Parameters
     ----------
@@ -307,10 +326,17 @@ def copy_pairs(texts, *, threshold: float = THRESHOLD, shingle: int = SHINGLE_WO
     texts = texts if isinstance(texts, pa.ChunkedArray) else text_array(texts if isinstance(texts, pd.Series) else list(texts))
     constants = _constants(seed, shingle)
     shingles, doc = _shingles(texts, shingle, constants)
-    a, b = _candidates(_signatures(shingles, doc, len(texts)), constants)
-    similarity = _jaccard(shingles, doc, len(texts), a, b)
+    n = len(texts)
+    same = _first_same(shingles, doc, n)
+    first = same[doc] == doc
+    shingles, doc = shingles[first], doc[first]
+    a, b = _candidates(_signatures(shingles, doc, n), constants)
+    similarity = _jaccard(shingles, doc, n, a, b)
     copy = similarity >= threshold
-    return pd.DataFrame({"a": a[copy], "b": b[copy], "jaccard": similarity[copy]})
+    repeat = np.flatnonzero((same >= 0) & (same != np.arange(n)))
+    pairs = pd.DataFrame({"a": np.r_[a[copy], same[repeat]], "b": np.r_[b[copy], repeat],
+                          "jaccard": np.r_[similarity[copy], np.ones(len(repeat))]})
+    return pairs.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
 
 
 def _story_order(docs: pd.DataFrame) -> np.ndarray:
