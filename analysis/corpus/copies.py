@@ -20,10 +20,12 @@ How it runs, vectorized with numpy over the whole corpus:
    short text leaves empty take the next filled bin's value (rotation densification,
    Shrivastava & Li 2014). One hash per shingle, instead of one per shingle and
    permutation.
-4. **Candidates** by locality-sensitive hashing: texts whose signatures agree on all
+4. **Repeats**: a text with the same shingles as an earlier one (a 64-bit fingerprint of
+   its shingles) is linked to the first and compared no further.
+5. **Candidates** by locality-sensitive hashing: texts whose signatures agree on all
    :data:`BAND_ROWS` bins of any band are candidate pairs (with 32 bands of 4, a pair at
    Jaccard 0.5 becomes a candidate with probability 0.87, at 0.6 with 0.99).
-5. **Verification**: the exact Jaccard similarity of each candidate pair's shingle sets;
+6. **Verification**: the exact Jaccard similarity of each candidate pair's shingle sets;
    pairs at or above the threshold are copies, and stories are the connected components
    (:func:`scipy.sparse.csgraph.connected_components`).
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
-from analysis.corpus.copies import find_copies
+from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
 from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
@@ -61,7 +61,7 @@ def load_corpus(
         (by default they are kept and flagged in ``is_duplicate``).
     near_duplicates : find copies and near-duplicates (wire copy republished with small
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
-        ``copy_of`` (:func:`analysis.corpus.find_copies`); False leaves them out.
+        ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
     progress : show a progress bar over files (default: when writing to a terminal).
 
     Returns
@@ -153,8 +153,6 @@ def load_corpus(
     calendars = calendars.groupby(docs["file"].loc[calendars.index]).unique().map(lambda c: "+".join(sorted(c)),
                                                                                   na_action="ignore")
     docs, dropped = _flag_duplicates(docs, drop_duplicates)
-    if near_duplicates:
-        docs = docs.join(find_copies(docs))
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
     files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
@@ -167,7 +165,8 @@ def load_corpus(
         duplicates=int(docs["is_duplicate"].sum()) + len(dropped),
         duplicates_dropped=drop_duplicates,
     )
-    return Corpus(docs=docs, report=report, path=str(root))
+    corpus = Corpus(docs=docs, report=report, path=str(root))
+    return flag_copies(corpus) if near_duplicates else corpus
 
 
 def _read_member(member, data, encoding, overrides, meta) -> dict:
