@@ -281,3 +281,17 @@ def test_provenance_states_the_copies_option():
     assert provenance(corpus).copies == "all"
     with pytest.raises(ValueError, match="copies must be one of"):
         provenance(corpus, copies="some")
+
+
+@pytest.mark.slow
+def test_saudinewsnet_a_statement_run_by_many_outlets_is_one_story(saudinewsnet):
+    docs = saudinewsnet.docs
+    span = docs["text"].str.contains("حققت الشبكة السعودية للمدفوعات", regex=False)
+    stories = docs.loc[span, "story_id"]
+    story = stories.mode().iloc[0]
+    assert docs.loc[docs["story_id"] == story, "source"].nunique() >= 8
+    kept = select_copies(docs, "one")
+    assert len(kept) == docs["story_id"].nunique() < len(docs)
+    shares = copy_shares(docs).set_index("source")
+    assert shares["near_duplicates"].sum() == docs["is_near_duplicate"].sum()
+    assert (shares["near_duplicates"] <= shares["docs"]).all()
