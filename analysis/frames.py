@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize, token_spans
 
@@ -270,8 +270,8 @@ def _find(tokens: _Tokens, lexicon: Lexicon, options: NormalizeOptions) -> tuple
     return _resolve_overlaps(hits, matcher.rank), matcher
 
 
-def _prepare(corpus, lexicon, options) -> tuple[pd.DataFrame, Lexicon, NormalizeOptions]:
-    return as_docs(corpus), load_lexicon(lexicon), _as_options(options)
+def _prepare(corpus, lexicon, options, copies: str = "all") -> tuple[pd.DataFrame, Lexicon, NormalizeOptions]:
+    return select_copies(as_docs(corpus), copies), load_lexicon(lexicon), _as_options(options)
 
 
 # --------------------------------------------------------------------------- public API
@@ -281,6 +281,8 @@ def frame_matches(
     corpus: Corpus | pd.DataFrame,
     lexicon: Lexicon | str,
     options: NormalizeOptions | dict | None = None,
+    *,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Every frame hit, with where it is in the original text, for auditing.
 
@@ -291,6 +293,9 @@ def frame_matches(
     lexicon : a :class:`~analysis.lexicon.Lexicon`, a YAML path or a bundled name.
     options : normalization options for text and terms (default: all steps on except
         ``teh_marbuta``).
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
+        (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
+        one per story and source.
 
     Returns
     -------
@@ -335,7 +340,7 @@ def frame_matches(
     >>> frame_matches(docs, "international-news")[["frame", "term", "surface", "start"]].values.tolist()
     [['confrontation', 'مواجهة', 'المواجهة', 6], ['confrontation', 'مواجهة', 'ومواجهتها', 26], ['sanctions', 'عقوبات', 'بالعقوبات', 36]]
     """
-    docs, lexicon, options = _prepare(corpus, lexicon, options)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
     tokens = _scan(docs, options)
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
@@ -377,6 +382,8 @@ def doc_frame_counts(
     lexicon: Lexicon | str,
     by: str | list[str] | None = "source",
     options: NormalizeOptions | dict | None = None,
+    *,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Hits of every frame in every document, with the document's length and group.
 
@@ -391,6 +398,9 @@ def doc_frame_counts(
         ``"week"``, ``"month"``, ``"year"`` derived from ``date`` (see
         :func:`analysis.corpus.group_keys`); None for none.
     options : normalization options.
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
+        (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
+        one per story and source.
 
     Returns
     -------
@@ -406,7 +416,7 @@ def doc_frame_counts(
     >>> doc_frame_counts(docs, "international-news").query("hits > 0").values.tolist()
     [['1', 'أ', 'sanctions', 2, 3], ['2', 'ب', 'diplomacy', 1, 1]]
     """
-    docs, lexicon, options = _prepare(corpus, lexicon, options)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
     keys, names = group_keys(docs, by)
     tokens = _scan(docs, options)
     hits, _ = _find(tokens, lexicon, options)
@@ -478,6 +488,8 @@ def count_frames(
     lexicon: Lexicon | str,
     by: str | list[str] | None = "source",
     options: NormalizeOptions | dict | None = None,
+    *,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Frame hits, documents with a hit and rates per group.
 
@@ -489,6 +501,9 @@ def count_frames(
         derived from ``date``; ``["source", "month"]`` gives each outlet over time.
         None counts the whole corpus as one group.
     options : normalization options.
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
+        (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
+        one per story and source.
 
     Returns
     -------
@@ -505,7 +520,7 @@ def count_frames(
     >>> table.query("frame == 'diplomacy'")[["source", "hits", "tokens", "rate_per_1k"]].values.tolist()
     [['أ', 0, 3, 0.0], ['ب', 2, 4, 500.0]]
     """
-    return aggregate_frame_counts(doc_frame_counts(corpus, lexicon, by, options), by)
+    return aggregate_frame_counts(doc_frame_counts(corpus, lexicon, by, options, copies=copies), by)
 
 
 def _near(hits: _Hits, mentions: _Hits, doc_hits: np.ndarray, doc_mentions: np.ndarray, window: int) -> np.ndarray:
@@ -530,6 +545,8 @@ def actor_frame_counts(
     window: int = 10,
     by: str | list[str] | None = "source",
     options: NormalizeOptions | dict | None = None,
+    *,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Frame hits within ``window`` tokens of a mention of each actor.
 
@@ -547,6 +564,9 @@ def actor_frame_counts(
     window : maximum distance in tokens (0: adjacent tokens do not count, only overlap).
     by : grouping column(s) as in :func:`count_frames`, or None.
     options : normalization options.
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
+        (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
+        one per story and source.
 
     Returns
     -------
@@ -565,7 +585,7 @@ def actor_frame_counts(
     """
     if not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a non-negative integer, not {window!r}")
-    docs, lexicon, options = _prepare(corpus, lexicon, options)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
     actors = load_lexicon(actors)
     keys, names = group_keys(docs, by)
     tokens = _scan(docs, options)

@@ -17,6 +17,10 @@ PROVENANCE_KEY = "arabic-framing/provenance"
 """Output-metadata key under which a displayed :class:`Provenance` carries its fields."""
 
 
+_COPIES_LABELS = {"all": "every document counted, copies included", "one": "one document per story",
+                  "one_per_source": "one document per story and source"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Provenance:
     """What a result was computed from, for a reader to reproduce it.
@@ -40,6 +44,7 @@ class Provenance:
     version: str
     selection: str = ""
     selected: tuple[tuple[str, int, int], ...] = ()  # (source, selected, articles before the selection)
+    copies: str = "all"
 
     def as_dict(self) -> dict:
         """The fields as plain JSON-ready values."""
@@ -64,6 +69,7 @@ class Provenance:
             ("lexicon", self.lexicon),
             ("lexicon sha256", self.lexicon_sha256),
             ("normalization", switched),
+            ("copies", _COPIES_LABELS.get(self.copies, self.copies)),
             ("analysis version", self.version),
         ]
         return pd.DataFrame(items, columns=["item", "value"])
@@ -81,8 +87,10 @@ def provenance(
     options: NormalizeOptions | None = None,
     date_from=None,
     date_to=None,
+    copies: str = "all",
 ) -> Provenance:
-    """Record the corpus, lexicon (name and SHA-256), normalization options and version.
+    """Record the corpus, lexicon (name and SHA-256), normalization options, the copies
+    option and version.
 
     Parameters
     ----------
@@ -92,19 +100,25 @@ def provenance(
     lexicon : a lexicon name, path or :class:`analysis.lexicon.Lexicon` (None if unused).
     options : the normalization options used (default: :class:`NormalizeOptions`).
     date_from, date_to : the date filter applied with :func:`analysis.corpus.select_dates`, if any.
+    copies : the ``copies`` option the counts were made with (see
+        :func:`analysis.corpus.select_copies`).
 
     Examples
     --------
     >>> from analysis.corpus import load_corpus
     >>> p = provenance(load_corpus(), "international-news")
-    >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"]
-    ('international-news', 64, True)
+    >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"], p.copies
+    ('international-news', 64, True, 'all')
     >>> from analysis.corpus import select_documents
     >>> p = provenance(select_documents(load_corpus(), "عقوبات OR حصار"))
     >>> p.selection, sum(kept for _, kept, _ in p.selected) == p.documents
     ('query: عقوبات OR حصار', True)
     """
+    from analysis.corpus import COPIES
     from analysis.lexicon import load_lexicon
+
+    if copies not in COPIES:
+        raise ValueError(f"copies must be one of {', '.join(map(repr, COPIES))}, not {copies!r}")
 
     docs = as_docs(corpus)
     lex = load_lexicon(lexicon) if lexicon is not None else None
@@ -130,4 +144,5 @@ def provenance(
         selection=selection.describe() if selection is not None else "",
         selected=tuple((str(row.source), int(row.selected), int(row.docs)) for row in selection.counts.itertuples())
         if selection is not None else (),
+        copies=copies,
     )

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys
+from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
@@ -302,6 +302,7 @@ def term_counts(
     stopwords: bool | set[str] = True,
     options: NormalizeOptions | None = None,
     workers: int = 1,
+    copies: str = "all",
 ) -> TermCounts:
     """Additive term counts (see :class:`TermCounts`); arguments as for :func:`count_terms`.
 
@@ -313,7 +314,7 @@ def term_counts(
     """
     if ngram not in (1, 2, 3):
         raise ValueError(f"ngram must be 1, 2 or 3, not {ngram!r}")
-    docs = as_docs(corpus)
+    docs = select_copies(as_docs(corpus), copies)
     keys, names = group_keys(docs, by)
     group_codes, groups = _factorize_groups(keys, names)
     texts = text_array(docs["text"])
@@ -338,6 +339,7 @@ def count_terms(
     min_count: int = 1,
     options: NormalizeOptions | None = None,
     workers: int = 1,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Count terms (or n-grams) overall or per group.
 
@@ -357,6 +359,9 @@ def count_terms(
         their own vocabulary, which pays off on many idle CPUs and large corpora, at
         the cost of memory per process; on 2 CPUs one process is as fast. The result
         is the same whatever the number.
+    copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
+        (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
+        one per story and source.
 
     Returns
     -------
@@ -375,7 +380,8 @@ def count_terms(
     """
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, not {min_count!r}")
-    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options, workers=workers).table(min_count)
+    return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options, workers=workers,
+                       copies=copies).table(min_count)
 
 
 def _factorize_groups(keys: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -467,7 +473,7 @@ def tfidf_terms(
     """
     counts = count_terms(corpus, by, **count_options)
     overall = count_terms(corpus, None, **{**count_options, "min_count": 1})
-    n_docs = len(as_docs(corpus))
+    n_docs = len(select_copies(as_docs(corpus), count_options.get("copies", "all")))
     df = counts["term"].map(dict(zip(overall["term"], overall["doc_freq"])))
     names = [by] if isinstance(by, str) else list(by)
     table = counts.assign(
@@ -487,6 +493,7 @@ def kwic(
     exact: bool = False,
     sentence: bool = False,
     options: NormalizeOptions | None = None,
+    copies: str = "all",
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``term`` with ``window`` tokens each side.
 
@@ -497,6 +504,7 @@ def kwic(
     normalized tokens exactly, as :func:`count_terms` counts them (its row count is the
     term's count). ``sentence=True`` stops each context at sentence punctuation
     (``. ! ? ؟ ؛`` and line breaks). Contexts are cut from the original text.
+    ``copies`` chooses the documents as in :func:`count_terms`.
 
     Returns
     -------
@@ -516,7 +524,7 @@ def kwic(
     """
     if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 0:
         raise ValueError(f"window must be a whole number, 0 or more, not {window!r}")
-    docs = as_docs(corpus)
+    docs = select_copies(as_docs(corpus), copies)
     texts = text_array(docs["text"])
     if exact:
         wanted = TOKEN_PATTERN.findall(normalize(term, options))

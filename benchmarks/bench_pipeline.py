@@ -15,6 +15,10 @@ The steps, all in this one process (each run once, or ``--repeat`` times):
   into one Counter per source;
 * baseline 2: scikit-learn ``CountVectorizer(preprocessor=normalize,
   token_pattern=TOKEN_PATTERN.pattern)``, document rows summed per source.
+* near-duplicates: :func:`analysis.corpus.find_copies` on the loaded documents (the
+  step ``load_corpus`` runs last), against ``load_corpus(near_duplicates=False)``
+  (target: at most half its time), and :func:`analysis.corpus.copy_pairs` on the texts
+  replicated ``--replicate`` times.
 
 All three term counts must be equal, term for term and source for source, or the script
 exits with an error. Peak memory is the largest resident memory of the process tree
@@ -62,7 +66,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.corpus import load_corpus  # noqa: E402
+from analysis.corpus import copy_pairs, find_copies, load_corpus  # noqa: E402
 from analysis.frames import count_frames  # noqa: E402
 from analysis.paths import SAUDINEWSNET  # noqa: E402
 from analysis.scale import corpus_partitions, count_terms_by_partition  # noqa: E402
@@ -345,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus)
     docs = corpus.docs
     del corpus
+    bare, _ = measure("load_corpus, near_duplicates=False", load_corpus, args.corpus, near_duplicates=False)
+    near, stories = measure("find_copies (near-duplicates)", find_copies, docs)
+    pd.testing.assert_frame_equal(stories, docs[stories.columns])
+    print(f"  find_copies / load_corpus without it (target <= 0.5): {near.wall / bare.wall:.2f} "
+          f"[{near.cpu / bare.cpu:.2f}]; {stories['is_near_duplicate'].sum():,} near-duplicates in "
+          f"{stories.loc[stories['is_near_duplicate'], 'story_id'].nunique():,} stories")
+    del stories
     read = None
     if any(args.corpus.glob("*.zip")):
         read, plain = measure("plain reading: zip + json.loads", baseline_read, args.corpus)
@@ -361,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                                           parts, "source", stopwords=False)
         many = run_counts(pd.concat([docs] * n, ignore_index=True), f"{n}x (in memory)")
         ratios(many)
+        pairs_one, _ = measure("copy_pairs", copy_pairs, docs["text"])
+        pairs_many, _ = measure(f"copy_pairs {n}x", copy_pairs, pd.concat([docs["text"]] * n, ignore_index=True))
         streamed, table = measure(f"ours: {n}x by file, loading included", count_terms_by_partition,
                                   parts * n, "source", stopwords=False)
         expected = table_one.assign(count=table_one["count"] * n, doc_freq=table_one["doc_freq"] * n,
@@ -371,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {step.name:<34} {step.wall / one[key].wall:5.2f}x time; {one[key].peak_mb:6.0f} -> {step.peak_mb:6.0f} MB")
         print(f"  {'ours by file (streamed)':<34} {streamed.wall / streamed_one.wall:5.2f}x time; "
               f"{streamed_one.peak_mb:6.0f} -> {streamed.peak_mb:6.0f} MB")
+        print(f"  {'copy_pairs':<34} {pairs_many.wall / pairs_one.wall:5.2f}x time; "
+              f"{pairs_one.peak_mb:6.0f} -> {pairs_many.peak_mb:6.0f} MB")
 
     if args.cli:
         print("\ncommand line (start-up and loading included):")

@@ -6,12 +6,14 @@ Every row read is either kept in :attr:`Corpus.docs` or listed in
 
 One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
 limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
-(:func:`load_corpus`), ``select`` (date ranges and document counts) and ``story`` (a
-story's documents by query, actors and dates, and its coverage). The public
+(:func:`load_corpus`), ``select`` (date ranges and document counts), ``story`` (a
+story's documents by query, actors and dates, and its coverage) and ``copies`` (wire
+copy and near-duplicate stories, and the ``copies`` option of the counting functions). The public
 names are all importable from ``analysis.corpus``.
 """
 
 from analysis.corpus.columns import COLUMN_ALIASES
+from analysis.corpus.copies import COPIES, copy_pairs, copy_partners, copy_shares, find_copies, flag_copies, select_copies
 from analysis.corpus.encodings import detect_encoding
 from analysis.corpus.files import FORMATS
 from analysis.corpus.load import load_corpus
@@ -39,4 +41,11 @@ __all__ = [
     "select_documents",
     "story_coverage",
     "parse_query",
+    "COPIES",
+    "copy_pairs",
+    "find_copies",
+    "flag_copies",
+    "select_copies",
+    "copy_shares",
+    "copy_partners",
 ]

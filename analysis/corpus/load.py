@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
+from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
 from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
@@ -33,6 +34,7 @@ def load_corpus(
     encoding: str | None = None,
     dayfirst: bool | None = None,
     drop_duplicates: bool = False,
+    near_duplicates: bool = True,
     progress: bool | None = None,
 ) -> Corpus:
     """Read every document under ``path`` and account for every row.
@@ -57,6 +59,9 @@ def load_corpus(
         25/04/2021 shows its order, else month/day with a warning.
     drop_duplicates : drop documents whose normalized text repeats an earlier one
         (by default they are kept and flagged in ``is_duplicate``).
+    near_duplicates : find copies and near-duplicates (wire copy republished with small
+        edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
+        ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
     progress : show a progress bar over files (default: when writing to a terminal).
 
     Returns
@@ -160,7 +165,8 @@ def load_corpus(
         duplicates=int(docs["is_duplicate"].sum()) + len(dropped),
         duplicates_dropped=drop_duplicates,
     )
-    return Corpus(docs=docs, report=report, path=str(root))
+    corpus = Corpus(docs=docs, report=report, path=str(root))
+    return flag_copies(corpus) if near_duplicates else corpus
 
 
 def _read_member(member, data, encoding, overrides, meta) -> dict:

@@ -120,7 +120,8 @@ class Corpus:
     docs : one row per kept document: ``doc_id``, ``source``, ``date`` (datetime64,
         NaT where unknown), ``title``, ``url``, ``text`` (exactly as read), any other
         metadata columns found, then ``file`` and ``location`` (where the row came
-        from), ``is_duplicate`` and ``duplicate_of``.
+        from), ``is_duplicate`` and ``duplicate_of``, then ``story_id``,
+        ``is_near_duplicate`` and ``copy_of`` (see :func:`analysis.corpus.find_copies`).
     report : the :class:`IngestReport`.
     path : what was loaded.
     selection : the :class:`Selection` that chose these documents
