@@ -764,8 +764,10 @@ def plot_frame_rates(
             rates = rows[value].to_numpy(dtype=float)
             errors = None
             if with_ci:
-                errors = np.vstack([rates - rows[ci_low].to_numpy(dtype=float),
-                                    rows[ci_high].to_numpy(dtype=float) - rates])
+                # Clipped at 0: an interval whose bound equals the value up to rounding
+                # (a Wilson interval at a share of 0 or 1) has no bar on that side.
+                errors = np.nan_to_num(np.clip(np.vstack([rates - rows[ci_low].to_numpy(dtype=float),
+                                                          rows[ci_high].to_numpy(dtype=float) - rates]), 0, None))
             ax.barh(positions, rates, height=slot * 0.9, color=color, label=arabic_text(str(name)),
                     xerr=errors, error_kw={"ecolor": "0.2", "elinewidth": 1, "capsize": 2})
         ax.set_yticks(np.arange(len(frames)), [names[key] for key in frames])

@@ -602,3 +602,17 @@ def test_saudinewsnet_top_words_read_back_as_chart_labels(tmp_path, reference, f
         reading = ocr_check.read(Image.open(case["png"]), case["phrase"])
         assert reading.correct, f"{case['png']}: {reading}"
 
+
+
+def test_frame_rates_draw_intervals_whose_bound_equals_the_value_up_to_rounding():
+    """Regression: a share of 1 with a Wilson upper bound of 0.9999999999999999 (story_coverage) failed the report."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analysis.charts import plot_frame_rates
+
+    low, high = proportion_confint(7, 7, method="wilson")
+    table = pd.DataFrame({"source": ["أ", "ب"], "frame": ["story", "story"], "share": [1.0, 0.0],
+                          "ci_low": [low, -1e-17], "ci_high": [high, 0.3]})
+    fig = plot_frame_rates(table, frame="frame", value="share")
+    bars = [patch.get_width() for ax in fig.axes for patch in ax.patches]
+    assert sorted(bars) == [0.0, 1.0]
