@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.compare import group_rng
 from analysis.corpus import Corpus
 from analysis.frames import match_context
 from analysis.outputs import write_atomic
@@ -41,6 +42,8 @@ _APOSTROPHE = "'"
 _DELIMITERS = (",", ";", "\t")
 _WHITESPACE = re.compile(r"\s+")
 _SEPARATOR = "\x1f"  # the unit separator: in no id or frame name
+_FRAME_TABLE_STATS = frozenset({"hits", "docs_with_hit", "docs", "tokens", "rate_per_1k", "doc_share", "ci_low",
+                                "ci_high", "n_docs"})  # the columns of a frame table that are not its key
 
 
 # --------------------------------------------------------------------------- sampling
@@ -644,7 +647,8 @@ def adjusted_frame_table(
     precision : a :func:`precision_table`; its grouping columns (``frame``, and perhaps
         ``source``) must be columns of ``frame_table``.
     n_draws : Monte Carlo draws per row.
-    seed : seed of ``numpy.random.default_rng``; the same seed gives the same intervals.
+    seed : seed of the random streams (:func:`analysis.compare.group_rng`); the same seed
+        gives the same intervals.
     level : coverage of the interval, also the level ``frame_table``'s interval was
         computed at.
 
@@ -657,7 +661,13 @@ def adjusted_frame_table(
 
     Notes
     -----
-    Monte Carlo propagation, each row drawn ``n_draws`` times independently:
+    Monte Carlo propagation, each row drawn ``n_draws`` times independently, from its own
+    random stream derived from ``seed`` and the row's key (its grouping columns, such as
+    ``source``, and ``frame``: every column but the statistics of ``frame_table`` and the
+    ``*_label`` columns of :func:`analysis.lexicon.label_frames`;
+    :func:`analysis.compare.group_rng`, as the bootstrap of
+    :func:`analysis.compare.frame_rate_ci` does), so dropping an outlet or a frame leaves
+    every other row's interval unchanged:
 
     * the rate from a normal distribution centred on ``rate_per_1k`` whose standard error
       is the bootstrap interval's width over 2 z (z the normal quantile of ``level``),
@@ -692,13 +702,16 @@ def adjusted_frame_table(
     if absent:
         raise ValueError(f"adjusted_frame_table: precision is grouped by {absent}, which frame_table lacks")
     table = frame_table.merge(precision[keys + ["n", "valid", "precision"]], on=keys, how="left", validate="m:1")
+    row_keys = [c for c in frame_table.columns
+                if c not in _FRAME_TABLE_STATS and c != "frame" and not c.endswith("_label")] + ["frame"]
     z = norm.ppf(0.5 + level / 2)
-    rng = np.random.default_rng(seed)
     low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
     tail = (1 - level) / 2 * 100
-    for i, row in enumerate(table[["rate_per_1k", "ci_low", "ci_high", "n", "valid"]].itertuples(index=False)):
+    rows = table[["rate_per_1k", "ci_low", "ci_high", "n", "valid"]].itertuples(index=False)
+    for i, (row, key) in enumerate(zip(rows, table[row_keys].itertuples(index=False))):
         if not (row.n > 0) or np.isnan(row.rate_per_1k):
             continue
+        rng = group_rng(seed, list(key))
         se = (row.ci_high - row.ci_low) / (2 * z) if np.isfinite(row.ci_high - row.ci_low) else 0.0
         rates = np.clip(rng.normal(row.rate_per_1k, se, n_draws), 0, None)
         shares = rng.beta(row.valid + 0.5, row.n - row.valid + 0.5, n_draws)

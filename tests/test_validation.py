@@ -469,6 +469,25 @@ def test_adjusted_rates_join_a_precision_table_by_frame_and_source():
         adjusted_frame_table(ft.drop(columns="source").iloc[:1], pt)
 
 
+def test_adjusted_intervals_of_one_outlet_do_not_move_when_another_is_dropped():
+    ft = pd.DataFrame({"source": ["أ", "أ", "ب", "ب"], "frame": ["threat", "cyber"] * 2,
+                       "rate_per_1k": [4.0, 2.0, 3.0, 1.0], "ci_low": [3.0, 1.0, 2.0, 0.5],
+                       "ci_high": [5.0, 3.0, 4.0, 1.5]})
+    pt = pd.DataFrame({"frame": ["cyber", "threat"], "n": [40, 40], "valid": [35, 30],
+                       "precision": [0.875, 0.75]})
+    both = adjusted_frame_table(ft, pt, n_draws=500, seed=3)
+    alone = adjusted_frame_table(ft[ft["source"] == "ب"], pt, n_draws=500, seed=3)
+    columns = ["adjusted_ci_low", "adjusted_ci_high"]
+    assert both.loc[both["source"] == "ب", columns].to_numpy().tolist() == alone[columns].to_numpy().tolist()
+    labelled = adjusted_frame_table(ft.assign(frame_label=ft["frame"].str.title()), pt, n_draws=500, seed=3)
+    assert labelled[columns].equals(both[columns])  # labels are not part of a row's key
+    # the rows' streams differ: two rows with the same inputs get different Monte Carlo intervals
+    twins = pd.DataFrame({"source": ["أ", "ب"], "frame": ["threat"] * 2, "rate_per_1k": [4.0] * 2,
+                          "ci_low": [3.0] * 2, "ci_high": [5.0] * 2})
+    low = adjusted_frame_table(twins, pt, n_draws=500, seed=3)["adjusted_ci_low"]
+    assert low.iloc[0] != low.iloc[1]
+
+
 # --------------------------------------------------------------------------- command line
 
 
