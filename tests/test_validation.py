@@ -23,6 +23,7 @@ from analysis.validation import (
     read_sample,
     validation_sample,
     write_coding_sheet,
+    write_judged_sample,
 )
 
 
@@ -427,6 +428,36 @@ def test_read_codings_refuses_a_file_that_is_not_a_workbook(tmp_path):
     (tmp_path / "a.xlsx").write_text("item_id,code,coder\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"a\.xlsx: not a readable \.xlsx workbook"):
         read_codings(tmp_path / "a.xlsx")
+
+
+def test_a_judged_sample_reads_back_as_its_sample_and_one_coder_s_codes(sample, tmp_path):
+    from analysis.lexicon import load_lexicon
+
+    judged = pd.DataFrame({"item_id": sample["item_id"], "code": [i % 2 for i in range(len(sample))],
+                           "note": [f"سبب {i}" for i in range(len(sample))]})
+    path = write_judged_sample(sample, judged.iloc[::-1], tmp_path / "v.csv", "مقيّم", "international-news")
+    assert read_sample(path).equals(sample)
+    codings = read_codings(path, sample)
+    assert codings.set_index("item_id")["code"].to_dict() == judged.set_index("item_id")["code"].to_dict()
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert set(table["lexicon_sha256"]) == {load_lexicon("international-news").sha256}
+    assert table["note"].tolist() == judged["note"].tolist() and set(table["coder"]) == {"مقيّم"}
+    precision = precision_table(codings, sample)
+    assert precision["valid"].sum() == judged["code"].sum()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda j: j.iloc[1:], "has no judgement"),
+    (lambda j: pd.concat([j, j.iloc[:1]]), "is judged twice"),
+    (lambda j: j.assign(code=[2] + [1] * (len(j) - 1)), "not 0 or 1"),
+    (lambda j: j.assign(note=[""] + ["x"] * (len(j) - 1)), "has no reason"),
+    (lambda j: pd.concat([j, pd.DataFrame({"item_id": ["vnone"], "code": [1], "note": ["x"]})]), "not in the sample"),
+])
+def test_a_judged_sample_needs_one_judgement_with_a_reason_per_item(sample, tmp_path, change, message):
+    judged = pd.DataFrame({"item_id": sample["item_id"], "code": 1, "note": "x"})
+    with pytest.raises(ValueError, match=message):
+        write_judged_sample(sample, change(judged), tmp_path / "v.csv", "a", "international-news")
+    assert not (tmp_path / "v.csv").exists()
 
 
 # --------------------------------------------------------------------------- adjusted rates
