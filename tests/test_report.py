@@ -43,15 +43,15 @@ def test_html_table_escapes_values_and_headers():
     table = html_table(pd.DataFrame({"<th>": [SCRIPT, 'a"b&c']}))
     assert "<script" not in table.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in table.html
-    assert "<th>&lt;th&gt;</th>" in table.html
+    assert '<th dir="ltr">&lt;th&gt;</th>' in table.html
     assert "a&quot;b&amp;c" in table.html
 
 
 def test_html_table_puts_arabic_cells_right_to_left_and_numbers_right():
     table = html_table(pd.DataFrame({"source": ["عكاظ", "okaz"], "hits": [1234, 5]}))
     cells = re.findall(r"<td[^>]*>[^<]*</td>", table.html)
-    assert cells == ['<td dir="rtl" lang="ar">عكاظ</td>', '<td class="af-num">1,234</td>',
-                     "<td>okaz</td>", '<td class="af-num">5</td>']
+    assert cells == ['<td dir="rtl" lang="ar">عكاظ</td>', '<td class="af-num" dir="ltr">1,234</td>',
+                     '<td dir="ltr">okaz</td>', '<td class="af-num" dir="ltr">5</td>']
 
 
 def test_html_table_shows_an_underflowed_p_value_as_below_1e_300_not_zero():
@@ -59,9 +59,9 @@ def test_html_table_shows_an_underflowed_p_value_as_below_1e_300_not_zero():
     table = pd.DataFrame({"frame": ["war", "peace", "talks"], "p_value": [0.0, 1e-310, 0.04],
                           "p_adjusted": [0.0, 2e-300, 0.08], "hits": [0, 3, 5], "top": [0.0, 1.0, 2.0]})
     shown = html_table(table)
-    assert shown.html.count('<td class="af-num">&lt; 1e-300</td>') == 3
-    assert '<td class="af-num">2e-300</td>' in shown.html and '<td class="af-num">0.04</td>' in shown.html
-    assert '<td class="af-num">0</td>' in shown.html  # hits and top: zeros that are zeros
+    assert shown.html.count('<td class="af-num" dir="ltr">&lt; 1e-300</td>') == 3
+    assert '<td class="af-num" dir="ltr">2e-300</td>' in shown.html and '<td class="af-num" dir="ltr">0.04</td>' in shown.html
+    assert '<td class="af-num" dir="ltr">0</td>' in shown.html  # hits and top: zeros that are zeros
     assert shown.text.count("< 1e-300") == 3 and "0.04" in shown.text
     assert table["p_value"].tolist() == [0.0, 1e-310, 0.04]  # the table stays numeric
 
@@ -313,9 +313,9 @@ def test_every_page_and_the_index_state_the_provenance(demo_report):
     for page in [_page(demo_report, name) for name in PAGES] + [(demo_report / "index.html").read_text("utf-8")]:
         assert "Provenance" in page
         assert lexicon.sha256 in page
-        assert f"<td>{DEMO_CORPUS}</td>" in page
+        assert f'<td dir="ltr">{DEMO_CORPUS}</td>' in page
         assert f"{len(corpus.docs):,} analysed; {corpus.report.rows_read:,} rows read, 0 rejected" in page
-        assert f"<td>analysis version</td><td>{__version__}</td>" in page
+        assert f'<td dir="ltr">analysis version</td><td dir="ltr">{__version__}</td>' in page
         assert "teh_marbuta off" in page
 
 
