@@ -422,18 +422,31 @@ def test_the_command_line_reports_a_failing_notebook_in_one_line(tmp_path, monke
     broken = _broken_notebook(tmp_path)
     monkeypatch.setattr("analysis.report.notebook_paths", lambda: [broken])
     assert cli_main(["report", "--out", str(tmp_path / "out")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith("error: notebook 99_broken.ipynb failed in cell 4")
+    summary, error = capsys.readouterr().err.split("error: ")  # what was read, then the one error line
+    assert "row(s) read" in summary and "Traceback" not in summary
+    assert error.startswith("notebook 99_broken.ipynb failed in cell 4") and error.count("\n") == 1
 
 
 def test_the_command_line_rejects_a_missing_corpus_before_starting_kernels(tmp_path, capsys):
     assert cli_main(["report", "--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
-    assert capsys.readouterr().err == f"error: corpus {str(tmp_path / 'nowhere')!r}: no such file or folder\n"
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: no such file or folder\n"  # as terms says it
     with pytest.raises(ReportError, match="lexicon"):
         build_report(out=tmp_path / "out", lexicon="no-such-lexicon")
     with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel'; installed: "):
         build_report(out=tmp_path / "out", kernel_name="no-such-kernel")
+
+
+def test_the_notebooks_read_the_corpus_with_the_load_options_given(tmp_path):
+    demo = load_corpus(progress=False).docs
+    corpus = tmp_path / "renamed.csv"  # the demo corpus under column names no alias knows
+    demo[["source", "date", "text"]].rename(columns={"source": "site", "text": "words"}).to_csv(corpus, index=False)
+    with pytest.raises(NotebookError):  # without them: no text column, no document kept, a notebook fails
+        build_report(corpus=corpus, out=tmp_path / "bad", notebooks=notebook_paths()[:1])
+    index = build_report(corpus=corpus, out=tmp_path / "out", notebooks=notebook_paths()[:1],
+                         load_options={"text": "words", "source": "site"})
+    page = (index.parent / f"{PAGES[0]}.html").read_text(encoding="utf-8")
+    assert f"{len(demo):,} analysed; {len(demo):,} rows read, 0 rejected" in page
+    assert f"{demo['source'].nunique()}: " in page
 
 
 def test_a_named_kernel_can_be_chosen(tmp_path):
