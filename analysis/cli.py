@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis terms|frames|validate|report …`` over the same functions as the notebooks."""
+"""Command line: ``python -m analysis terms|frames|validate|report|cache …`` over the same functions as the notebooks."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def _load(args):
 
     corpus = load_corpus(args.corpus, text=args.text_column, source=args.source_column,
                          date=args.date_column, encoding=args.encoding,
-                         default_source=args.default_source, progress=None if args.progress else False)
+                         default_source=args.default_source, progress=None if args.progress else False,
+                         cache=args.cache)
     print(corpus.report.summary(), file=sys.stderr)
     if args.strict and len(corpus.report.rejected):
         first = corpus.report.rejected.iloc[0]
@@ -136,8 +137,22 @@ def _report(args) -> None:
     parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else {}
     if args.select:
         parameters["select"] = args.select
-    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None)
+    index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None,
+                         cache=args.cache)
     print(f"report: {index}", file=sys.stderr)
+
+
+def _cache_clear(args) -> None:
+    from analysis.corpus.cache import cache_dir, clear_cache
+
+    removed = clear_cache()
+    print(f"removed {removed} file(s) from {cache_dir()}", file=sys.stderr)
+
+
+def _cache_dir(args) -> None:
+    from analysis.corpus.cache import cache_dir
+
+    print(cache_dir())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -153,6 +168,8 @@ def _parser() -> argparse.ArgumentParser:
     corpus.add_argument("--encoding", help="force this encoding instead of detecting it per file")
     corpus.add_argument("--strict", action="store_true", help="fail if any input row is rejected")
     corpus.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    corpus.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="read the files afresh, neither using nor filling the corpus cache")
     corpus.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
                              "or a JSON object of select_documents options, e.g. "
                              "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
@@ -202,7 +219,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
                              "or a JSON object of select_documents options, e.g. "
                              "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
+    report.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="read the corpus afresh, neither using nor filling the corpus cache")
     report.set_defaults(run=_report)
+
+    cache = sub.add_parser("cache", help="the corpus cache: where it is, and clearing it")
+    actions = cache.add_subparsers(dest="action", required=True)
+    actions.add_parser("clear", help="remove every cached corpus").set_defaults(run=_cache_clear)
+    actions.add_parser("dir", help="print the cache folder").set_defaults(run=_cache_dir)
     return parser
 
 
