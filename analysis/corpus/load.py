@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.clean import CleanOptions, _options as _clean_options, clean_corpus
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
 from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
@@ -35,6 +36,7 @@ def load_corpus(
     dayfirst: bool | None = None,
     drop_duplicates: bool = False,
     near_duplicates: bool = True,
+    clean: bool | CleanOptions | dict = True,
     progress: bool | None = None,
 ) -> Corpus:
     """Read every document under ``path`` and account for every row.
@@ -62,6 +64,10 @@ def load_corpus(
     near_duplicates : find copies and near-duplicates (wire copy republished with small
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
         ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
+    clean : find each source's boilerplate and the web debris
+        (:func:`analysis.corpus.clean_corpus`), which every counting function then skips;
+        a :class:`~analysis.corpus.CleanOptions` (or dict of its fields) chooses what;
+        False counts every text as written, as before cleaning existed.
     progress : show a progress bar over files (default: when writing to a terminal).
 
     Returns
@@ -94,6 +100,10 @@ def load_corpus(
             "".encode(encoding)
         except LookupError:
             raise CorpusError(f"unknown encoding {encoding!r}") from None
+    try:
+        clean_options = None if clean is False else _clean_options(clean)
+    except (TypeError, ValueError) as err:
+        raise CorpusError(f"clean={clean!r:.80}: {err}") from None
     overrides = {"text": text, "source": source, "date": date, "title": title, "url": url, "doc_id": doc_id}
     for name, given in overrides.items():
         if given is not None and not (isinstance(given, str) or (
@@ -166,7 +176,8 @@ def load_corpus(
         duplicates_dropped=drop_duplicates,
     )
     corpus = Corpus(docs=docs, report=report, path=str(root))
-    return flag_copies(corpus) if near_duplicates else corpus
+    corpus = flag_copies(corpus) if near_duplicates else corpus
+    return clean_corpus(corpus, clean_options) if clean_options is not None else corpus
 
 
 def _read_member(member, data, encoding, overrides, meta) -> dict:

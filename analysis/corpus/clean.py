@@ -1,0 +1,705 @@
+"""Boilerplate and web debris: the spans of each document that counting skips, learned per source from the corpus.
+
+News sites wrap every article in their template: datelines and sign-offs, bylines,
+share and subscription blocks, the title repeated in a link line, tag lists, pager
+words, scraps of CSS and JavaScript. They recur within one source, which is how
+:func:`clean_spans` finds them, and left in they top every keyness list and inflate
+frame hits. The text of a document is never changed: cleaning yields the spans to skip
+(``doc_id``, ``start``, ``end``, ``kind``, ``pattern``), and :func:`cleaned_docs` gives
+the text the counting functions read, each skipped character replaced by a space (line
+breaks kept), so every offset a count reports still points into ``docs["text"]``.
+
+**Boilerplate** (``kind="boilerplate"``), learned from each source's own documents:
+
+* a *line* (digits collapsed to 0, whitespace to one space, the document's own title
+  replaced by ``<title>``) found in at least ``min_share`` of the source's documents
+  (and at least ``min_docs`` of them): SPA's ``// انتهى //``, a bylined ``عين اليوم –
+  متابعات``, a subscription block;
+* an *edge*: the first words (up to :data:`MAX_EDGE_WORDS`) or the last words of a
+  document's first or last line recurring the same way: the ``Next Previous`` of a pager,
+  SPA's dateline ``الرياض 15 شوال 1436 هـ الموافق 31 يوليو 2015 م واس``, the slot pattern
+  ``رابط الخبر بصحيفة الوئام: <title>`` that ends every alweeam text. Where an edge
+  covers more than half of its line's words, the whole line is skipped.
+
+**Web debris**, each kind switchable in :class:`CleanOptions`: ``html`` (tags, entities,
+CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, ``email``,
+``phone`` (phone numbers and SMS short codes with their subscription line), ``pager``
+(``Next Previous``) and ``tags`` (a trailing ``سمات`` tag list).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis.corpus.model import Corpus, as_docs
+
+__all__ = ["CleanOptions", "DEBRIS_KINDS", "MAX_EDGE_WORDS", "clean_spans", "clean_corpus", "cleaned_docs",
+           "cleaned_texts", "boilerplate_patterns", "cleaning_summary"]
+
+MAX_EDGE_WORDS = 12
+"""The longest edge (first or last words of a line) :func:`clean_spans` looks for."""
+
+SPAN_COLUMNS = ["doc_id", "start", "end", "kind", "pattern"]
+
+# Each kind of debris: a pyarrow (RE2) pattern that every document with a match of the
+# Python pattern matches too (None: the Python pattern itself, which RE2 reads with ASCII
+# word boundaries, so finding more), so only those documents are searched in Python.
+_ARABIC = "\u0600-\u06ff"
+_DEBRIS = {
+    "html": ("[<>{};&]|jQuery|function", re.compile(
+        r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>"  # a tag
+        r"|&(?:[A-Za-z]{2,8}|#[0-9]{2,5});"  # an entity
+        r"|/\*[^*]{0,200}\*/"  # a comment
+        r"|(?:[#.@]?[A-Za-z_-][A-Za-z0-9_\-\[\]=:#.>,*\"' ]*)?\{[^{}]{0,2000}\}"  # a CSS rule (selector { … })
+        rf"|(?:jQuery|function\s*\(|var\s+[A-Za-z_$][\w$]*\s*=|document\.|window\.)[^\n{_ARABIC}]*"  # JavaScript
+    )),
+    "email_protection": ("protected", re.compile(r"\[email[ \xa0]protected\]")),
+    "url": ("http|www\\.", re.compile(r"(?:https?://|www\.)[^\s<>\"«»]+")),
+    "email": ("@", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    "phone": (None, re.compile(
+        r"(?i)(?:للتواصل[^\n]{0,40}?)?\bsms\b[^\n]{0,200}?(?:zain|زين)(?:[^\n]{0,40}?الرسالة)?"  # subscription line
+        r"|\b[0-9]{4,6}[ \xa0]*[-–][ \xa0]*(?:stc|mobily|zain)\b"  # an SMS short code
+        r"|(?:\+|\b00)?\b(?:966|0|9200|800)[0-9]{1,3}(?:[ -]?[0-9]{2,4}){2,3}\b"  # a phone number
+    )),
+    "pager": ("Next|Previous", re.compile(r"\bNext[ \xa0]+Previous\b|\bPrevious[ \xa0]+Next\b")),
+    "tags": ("سمات", re.compile(r"(?:^|\s)سمات(?:[ \xa0]+[^\s]+){1,20}[\s]*$")),
+}
+DEBRIS_KINDS = tuple(_DEBRIS)
+"""The kinds of web debris, each a switch of :class:`CleanOptions`."""
+
+_TITLE = "<title>"
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanOptions:
+    """What :func:`clean_spans` skips.
+
+    Attributes
+    ----------
+    boilerplate : learn each source's recurring lines and edges (see the module).
+    min_share : the share of a source's documents a line or edge must recur in.
+    min_docs : the fewest documents it must recur in.
+    html, email_protection, url, email, phone, pager, tags : each kind of web debris.
+
+    Examples
+    --------
+    >>> CleanOptions(url=False).debris()
+    ('html', 'email_protection', 'email', 'phone', 'pager', 'tags')
+    """
+
+    boilerplate: bool = True
+    min_share: float = 0.03
+    min_docs: int = 5
+    html: bool = True
+    email_protection: bool = True
+    url: bool = True
+    email: bool = True
+    phone: bool = True
+    pager: bool = True
+    tags: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_share <= 1:
+            raise ValueError(f"min_share must be above 0 and at most 1, not {self.min_share!r}")
+        if not isinstance(self.min_docs, (int, np.integer)) or isinstance(self.min_docs, bool) or self.min_docs < 2:
+            raise ValueError(f"min_docs must be a whole number, 2 or more, not {self.min_docs!r}")
+
+    def debris(self) -> tuple[str, ...]:
+        """The kinds of debris switched on."""
+        return tuple(kind for kind in DEBRIS_KINDS if getattr(self, kind))
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """The options in one line, for provenance.
+
+        Examples
+        --------
+        >>> CleanOptions(tags=False).describe()
+        'boilerplate (lines and edges in ≥ 3% and ≥ 5 of a source’s documents); debris: html, email_protection, url, email, phone, pager'
+        """
+        parts = [f"boilerplate (lines and edges in ≥ {self.min_share:.0%} and ≥ {self.min_docs} of a source’s documents)"
+                 ] if self.boilerplate else []
+        if self.debris():
+            parts.append("debris: " + ", ".join(self.debris()))
+        return "; ".join(parts) or "nothing"
+
+
+def _options(options: CleanOptions | dict | bool | None) -> CleanOptions:
+    if options is None or options is True:
+        return CleanOptions()
+    if isinstance(options, CleanOptions):
+        return options
+    if isinstance(options, dict):
+        unknown = set(options) - {f.name for f in dataclasses.fields(CleanOptions)}
+        if unknown:
+            raise ValueError(f"unknown cleaning option(s) {sorted(unknown)}; "
+                             f"known: {', '.join(f.name for f in dataclasses.fields(CleanOptions))}")
+        return CleanOptions(**options)
+    raise TypeError(f"cleaning options must be a CleanOptions, a dict or True, not {options!r:.80}")
+
+
+# --------------------------------------------------------------------------- finding spans
+
+
+def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | None = None) -> pd.DataFrame:
+    """The spans of each document that counting skips: boilerplate of its source and web debris.
+
+    Parameters
+    ----------
+    corpus : a Corpus or a documents table (``doc_id``, ``source``, ``text``, and
+        ``title``, optional, for the title slot).
+    options : a :class:`CleanOptions` (or a dict of its fields); default: everything on.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``start``, ``end`` (character offsets into ``text``), ``kind``
+        (``boilerplate`` or a kind of :data:`DEBRIS_KINDS`), ``pattern`` (the recurring
+        line or edge as counted, digits as 0 and the title as ``<title>``; for debris,
+        its kind). Spans may overlap. Sorted by document order, then ``start``, ``end``
+        and ``kind``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> spans = clean_spans(docs)
+    >>> spans[["doc_id", "start", "end", "pattern"]].head(2).values.tolist()
+    [['a', 13, 24, '// انتهى //'], ['b', 14, 25, '// انتهى //']]
+    >>> docs["text"][0][13:24]
+    '// انتهى //'
+    """
+    options = _options(options)
+    docs = as_docs(corpus)
+    texts = pc.fill_null(pa.array(docs["text"], pa.large_string(), from_pandas=True), "")
+    parts = []
+    if options.boilerplate and len(docs):
+        parts.append(_boilerplate(docs, texts, options))
+    if options.debris():
+        parts += _debris(texts, options.debris())
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return pd.DataFrame({"doc_id": pd.Series(dtype=object), "start": pd.Series(dtype=np.int64),
+                             "end": pd.Series(dtype=np.int64), "kind": pd.Series(dtype=object),
+                             "pattern": pd.Series(dtype=object)})
+    doc = np.concatenate([p[0] for p in parts])
+    start = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    end = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    kind = np.concatenate([p[3] for p in parts])
+    pattern = np.concatenate([p[4] for p in parts])
+    keep = end > start
+    table = pd.DataFrame({"_doc": doc[keep], "start": start[keep], "end": end[keep], "kind": kind[keep],
+                          "pattern": pattern[keep]})
+    table = table.sort_values(["_doc", "start", "end", "kind"], kind="stable").drop_duplicates(
+        ["_doc", "start", "end", "kind"])
+    table.insert(0, "doc_id", docs["doc_id"].to_numpy()[table["_doc"].to_numpy()])
+    return table.drop(columns="_doc").reset_index(drop=True)
+
+
+def _hint(kind: str) -> str:
+    hint, pattern = _DEBRIS[kind]
+    return pattern.pattern if hint is None else hint
+
+
+def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
+    """Spans of each kind of debris: pyarrow picks the documents (one pass over all texts,
+    then one per kind over those picked), Python's regex finds the spans in them."""
+    picked = np.flatnonzero(pc.fill_null(pc.match_substring_regex(
+        texts, "|".join(f"(?:{_hint(kind)})" for kind in kinds)), False).to_numpy(zero_copy_only=False))
+    subset = texts.take(pa.array(picked, pa.int64()))
+    parts = []
+    for kind in kinds:
+        mine = np.flatnonzero(pc.fill_null(pc.match_substring_regex(subset, _hint(kind)), False).to_numpy(zero_copy_only=False))
+        pattern = _DEBRIS[kind][1]
+        doc, start, end = [], [], []
+        for i, text in zip(picked[mine].tolist(), subset.take(pa.array(mine, pa.int64())).to_pylist()):
+            for m in pattern.finditer(text):
+                a, b = m.span()
+                while a < b and text[a].isspace():  # a match may begin at the space before it (tags)
+                    a += 1
+                doc.append(i)
+                start.append(a)
+                end.append(b)
+        n = len(doc)
+        parts.append((np.asarray(doc, np.int64), np.asarray(start, np.int64), np.asarray(end, np.int64),
+                      np.full(n, kind, dtype=object), np.full(n, kind, dtype=object)))
+    return parts
+
+
+# --------------------------------------------------------------------------- boilerplate, on UTF-8 bytes
+#
+# Lines are compared as bytes with numpy, never as Python strings: a line's key is its
+# UTF-8 with digit runs (ASCII, Arabic-Indic, Persian) collapsed to one 0, runs of
+# whitespace (no-break space included) to one space, trimmed; keys are compared by a
+# 64-bit polynomial hash. Only the patterns reported are decoded.
+
+_P = np.uint64(1_000_003)
+_P_INVERSE = np.uint64(pow(1_000_003, -1, 2**64))
+_SLOT = np.uint64(0x9E3779B97F4A7C15)  # stands for the title in a hash
+_MAX_LINE_BYTES = 240  # longer lines are paragraphs, not template lines
+_EDGE_BYTES = 180  # of a line's start and end searched for an edge (at the end, and its title's)
+
+
+def _byte_views(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of all texts and where each text starts and ends in them."""
+    texts = texts.cast(pa.large_string())
+    offsets = np.frombuffer(texts.buffers()[1], np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets
+
+
+def _char_counts(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Characters in each byte range (bytes that do not continue a character)."""
+    lengths = ends - starts
+    if not len(lengths) or not lengths.sum():
+        return np.zeros(len(lengths), np.int64)
+    from analysis.chunks import ragged_gather
+
+    leading = ((data[ragged_gather(starts, lengths)] & 0xC0) != 0x80).astype(np.int64)
+    total = np.r_[0, np.cumsum(leading)]
+    bounds = np.cumsum(lengths)
+    return total[bounds] - total[bounds - lengths]
+
+
+def _compress(b: np.ndarray, origin: np.ndarray, offsets: np.ndarray, keep: np.ndarray):
+    """The bytes kept, their origins, and the ranges' offsets among them (few bytes are dropped)."""
+    dropped = np.flatnonzero(~keep)
+    if not len(dropped):
+        return b, origin, offsets
+    return b[keep], origin[keep], offsets - np.searchsorted(dropped, offsets)
+
+
+def _normalized(data: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+    """The keys of byte ranges: bytes, the original byte each comes from, and offsets per range."""
+    from analysis.chunks import ragged_gather
+
+    lengths = ends - starts
+    origin = ragged_gather(starts, lengths)
+    b = data[origin].copy()
+    offsets = np.r_[0, np.cumsum(lengths)]
+    if not len(b):
+        return b, origin, offsets
+    first = np.zeros(len(b) + 1, bool)
+    first[offsets[:-1]] = True  # bytes that start a range
+    # Two-byte digits (U+0660-0669, U+06F0-06F9) and no-break spaces become one byte.
+    nxt = np.r_[b[1:], 0]
+    two = ~first[1:] & (((b == 0xD9) & (nxt >= 0xA0) & (nxt <= 0xA9)) | ((b == 0xDB) & (nxt >= 0xB0) & (nxt <= 0xB9)))
+    space = ~first[1:] & (b == 0xC2) & (nxt == 0xA0)
+    b[two] = 48
+    b[space] = 32
+    keep = ~np.r_[False, (two | space)[:-1]]
+    b, origin, offsets = _compress(b, origin, offsets, keep)
+    b[(b == 9) | (b == 10) | (b == 11) | (b == 12) | (b == 13)] = 32
+    b[(b >= 48) & (b <= 57)] = 48
+    first = np.zeros(len(b) + 1, bool)
+    first[offsets[:-1]] = True
+    repeat = np.r_[False, (b[1:] == b[:-1]) & ((b[1:] == 32) | (b[1:] == 48))] & ~first[:-1]
+    b, origin, offsets = _compress(b, origin, offsets, ~repeat)
+    # Trim one space at each end (runs are single now).
+    lengths = np.diff(offsets)
+    drop = np.zeros(len(b), bool)
+    has = lengths > 0
+    lead = offsets[:-1][has]
+    drop[lead[b[lead] == 32]] = True
+    tail = offsets[1:][has] - 1
+    drop[tail[b[tail] == 32]] = True
+    return _compress(b, origin, offsets, ~drop)
+
+
+def _powers(n: int, base: np.uint64) -> np.ndarray:
+    powers = np.ones(max(n, 1), np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(1, len(powers)):
+            powers[k] = powers[k - 1] * base
+    return powers
+
+
+def _prefix_sums(b: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """G[p] for every byte position p: the sum of b[i] * P^-(i - start) over the bytes of
+    its range before p (mod 2^64); the hash of bytes [i, j) of one range is
+    (G[j] - G[i]) * P^(i - start)."""
+    lengths = np.diff(offsets)
+    position = np.arange(len(b)) - np.repeat(offsets[:-1], lengths)
+    inverse = _powers(int(lengths.max()) + 1 if len(lengths) else 1, _P_INVERSE)
+    with np.errstate(over="ignore"):
+        return np.r_[np.uint64(0), np.cumsum((b.astype(np.uint64) + np.uint64(1)) * inverse[position], dtype=np.uint64)]
+
+
+def _range_hash(G: np.ndarray, forward: np.ndarray, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return (G[j] - G[i]) * forward[i - start] + (j - i).astype(np.uint64) * _SLOT
+
+
+def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed: np.ndarray) -> np.ndarray:
+    """Whether each ``key`` (uint64) of ``group`` is found in at least ``needed[group]`` distinct documents."""
+    if not len(key):
+        return np.zeros(0, bool)
+    with np.errstate(over="ignore"):
+        key = key * _P + group.astype(np.uint64)
+    order = np.lexsort((doc, key))
+    k, d = key[order], doc[order]
+    new_pair = np.r_[True, (k[1:] != k[:-1]) | (d[1:] != d[:-1])]
+    distinct, count = np.unique(k[new_pair], return_counts=True)
+    return count[np.searchsorted(distinct, key)] >= needed[group]
+
+
+def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
+    """Spans of the lines and edges that recur in a share of one source's documents."""
+    data, text_offsets = _byte_views(texts)
+    n = len(text_offsets) - 1
+    # Lines: byte ranges without their line break.
+    breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
+    bounds = np.union1d(text_offsets, breaks + 1)
+    line_start, line_next = bounds[:-1], bounds[1:]
+    doc = np.searchsorted(text_offsets, line_start, "right") - 1
+    line_end = line_next - (data[np.maximum(line_next - 1, 0)] == 10)
+    valid = (doc >= 0) & (doc < n)
+    line_start, line_end, doc = line_start[valid], line_end[valid], doc[valid]
+    # Each line's first character in its text.
+    segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.cast(pa.large_string()).buffers()[2])
+    chars = pc.utf8_length(segments).to_numpy().astype(np.int64)[valid]
+    total = np.cumsum(chars) - chars
+    first_line = np.searchsorted(doc, np.arange(n))
+    char_start = total - total[np.minimum(first_line, len(total) - 1)][doc] if len(total) else total
+    char_end = char_start + chars - (line_next[valid] != line_end)
+
+    source, _ = pd.factorize(docs["source"].astype(str))
+    source = source.astype(np.int64)
+    n_docs = np.bincount(source, minlength=int(source.max()) + 1 if len(source) else 0)
+    needed = np.maximum(options.min_docs, np.ceil(options.min_share * n_docs - 1e-9)).astype(np.int64)
+    group = source[doc]
+
+    # Whole lines.
+    short = np.flatnonzero(line_end - line_start <= _MAX_LINE_BYTES)
+    b, _, offsets = _normalized(data, line_start[short], line_end[short])
+    lengths = np.diff(offsets)
+    keys = pa.LargeStringArray.from_buffers(len(short), pa.py_buffer(offsets), pa.py_buffer(b))
+    key = pc.dictionary_encode(keys).indices.to_numpy().astype(np.uint64)
+    nonempty = lengths > 0
+    recurring = np.zeros(len(doc), bool)
+    recurring[short[nonempty]] = _recurring_keys(group[short[nonempty]], doc[short[nonempty]], key[nonempty], needed)
+    line_keys = {int(i): bytes(b[offsets[j]:offsets[j + 1]]) for j, i in enumerate(short.tolist()) if recurring[i]}
+    spans = [(doc[recurring], char_start[recurring], char_end[recurring],
+              np.asarray([line_keys[i].decode("utf-8", "replace") for i in np.flatnonzero(recurring).tolist()], dtype=object))]
+
+    # Edges of the first and last non-empty lines.
+    has_words = np.zeros(len(doc), bool)
+    has_words[short[nonempty]] = True
+    has_words[np.flatnonzero(line_end - line_start > _MAX_LINE_BYTES)] = True
+    rows = np.flatnonzero(has_words)
+    if len(rows):
+        d = doc[rows]
+        edge = np.unique(np.r_[rows[np.r_[True, d[1:] != d[:-1]]], rows[np.r_[d[1:] != d[:-1], True]]])
+        edge = edge[~recurring[edge]]
+        if len(edge):
+            spans.append(_edges(data, docs, edge, doc, line_start, line_end, char_start, char_end, group, needed))
+    d = np.concatenate([s[0] for s in spans])
+    return (d, np.concatenate([s[1] for s in spans]), np.concatenate([s[2] for s in spans]),
+            np.full(len(d), "boilerplate", dtype=object), np.concatenate([s[3] for s in spans]))
+
+
+def _title_keys(docs: pd.DataFrame, edge_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hash and byte length of the key of each document's title (length 0: no title slot)."""
+    hashes = np.zeros(len(edge_docs), np.uint64)
+    lengths = np.zeros(len(edge_docs), np.int64)
+    if "title" not in docs.columns or not len(edge_docs):
+        return hashes, lengths
+    titles = pa.array(docs["title"].astype(object).where(docs["title"].notna(), "").to_numpy()[edge_docs],
+                      pa.large_string())
+    data, offsets = _byte_views(titles)
+    b, _, offsets = _normalized(data, offsets[:-1], offsets[1:])
+    n_bytes = np.diff(offsets)
+    G = _prefix_sums(b, offsets)
+    forward = _powers(int(n_bytes.max()) + 1 if len(n_bytes) else 1, _P)
+    words = np.add.reduceat(np.r_[b == 32, False].astype(np.int64), offsets[:-1]) if len(b) else np.zeros(len(n_bytes), np.int64)
+    words = np.where(n_bytes > 0, words, 0)
+    ok = (n_bytes >= 20) & (words >= 1)  # a title too short to be told from ordinary words is no slot
+    hashes[ok] = _range_hash(G, forward, offsets[:-1], offsets[1:], offsets[:-1])[ok]
+    lengths[ok] = n_bytes[ok]
+    return hashes, lengths
+
+
+def _edges(data, docs, edge, doc, line_start, line_end, char_start, char_end, group, needed):
+    """Spans of the recurring first or last words (up to MAX_EDGE_WORDS) of the lines ``edge``."""
+    from analysis.chunks import ragged_gather
+
+    e_doc, e_group = doc[edge], group[edge]
+    title_hash, title_len = _title_keys(docs, e_doc)
+    out_doc, out_start, out_end, out_pattern = [], [], [], []
+    best = {}
+    for side in ("start", "end"):
+        lo = line_start[edge] if side == "start" else np.maximum(line_start[edge], line_end[edge] - _EDGE_BYTES - title_len)
+        hi = np.minimum(line_end[edge], line_start[edge] + _EDGE_BYTES) if side == "start" else line_end[edge]
+        # Cut at character boundaries: never inside a character's bytes.
+        if side == "start":
+            while True:
+                inside = (hi < line_end[edge]) & ((data[np.minimum(hi, len(data) - 1)] & 0xC0) == 0x80)
+                if not inside.any():
+                    break
+                hi = hi - inside
+        else:
+            while True:
+                inside = (lo > line_start[edge]) & ((data[np.minimum(lo, len(data) - 1)] & 0xC0) == 0x80)
+                if not inside.any():
+                    break
+                lo = lo + inside
+        cut = (hi < line_end[edge]) if side == "start" else (lo > line_start[edge])
+        b, origin, offsets = _normalized(data, lo, hi)
+        n_bytes = np.diff(offsets)
+        G = _prefix_sums(b, offsets)
+        forward = _powers(int(n_bytes.max()) + 1 if len(n_bytes) else 1, _P)
+        begin, stop = offsets[:-1], offsets[1:].copy()
+        slot = np.zeros(len(edge), bool)
+        if side == "end":  # the title at the end of the line: one word
+            t = title_len
+            fits = (t > 0) & (n_bytes >= t) & ((n_bytes == t) | (b[np.maximum(stop - t - 1, 0)] == 32))
+            fits &= _range_hash(G, forward, np.maximum(stop - t, begin), stop, begin) == title_hash
+            slot = fits
+            stop = np.where(slot, np.maximum(stop - t - 1, begin), stop)
+        # Word boundaries: positions of spaces within [begin, stop).
+        spaces = np.flatnonzero(b == 32)
+        owner = np.searchsorted(offsets, spaces, "right") - 1
+        inside = spaces < stop[owner]
+        spaces, owner = spaces[inside], owner[inside]
+        n_spaces = np.bincount(owner, minlength=len(edge))
+        n_words = np.where(stop > begin, n_spaces + 1, 0) + slot
+        usable = n_words - cut  # a cut line's last (or first) word may be partial
+        rank = np.arange(len(spaces)) - (np.cumsum(n_spaces) - n_spaces)[owner]
+        longest = np.zeros(len(edge), np.int64)
+        ends_at = {}
+        for k in range(1, MAX_EDGE_WORDS + 1):
+            ok = usable >= k
+            if side == "start":
+                # bytes [begin, end of word k): a space ends word k, or the range's end.
+                at = stop.copy()
+                pick = rank == k - 1
+                at[owner[pick]] = spaces[pick]
+                h = _range_hash(G, forward, begin, at, begin)
+            else:
+                # the last k words: after the (n_words - k)-th space from the end, with the slot as a word.
+                words_needed = k - slot.astype(np.int64)
+                at = begin.copy()
+                pick = rank == (n_spaces - words_needed)[owner]
+                at[owner[pick]] = spaces[pick] + 1
+                h = np.where(words_needed > 0, _range_hash(G, forward, at, stop, begin), np.uint64(0))
+                with np.errstate(over="ignore"):
+                    h = np.where(slot, h * _P + _SLOT, h)
+            ends_at[k] = at
+            if k < 2:
+                continue
+            found = np.zeros(len(edge), bool)
+            rows = np.flatnonzero(ok)
+            with np.errstate(over="ignore"):
+                keyed = h[rows] * _P + np.uint64(k) + (np.uint64(1 << 40) if side == "end" else np.uint64(0))
+            found[rows] = _recurring_keys(e_group[rows], e_doc[rows], keyed, needed)
+            if not found.any():
+                break
+            longest[found] = k
+        best[side] = (longest, ends_at, b, origin, offsets, begin, stop, slot, n_words, lo, hi)
+    for side in ("start", "end"):
+        longest, ends_at, b, origin, offsets, begin, stop, slot, n_words, lo, hi = best[side]
+        js = np.flatnonzero(longest)
+        if not len(js):
+            continue
+        ks, rows = longest[js], edge[js]
+        at = np.stack([ends_at.get(k, begin) for k in range(1, MAX_EDGE_WORDS + 1)])[ks - 1, js]
+        inside = at < offsets[js + 1]
+        byte_at = np.where(inside, origin[np.minimum(at, max(len(origin) - 1, 0))], hi[js])
+        if side == "start":
+            first = char_start[rows]
+            last = first + _char_counts(data, line_start[rows], byte_at)
+            texts = [bytes(b[x:y]).decode("utf-8", "replace") + " …" for x, y in zip(begin[js].tolist(), at.tolist())]
+        else:
+            last = char_end[rows]
+            first = last - _char_counts(data, byte_at, line_end[rows])
+            texts = ["… " + bytes(b[x:y]).decode("utf-8", "replace") + (" " + _TITLE if t else "")
+                     for x, y, t in zip(at.tolist(), stop[js].tolist(), slot[js].tolist())]
+        whole = 2 * ks > n_words[js]  # most of the line: all of it
+        out_doc.append(doc[rows])
+        out_start.append(np.where(whole, char_start[rows], first))
+        out_end.append(np.where(whole, char_end[rows], last))
+        out_pattern.append(np.asarray([t.replace("  ", " ").strip() for t in texts], dtype=object))
+    if not out_doc:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    return np.concatenate(out_doc), np.concatenate(out_start), np.concatenate(out_end), np.concatenate(out_pattern)
+
+
+# --------------------------------------------------------------------------- the corpus and its cleaned text
+
+
+def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None) -> Corpus:
+    """The corpus with its cleaning: ``corpus.cleaning`` (the :func:`clean_spans` table) and
+    ``corpus.clean_options``. :func:`analysis.corpus.load_corpus` calls it (``clean=``).
+
+    Examples
+    --------
+    >>> from analysis.corpus import load_corpus
+    >>> corpus = clean_corpus(load_corpus(clean=False), CleanOptions(boilerplate=False))
+    >>> corpus.clean_options.boilerplate, list(corpus.cleaning.columns)
+    (False, ['doc_id', 'start', 'end', 'kind', 'pattern'])
+    """
+    options = _options(options)
+    return dataclasses.replace(corpus, cleaning=clean_spans(corpus, options), clean_options=options)
+
+
+def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:
+    """``texts`` with every character of ``spans`` replaced by a space (line breaks kept).
+
+    Examples
+    --------
+    >>> spans = pd.DataFrame({"doc_id": ["a"], "start": [3], "end": [11]})
+    >>> cleaned_texts(pd.Series(["خبر\\n// انتهى //"]), pd.Series(["a"]), spans).tolist()
+    ['خبر\\n       ى //']
+    """
+    out = texts.copy()
+    if not len(spans) or not len(texts):
+        return out
+    position = pd.Index(doc_ids.astype(str)).get_indexer(spans["doc_id"].astype(str))
+    mine = position >= 0
+    if not mine.any():
+        return out
+    at = position[mine]
+    order = np.lexsort((spans["start"].to_numpy()[mine], at))
+    at, start, end = at[order], spans["start"].to_numpy()[mine][order], spans["end"].to_numpy()[mine][order]
+    bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
+    values = out.to_numpy(dtype=object, copy=True)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        k = int(at[lo])
+        text = values[k]
+        if not isinstance(text, str):
+            continue
+        pieces, last = [], 0
+        for a, b in zip(start[lo:hi].tolist(), end[lo:hi].tolist()):
+            a = max(a, last)
+            if b <= a:
+                continue
+            pieces.append(text[last:a])
+            skipped = text[a:b]
+            pieces.append(" " * len(skipped) if "\n" not in skipped else re.sub(r"[^\n]", " ", skipped))
+            last = b
+        pieces.append(text[last:])
+        values[k] = "".join(pieces)
+    return pd.Series(values, index=texts.index, dtype=texts.dtype)
+
+
+def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFrame:
+    """The documents table the counting functions read: ``text`` with the corpus's cleaning skipped.
+
+    A Corpus cleaned by :func:`clean_corpus` (as :func:`analysis.corpus.load_corpus`
+    does by default) gives its documents with each skipped span blanked (offsets kept);
+    ``clean=False``, a Corpus loaded with ``clean=False`` or a plain DataFrame gives the
+    documents as they are.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> corpus = clean_corpus(Corpus(docs=docs, report=None))
+    >>> cleaned_docs(corpus)["text"][0].strip(), cleaned_docs(corpus, clean=False)["text"][0][-11:]
+    ('خبر عن الطقس', '// انتهى //')
+    """
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    if not clean or spans is None or not len(spans):
+        return docs
+    return docs.assign(text=cleaned_texts(docs["text"], docs["doc_id"], spans))
+
+
+# --------------------------------------------------------------------------- what was removed
+
+
+def _token_counts(texts: pd.Series) -> np.ndarray:
+    from analysis.chunks import TokenVocabulary, text_array
+
+    array = text_array(texts)
+    counts = np.zeros(len(texts), np.int64)
+    for start, stop, _, in_batch in TokenVocabulary().tokens(array):
+        counts[start:stop] = np.bincount(in_batch, minlength=stop - start)
+    return counts
+
+
+def cleaning_summary(corpus: Corpus, by: str = "source") -> pd.DataFrame:
+    """What cleaning removed from each source: documents touched and tokens before and after.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (or the ``by`` column), ``docs``, ``docs_cleaned`` (with at least one
+        span skipped), ``spans``, ``tokens_before``, ``tokens_after`` (what the counting
+        functions count), ``token_share_removed``; sorted by ``by``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> cleaning_summary(clean_corpus(Corpus(docs=docs, report=None)))[["docs_cleaned", "tokens_before", "tokens_after"]].values.tolist()
+    [[5, 20, 15]]
+    """
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
+    mine = spans[spans["doc_id"].isin(docs["doc_id"])]
+    touched = docs["doc_id"].isin(mine["doc_id"]).to_numpy()
+    before = _token_counts(docs["text"])
+    after = before.copy()
+    if touched.any():
+        after[touched] = _token_counts(cleaned_docs(corpus)["text"][touched])
+    n_spans = docs["doc_id"].map(mine["doc_id"].value_counts()).fillna(0).astype(np.int64)
+    table = pd.DataFrame({by: docs[by].to_numpy(), "docs": 1, "docs_cleaned": touched.astype(np.int64),
+                          "spans": n_spans.to_numpy(), "tokens_before": before, "tokens_after": after})
+    table = table.groupby(by, sort=True).sum().reset_index()
+    table["token_share_removed"] = 1 - table["tokens_after"] / table["tokens_before"].where(table["tokens_before"] > 0)
+    return table
+
+
+def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> pd.DataFrame:
+    """The patterns cleaning removed most from each source, with how many documents and tokens they cover.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (or ``by``), ``kind``, ``pattern``, ``docs`` (documents with the
+        pattern), ``doc_share`` (of the source's documents), ``tokens`` (tokens in its
+        spans) and ``token_share`` (of the source's tokens, as written); the ``top``
+        patterns of each source by tokens, then documents, then pattern.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> boilerplate_patterns(clean_corpus(Corpus(docs=docs, report=None)))[["pattern", "docs", "doc_share", "tokens"]].values.tolist()
+    [['// انتهى //', 5, 1.0, 5]]
+    """
+    from analysis.text import TOKEN_PATTERN
+
+    if top < 1:
+        raise ValueError(f"top must be at least 1, not {top!r}")
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
+    meta = docs.set_index(docs["doc_id"].astype(str))
+    spans = spans[spans["doc_id"].astype(str).isin(meta.index)]
+    columns = [by, "kind", "pattern", "docs", "doc_share", "tokens", "token_share"]
+    if not len(spans):
+        return pd.DataFrame(columns=columns)
+    doc_ids = spans["doc_id"].astype(str)
+    texts = meta.loc[doc_ids, "text"].tolist()
+    tokens = [len(TOKEN_PATTERN.findall(t[a:b])) for t, a, b in zip(texts, spans["start"].tolist(), spans["end"].tolist())]
+    table = pd.DataFrame({by: meta.loc[doc_ids, by].to_numpy(), "kind": spans["kind"].to_numpy(),
+                          "pattern": spans["pattern"].to_numpy(), "doc_id": doc_ids.to_numpy(), "tokens": tokens})
+    grouped = table.groupby([by, "kind", "pattern"], sort=True).agg(docs=("doc_id", "nunique"), tokens=("tokens", "sum"))
+    grouped = grouped.reset_index()
+    n_docs = docs.groupby(by).size()
+    n_tokens = pd.Series(_token_counts(docs["text"]), index=docs.index).groupby(docs[by]).sum()
+    grouped["doc_share"] = grouped["docs"] / grouped[by].map(n_docs)
+    grouped["token_share"] = grouped["tokens"] / grouped[by].map(n_tokens)
+    grouped = grouped.sort_values([by, "tokens", "docs", "pattern"], ascending=[True, False, False, True], kind="stable")
+    return grouped.groupby(by, sort=False).head(top)[columns].reset_index(drop=True)
