@@ -30,6 +30,7 @@ CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, `
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 
 import numpy as np
@@ -63,7 +64,7 @@ _DEBRIS = {
     "url": ("http|www\\.", re.compile(r"(?:https?://|www\.)[^\s<>\"«»]+")),
     "email": ("@", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
     "phone": (None, re.compile(
-        r"(?i)(?:للتواصل[^\n]{0,40}?)?\bsms\b[^\n]{0,200}?(?:zain|زين)(?:[^\n]{0,40}?الرسالة)?"  # subscription line
+        r"(?i)(?:للتواصل[^\n]{0,40}?)?\bsms\b[\s\S]{0,200}?(?:zain|زين)(?:[\s\S]{0,60}?الرسالة)?"  # subscription block
         r"|\b[0-9]{4,6}[ \xa0]*[-–][ \xa0]*(?:stc|mobily|zain)\b"  # an SMS short code
         r"|(?:\+|\b00)?\b(?:966|0|9200|800)[0-9]{1,3}(?:[ -]?[0-9]{2,4}){2,3}\b"  # a phone number
     )),
@@ -234,108 +235,67 @@ def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
     return parts
 
 
-# --------------------------------------------------------------------------- boilerplate, on UTF-8 bytes
+# --------------------------------------------------------------------------- boilerplate
 #
-# Lines are compared as bytes with numpy, never as Python strings: a line's key is its
-# UTF-8 with digit runs (ASCII, Arabic-Indic, Persian) collapsed to one 0, runs of
-# whitespace (no-break space included) to one space, trimmed; keys are compared by a
-# 64-bit polynomial hash. Only the patterns reported are decoded.
+# Lines are compared with numpy and pyarrow, never one by one in Python: a line's key is
+# its UTF-8 with digit runs (ASCII, Arabic-Indic, Persian) collapsed to one 0, runs of
+# whitespace (no-break space included) to one space, trimmed. Edges are sequences of
+# the keys' words, compared by a 64-bit polynomial hash of their dictionary codes. Only
+# the spans found are located in Python.
 
 _P = np.uint64(1_000_003)
-_P_INVERSE = np.uint64(pow(1_000_003, -1, 2**64))
 _SLOT = np.uint64(0x9E3779B97F4A7C15)  # stands for the title in a hash
 _MAX_LINE_BYTES = 240  # longer lines are paragraphs, not template lines
-_EDGE_BYTES = 180  # of a line's start and end searched for an edge (at the end, and its title's)
+_HEAD_CHARS = 90  # of a line's start searched for an edge
+_TAIL_CHARS = 90  # of a line's end searched for an edge
+_LONG_TAIL_CHARS = 320  # of the end of a line that may end with its title
+_WORD = re.compile("[^\t\n\x0b\x0c\r \xa0]+")  # the words of a key, as written
 
 
 def _byte_views(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of all texts and where each text starts and ends in them."""
-    texts = texts.cast(pa.large_string())
     offsets = np.frombuffer(texts.buffers()[1], np.int64)[texts.offset:texts.offset + len(texts) + 1]
     data = np.frombuffer(texts.buffers()[2], np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
     return data, offsets
 
 
-def _char_counts(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Characters in each byte range (bytes that do not continue a character)."""
-    lengths = ends - starts
-    if not len(lengths) or not lengths.sum():
-        return np.zeros(len(lengths), np.int64)
-    from analysis.chunks import ragged_gather
-
-    leading = ((data[ragged_gather(starts, lengths)] & 0xC0) != 0x80).astype(np.int64)
-    total = np.r_[0, np.cumsum(leading)]
-    bounds = np.cumsum(lengths)
-    return total[bounds] - total[bounds - lengths]
-
-
-def _compress(b: np.ndarray, origin: np.ndarray, offsets: np.ndarray, keep: np.ndarray):
-    """The bytes kept, their origins, and the ranges' offsets among them (few bytes are dropped)."""
-    dropped = np.flatnonzero(~keep)
-    if not len(dropped):
-        return b, origin, offsets
-    return b[keep], origin[keep], offsets - np.searchsorted(dropped, offsets)
-
-
-def _normalized(data: np.ndarray, starts: np.ndarray, ends: np.ndarray):
-    """The keys of byte ranges: bytes, the original byte each comes from, and offsets per range."""
-    from analysis.chunks import ragged_gather
-
-    lengths = ends - starts
-    origin = ragged_gather(starts, lengths)
-    b = data[origin].copy()
-    offsets = np.r_[0, np.cumsum(lengths)]
+def _keys(strings: pa.Array) -> pa.Array:
+    """Each string as compared: digit runs as one 0, whitespace runs as one space, trimmed."""
+    strings = pc.fill_null(strings.cast(pa.large_string()), "")
+    if not len(strings):
+        return strings
+    data, offsets = _byte_views(strings)
+    b = data[offsets[0]:offsets[-1]].copy()
+    offsets = offsets - offsets[0]
     if not len(b):
-        return b, origin, offsets
+        return strings
+
+    def compress(b, offsets, drop):
+        dropped = np.flatnonzero(drop)
+        return (b, offsets) if not len(dropped) else (b[~drop], offsets - np.searchsorted(dropped, offsets))
+
     first = np.zeros(len(b) + 1, bool)
-    first[offsets[:-1]] = True  # bytes that start a range
-    # Two-byte digits (U+0660-0669, U+06F0-06F9) and no-break spaces become one byte.
+    first[offsets[:-1]] = True  # bytes that start a string
     nxt = np.r_[b[1:], 0]
+    # Two-byte digits (U+0660-0669, U+06F0-06F9) and no-break spaces become one byte.
     two = ~first[1:] & (((b == 0xD9) & (nxt >= 0xA0) & (nxt <= 0xA9)) | ((b == 0xDB) & (nxt >= 0xB0) & (nxt <= 0xB9)))
     space = ~first[1:] & (b == 0xC2) & (nxt == 0xA0)
     b[two] = 48
     b[space] = 32
-    keep = ~np.r_[False, (two | space)[:-1]]
-    b, origin, offsets = _compress(b, origin, offsets, keep)
-    b[(b == 9) | (b == 10) | (b == 11) | (b == 12) | (b == 13)] = 32
+    b, offsets = compress(b, offsets, np.r_[False, (two | space)[:-1]])
+    b[(b >= 9) & (b <= 13)] = 32
     b[(b >= 48) & (b <= 57)] = 48
     first = np.zeros(len(b) + 1, bool)
     first[offsets[:-1]] = True
-    repeat = np.r_[False, (b[1:] == b[:-1]) & ((b[1:] == 32) | (b[1:] == 48))] & ~first[:-1]
-    b, origin, offsets = _compress(b, origin, offsets, ~repeat)
-    # Trim one space at each end (runs are single now).
+    b, offsets = compress(b, offsets, np.r_[False, (b[1:] == b[:-1]) & ((b[1:] == 32) | (b[1:] == 48))] & ~first[:-1])
     lengths = np.diff(offsets)
-    drop = np.zeros(len(b), bool)
     has = lengths > 0
-    lead = offsets[:-1][has]
+    drop = np.zeros(len(b), bool)
+    lead, tail = offsets[:-1][has], offsets[1:][has] - 1
     drop[lead[b[lead] == 32]] = True
-    tail = offsets[1:][has] - 1
     drop[tail[b[tail] == 32]] = True
-    return _compress(b, origin, offsets, ~drop)
-
-
-def _powers(n: int, base: np.uint64) -> np.ndarray:
-    powers = np.ones(max(n, 1), np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(1, len(powers)):
-            powers[k] = powers[k - 1] * base
-    return powers
-
-
-def _prefix_sums(b: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """G[p] for every byte position p: the sum of b[i] * P^-(i - start) over the bytes of
-    its range before p (mod 2^64); the hash of bytes [i, j) of one range is
-    (G[j] - G[i]) * P^(i - start)."""
-    lengths = np.diff(offsets)
-    position = np.arange(len(b)) - np.repeat(offsets[:-1], lengths)
-    inverse = _powers(int(lengths.max()) + 1 if len(lengths) else 1, _P_INVERSE)
-    with np.errstate(over="ignore"):
-        return np.r_[np.uint64(0), np.cumsum((b.astype(np.uint64) + np.uint64(1)) * inverse[position], dtype=np.uint64)]
-
-
-def _range_hash(G: np.ndarray, forward: np.ndarray, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return (G[j] - G[i]) * forward[i - start] + (j - i).astype(np.uint64) * _SLOT
+    b, offsets = compress(b, offsets, drop)
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
 
 
 def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed: np.ndarray) -> np.ndarray:
@@ -343,7 +303,7 @@ def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed:
     if not len(key):
         return np.zeros(0, bool)
     with np.errstate(over="ignore"):
-        key = key * _P + group.astype(np.uint64)
+        key = key.astype(np.uint64) * _P + group.astype(np.uint64)
     order = np.lexsort((doc, key))
     k, d = key[order], doc[order]
     new_pair = np.r_[True, (k[1:] != k[:-1]) | (d[1:] != d[:-1])]
@@ -353,23 +313,21 @@ def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed:
 
 def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
     """Spans of the lines and edges that recur in a share of one source's documents."""
+    texts = texts.cast(pa.large_string())
     data, text_offsets = _byte_views(texts)
-    n = len(text_offsets) - 1
-    # Lines: byte ranges without their line break.
+    n = len(texts)
+    # Lines, each with its line break: a zero-copy view of the texts.
     breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
     bounds = np.union1d(text_offsets, breaks + 1)
+    segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
     line_start, line_next = bounds[:-1], bounds[1:]
     doc = np.searchsorted(text_offsets, line_start, "right") - 1
-    line_end = line_next - (data[np.maximum(line_next - 1, 0)] == 10)
-    valid = (doc >= 0) & (doc < n)
-    line_start, line_end, doc = line_start[valid], line_end[valid], doc[valid]
-    # Each line's first character in its text.
-    segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.cast(pa.large_string()).buffers()[2])
-    chars = pc.utf8_length(segments).to_numpy().astype(np.int64)[valid]
-    total = np.cumsum(chars) - chars
+    has_break = (data[line_next - 1] == 10).astype(np.int64) if len(line_next) else np.zeros(0, np.int64)
+    with_break = pc.utf8_length(segments).to_numpy().astype(np.int64)
+    total = np.cumsum(with_break) - with_break
     first_line = np.searchsorted(doc, np.arange(n))
-    char_start = total - total[np.minimum(first_line, len(total) - 1)][doc] if len(total) else total
-    char_end = char_start + chars - (line_next[valid] != line_end)
+    char_start = total - total[np.minimum(first_line, max(len(total) - 1, 0))][doc] if len(total) else total
+    char_end = char_start + with_break - has_break
 
     source, _ = pd.factorize(docs["source"].astype(str))
     source = source.astype(np.int64)
@@ -378,158 +336,168 @@ def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
     group = source[doc]
 
     # Whole lines.
-    short = np.flatnonzero(line_end - line_start <= _MAX_LINE_BYTES)
-    b, _, offsets = _normalized(data, line_start[short], line_end[short])
-    lengths = np.diff(offsets)
-    keys = pa.LargeStringArray.from_buffers(len(short), pa.py_buffer(offsets), pa.py_buffer(b))
-    key = pc.dictionary_encode(keys).indices.to_numpy().astype(np.uint64)
-    nonempty = lengths > 0
+    n_bytes = line_next - line_start - has_break
+    short = np.flatnonzero((n_bytes > 0) & (n_bytes <= _MAX_LINE_BYTES))
+    keys = _keys(segments.take(pa.array(short)))
+    nonempty = pc.greater(pc.binary_length(keys), 0).to_numpy(zero_copy_only=False)
+    short, keys = short[nonempty], keys.filter(pa.array(nonempty))
+    code = pc.dictionary_encode(keys).indices.to_numpy().astype(np.uint64)
+    found = _recurring_keys(group[short], doc[short], code, needed)
     recurring = np.zeros(len(doc), bool)
-    recurring[short[nonempty]] = _recurring_keys(group[short[nonempty]], doc[short[nonempty]], key[nonempty], needed)
-    line_keys = {int(i): bytes(b[offsets[j]:offsets[j + 1]]) for j, i in enumerate(short.tolist()) if recurring[i]}
-    spans = [(doc[recurring], char_start[recurring], char_end[recurring],
-              np.asarray([line_keys[i].decode("utf-8", "replace") for i in np.flatnonzero(recurring).tolist()], dtype=object))]
+    recurring[short[found]] = True
+    spans = [(doc[short[found]], char_start[short[found]], char_end[short[found]],
+              np.asarray(keys.filter(pa.array(found)).to_pylist(), dtype=object))]
 
-    # Edges of the first and last non-empty lines.
-    has_words = np.zeros(len(doc), bool)
-    has_words[short[nonempty]] = True
-    has_words[np.flatnonzero(line_end - line_start > _MAX_LINE_BYTES)] = True
-    rows = np.flatnonzero(has_words)
+    # Edges of the first and last lines with words.
+    worded = np.zeros(len(doc), bool)
+    worded[short] = True
+    worded[n_bytes > _MAX_LINE_BYTES] = True
+    rows = np.flatnonzero(worded)
     if len(rows):
         d = doc[rows]
         edge = np.unique(np.r_[rows[np.r_[True, d[1:] != d[:-1]]], rows[np.r_[d[1:] != d[:-1], True]]])
         edge = edge[~recurring[edge]]
         if len(edge):
-            spans.append(_edges(data, docs, edge, doc, line_start, line_end, char_start, char_end, group, needed))
+            spans.append(_edges(docs, segments.take(pa.array(edge)), edge, doc, char_start, char_end, with_break,
+                                group, needed))
     d = np.concatenate([s[0] for s in spans])
     return (d, np.concatenate([s[1] for s in spans]), np.concatenate([s[2] for s in spans]),
             np.full(len(d), "boilerplate", dtype=object), np.concatenate([s[3] for s in spans]))
 
 
-def _title_keys(docs: pd.DataFrame, edge_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hash and byte length of the key of each document's title (length 0: no title slot)."""
-    hashes = np.zeros(len(edge_docs), np.uint64)
-    lengths = np.zeros(len(edge_docs), np.int64)
-    if "title" not in docs.columns or not len(edge_docs):
-        return hashes, lengths
-    titles = pa.array(docs["title"].astype(object).where(docs["title"].notna(), "").to_numpy()[edge_docs],
-                      pa.large_string())
-    data, offsets = _byte_views(titles)
-    b, _, offsets = _normalized(data, offsets[:-1], offsets[1:])
-    n_bytes = np.diff(offsets)
-    G = _prefix_sums(b, offsets)
-    forward = _powers(int(n_bytes.max()) + 1 if len(n_bytes) else 1, _P)
-    words = np.add.reduceat(np.r_[b == 32, False].astype(np.int64), offsets[:-1]) if len(b) else np.zeros(len(n_bytes), np.int64)
-    words = np.where(n_bytes > 0, words, 0)
-    ok = (n_bytes >= 20) & (words >= 1)  # a title too short to be told from ordinary words is no slot
-    hashes[ok] = _range_hash(G, forward, offsets[:-1], offsets[1:], offsets[:-1])[ok]
-    lengths[ok] = n_bytes[ok]
-    return hashes, lengths
+def _titles(docs: pd.DataFrame, rows: np.ndarray) -> pa.Array:
+    """The titles of the documents ``rows`` as the texts show them (scraped titles keep
+    HTML entities: &#8220; for “); empty where there is none."""
+    if "title" not in docs.columns:
+        return pa.array([""] * len(rows), pa.large_string())
+    titles = docs["title"].astype(object).where(docs["title"].notna(), "").astype(str).to_numpy()[rows]
+    return pa.array([html.unescape(t) if "&" in t else t for t in titles.tolist()], pa.large_string())
 
 
-def _edges(data, docs, edge, doc, line_start, line_end, char_start, char_end, group, needed):
-    """Spans of the recurring first or last words (up to MAX_EDGE_WORDS) of the lines ``edge``."""
-    from analysis.chunks import ragged_gather
+def _word_codes(*keys: pa.Array) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """For each array of keys: where each key's words start among the codes and how many
+    it has (0 for an empty key); and the codes of all their words in one dictionary
+    (from 1; the last code, 0, is no word)."""
+    every = pa.concat_arrays(list(keys))
+    words = pc.split_pattern(every, " ")
+    offsets = words.offsets.to_numpy().astype(np.int64)
+    count = np.where(pc.binary_length(every).to_numpy() > 0, np.diff(offsets), 0)
+    codes = np.r_[pc.dictionary_encode(words.flatten()).indices.to_numpy().astype(np.uint64) + np.uint64(1), np.uint64(0)]
+    bounds = np.cumsum([0] + [len(k) for k in keys])
+    return ([offsets[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
+            [count[a:b] for a, b in zip(bounds[:-1], bounds[1:])], codes)
 
+
+def _hash_from_end(codes: np.ndarray, end: np.ndarray, n: np.ndarray, upto: int) -> np.ndarray:
+    """The hash of the last ``n`` words before ``end`` (``n`` ≤ ``upto``), as :func:`_edges` hashes edges from the end."""
+    h = np.zeros(len(end), np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(1, upto + 1):
+            on = n >= j
+            h = np.where(on, h * _P + codes[np.where(on, end - j, -1)], h)
+    return h
+
+
+def _edges(docs, lines, edge, doc, char_start, char_end, with_break, group, needed):
+    """Spans of the recurring first or last words (up to MAX_EDGE_WORDS) of ``lines`` (rows ``edge`` of the line table)."""
+    m = len(edge)
     e_doc, e_group = doc[edge], group[edge]
-    title_hash, title_len = _title_keys(docs, e_doc)
-    out_doc, out_start, out_end, out_pattern = [], [], [], []
-    best = {}
+    width = with_break[edge]
+    head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
+    tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
+    head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(docs, e_doc))
+    (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys)
+    cut_head = (width > _HEAD_CHARS).astype(np.int64)
+    cut_tail = (width > _TAIL_CHARS).astype(np.int64)
+
+    # Lines that may end with their document's title (their last words agree) are read
+    # again with a longer tail, in which the title is one word: the slot.
+    maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
+    slot = np.zeros(m, bool)
+    if len(maybe):
+        long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
+        long_keys = _keys(long_tail)
+        (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)))
+        l_cut = (width[maybe] > _LONG_TAIL_CHARS).astype(np.int64)
+        upto = int(t_n.max(initial=0))
+        fits = (l_n - l_cut >= t_n) & (_hash_from_end(l_codes, t_at + t_n, t_n, upto) ==
+                                       _hash_from_end(l_codes, l_at + l_n, np.minimum(t_n, l_n - l_cut), upto))
+        maybe, long_keys, long_tail = maybe[fits], long_keys.filter(pa.array(fits)), long_tail.filter(pa.array(fits))
+        slot[maybe] = True
+        l_at, l_n, t_n, l_cut = l_at[fits], l_n[fits], t_n[fits], l_cut[fits]
+
+    longest = {}
     for side in ("start", "end"):
-        lo = line_start[edge] if side == "start" else np.maximum(line_start[edge], line_end[edge] - _EDGE_BYTES - title_len)
-        hi = np.minimum(line_end[edge], line_start[edge] + _EDGE_BYTES) if side == "start" else line_end[edge]
-        # Cut at character boundaries: never inside a character's bytes.
-        if side == "start":
-            while True:
-                inside = (hi < line_end[edge]) & ((data[np.minimum(hi, len(data) - 1)] & 0xC0) == 0x80)
-                if not inside.any():
-                    break
-                hi = hi - inside
-        else:
-            while True:
-                inside = (lo > line_start[edge]) & ((data[np.minimum(lo, len(data) - 1)] & 0xC0) == 0x80)
-                if not inside.any():
-                    break
-                lo = lo + inside
-        cut = (hi < line_end[edge]) if side == "start" else (lo > line_start[edge])
-        b, origin, offsets = _normalized(data, lo, hi)
-        n_bytes = np.diff(offsets)
-        G = _prefix_sums(b, offsets)
-        forward = _powers(int(n_bytes.max()) + 1 if len(n_bytes) else 1, _P)
-        begin, stop = offsets[:-1], offsets[1:].copy()
-        slot = np.zeros(len(edge), bool)
-        if side == "end":  # the title at the end of the line: one word
-            t = title_len
-            fits = (t > 0) & (n_bytes >= t) & ((n_bytes == t) | (b[np.maximum(stop - t - 1, 0)] == 32))
-            fits &= _range_hash(G, forward, np.maximum(stop - t, begin), stop, begin) == title_hash
-            slot = fits
-            stop = np.where(slot, np.maximum(stop - t - 1, begin), stop)
-        # Word boundaries: positions of spaces within [begin, stop).
-        spaces = np.flatnonzero(b == 32)
-        owner = np.searchsorted(offsets, spaces, "right") - 1
-        inside = spaces < stop[owner]
-        spaces, owner = spaces[inside], owner[inside]
-        n_spaces = np.bincount(owner, minlength=len(edge))
-        n_words = np.where(stop > begin, n_spaces + 1, 0) + slot
-        usable = n_words - cut  # a cut line's last (or first) word may be partial
-        rank = np.arange(len(spaces)) - (np.cumsum(n_spaces) - n_spaces)[owner]
-        longest = np.zeros(len(edge), np.int64)
-        ends_at = {}
+        best = np.zeros(m, np.int64)
+        h = np.zeros(m, np.uint64)
+        h_slot = np.zeros(len(maybe), np.uint64)
         for k in range(1, MAX_EDGE_WORDS + 1):
-            ok = usable >= k
-            if side == "start":
-                # bytes [begin, end of word k): a space ends word k, or the range's end.
-                at = stop.copy()
-                pick = rank == k - 1
-                at[owner[pick]] = spaces[pick]
-                h = _range_hash(G, forward, begin, at, begin)
-            else:
-                # the last k words: after the (n_words - k)-th space from the end, with the slot as a word.
-                words_needed = k - slot.astype(np.int64)
-                at = begin.copy()
-                pick = rank == (n_spaces - words_needed)[owner]
-                at[owner[pick]] = spaces[pick] + 1
-                h = np.where(words_needed > 0, _range_hash(G, forward, at, stop, begin), np.uint64(0))
-                with np.errstate(over="ignore"):
-                    h = np.where(slot, h * _P + _SLOT, h)
-            ends_at[k] = at
+            with np.errstate(over="ignore"):
+                if side == "start":
+                    ok = n_head - cut_head >= k
+                    h = np.where(ok, h * _P + codes[np.where(ok, head_at + k - 1, -1)], h)
+                    key = h
+                else:
+                    ok = (n_tail - cut_tail >= k) & ~slot
+                    h = np.where(ok, h * _P + codes[np.where(ok, tail_at + n_tail - k, -1)], h)
+                    key = h.copy()
+                    if len(maybe):  # the title and the k - 1 words before it
+                        before = l_at + l_n - t_n
+                        on = (k >= 2) & (l_n - l_cut - t_n >= k - 1)
+                        h_slot = np.where(on, h_slot * _P + l_codes[np.where(on, before - (k - 1), -1)], h_slot)
+                        ok[maybe] = on if k >= 2 else np.ones(len(maybe), bool)
+                        key[maybe] = h_slot * _P + _SLOT
             if k < 2:
                 continue
-            found = np.zeros(len(edge), bool)
             rows = np.flatnonzero(ok)
             with np.errstate(over="ignore"):
-                keyed = h[rows] * _P + np.uint64(k) + (np.uint64(1 << 40) if side == "end" else np.uint64(0))
+                keyed = key[rows] * _P + np.uint64(2 * k + (side == "end"))
+            found = np.zeros(m, bool)
             found[rows] = _recurring_keys(e_group[rows], e_doc[rows], keyed, needed)
             if not found.any():
                 break
-            longest[found] = k
-        best[side] = (longest, ends_at, b, origin, offsets, begin, stop, slot, n_words, lo, hi)
+            best[found] = k
+        longest[side] = best
+
+    # Where each edge found is, in the line as written (only those rows, in Python).
+    out = []
+    slot_row = dict(zip(maybe.tolist(), range(len(maybe))))
     for side in ("start", "end"):
-        longest, ends_at, b, origin, offsets, begin, stop, slot, n_words, lo, hi = best[side]
-        js = np.flatnonzero(longest)
-        if not len(js):
+        rows = np.flatnonzero(longest[side])
+        if not len(rows):
             continue
-        ks, rows = longest[js], edge[js]
-        at = np.stack([ends_at.get(k, begin) for k in range(1, MAX_EDGE_WORDS + 1)])[ks - 1, js]
-        inside = at < offsets[js + 1]
-        byte_at = np.where(inside, origin[np.minimum(at, max(len(origin) - 1, 0))], hi[js])
-        if side == "start":
-            first = char_start[rows]
-            last = first + _char_counts(data, line_start[rows], byte_at)
-            texts = [bytes(b[x:y]).decode("utf-8", "replace") + " …" for x, y in zip(begin[js].tolist(), at.tolist())]
-        else:
-            last = char_end[rows]
-            first = last - _char_counts(data, byte_at, line_end[rows])
-            texts = ["… " + bytes(b[x:y]).decode("utf-8", "replace") + (" " + _TITLE if t else "")
-                     for x, y, t in zip(at.tolist(), stop[js].tolist(), slot[js].tolist())]
-        whole = 2 * ks > n_words[js]  # most of the line: all of it
-        out_doc.append(doc[rows])
-        out_start.append(np.where(whole, char_start[rows], first))
-        out_end.append(np.where(whole, char_end[rows], last))
-        out_pattern.append(np.asarray([t.replace("  ", " ").strip() for t in texts], dtype=object))
-    if not out_doc:
+        plain = rows if side == "start" else rows[~slot[rows]]
+        keys, window = (head_keys, head) if side == "start" else (tail_keys, tail)
+        found = dict(zip(plain.tolist(), zip(keys.take(pa.array(plain)).to_pylist(), window.take(pa.array(plain)).to_pylist())))
+        if side == "end" and slot[rows].any():
+            picked = np.array([slot_row[j] for j in rows[slot[rows]].tolist()])
+            found.update(zip(rows[slot[rows]].tolist(), zip(long_keys.take(pa.array(picked)).to_pylist(),
+                                                            long_tail.take(pa.array(picked)).to_pylist())))
+        for j in rows.tolist():
+            key, text = found[j]
+            k, i = int(longest[side][j]), int(edge[j])
+            words = key.split(" ")
+            spans = [s.span() for s in _WORD.finditer(text)]
+            if len(spans) != len(words):
+                continue
+            if side == "start":
+                a, z = 0, spans[k - 1][1]
+                pattern = " ".join(words[:k]) + " …"
+                n_words = len(words) + cut_head[j] * 99
+            else:
+                titled = int(t_n[slot_row[j]]) if slot[j] else 0
+                first = len(words) - titled - (k - bool(slot[j]))
+                offset = int(width[j]) - len(text)  # where the window starts in the line
+                a, z = offset + spans[first][0], offset + spans[-1][1]
+                pattern = "… " + " ".join(words[first:len(words) - titled]) + (" " + _TITLE if slot[j] else "")
+                n_words = len(words) - titled + bool(slot[j]) + (l_cut[slot_row[j]] if slot[j] else cut_tail[j]) * 99
+            whole = 2 * k > n_words  # most of the line: all of it
+            a, z = (char_start[i], char_end[i]) if whole else (char_start[i] + a, char_start[i] + z)
+            out.append((doc[i], a, z, pattern.strip()))
+    if not out:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object)
-    return np.concatenate(out_doc), np.concatenate(out_start), np.concatenate(out_end), np.concatenate(out_pattern)
+    d, a, z, p = zip(*out)
+    return np.asarray(d, np.int64), np.asarray(a, np.int64), np.asarray(z, np.int64), np.asarray(p, dtype=object)
 
 
 # --------------------------------------------------------------------------- the corpus and its cleaned text
