@@ -69,7 +69,7 @@ _DEBRIS = {
         r"|(?:\+|\b00)?\b(?:966|0|9200|800)[0-9]{1,3}(?:[ -]?[0-9]{2,4}){2,3}\b"  # a phone number
     )),
     "pager": ("Next|Previous", re.compile(r"\bNext[ \xa0]+Previous\b|\bPrevious[ \xa0]+Next\b")),
-    "tags": ("سمات", re.compile(r"(?:^|\s)سمات(?:[ \xa0]+[^\s]+){1,20}[\s]*$")),
+    "tags": ("سمات", re.compile(r"سمات(?:[ \xa0]+[^\s]+){1,20}\s*$")),  # after a space: see _debris
 }
 DEBRIS_KINDS = tuple(_DEBRIS)
 """The kinds of web debris, each a switch of :class:`CleanOptions`."""
@@ -224,8 +224,8 @@ def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
         for i, text in zip(picked[mine].tolist(), subset.take(pa.array(mine, pa.int64())).to_pylist()):
             for m in pattern.finditer(text):
                 a, b = m.span()
-                while a < b and text[a].isspace():  # a match may begin at the space before it (tags)
-                    a += 1
+                if kind == "tags" and a and not text[a - 1].isspace():  # سمات as a word of its own
+                    continue
                 doc.append(i)
                 start.append(a)
                 end.append(b)
@@ -246,8 +246,8 @@ def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
 _P = np.uint64(1_000_003)
 _SLOT = np.uint64(0x9E3779B97F4A7C15)  # stands for the title in a hash
 _MAX_LINE_BYTES = 240  # longer lines are paragraphs, not template lines
-_HEAD_CHARS = 90  # of a line's start searched for an edge
-_TAIL_CHARS = 90  # of a line's end searched for an edge
+_HEAD_CHARS = 80  # of a line's start searched for an edge
+_TAIL_CHARS = 80  # of a line's end searched for an edge
 _LONG_TAIL_CHARS = 320  # of the end of a line that may end with its title
 _WORD = re.compile("[^\t\n\x0b\x0c\r \xa0]+")  # the words of a key, as written
 
@@ -318,7 +318,8 @@ def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
     n = len(texts)
     # Lines, each with its line break: a zero-copy view of the texts.
     breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
-    bounds = np.union1d(text_offsets, breaks + 1)
+    bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
+    bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
     segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
     line_start, line_next = bounds[:-1], bounds[1:]
     doc = np.searchsorted(text_offsets, line_start, "right") - 1
@@ -521,28 +522,31 @@ def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None) -> 
 def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:
     """``texts`` with every character of ``spans`` replaced by a space (line breaks kept).
 
+    Only the texts with a span are read into Python; the others stay as they are.
+
     Examples
     --------
     >>> spans = pd.DataFrame({"doc_id": ["a"], "start": [3], "end": [11]})
     >>> cleaned_texts(pd.Series(["خبر\\n// انتهى //"]), pd.Series(["a"]), spans).tolist()
     ['خبر\\n       ى //']
     """
-    out = texts.copy()
     if not len(spans) or not len(texts):
-        return out
+        return texts.copy()
     position = pd.Index(doc_ids.astype(str)).get_indexer(spans["doc_id"].astype(str))
     mine = position >= 0
     if not mine.any():
-        return out
+        return texts.copy()
     at = position[mine]
     order = np.lexsort((spans["start"].to_numpy()[mine], at))
     at, start, end = at[order], spans["start"].to_numpy()[mine][order], spans["end"].to_numpy()[mine][order]
     bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
-    values = out.to_numpy(dtype=object, copy=True)
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        k = int(at[lo])
-        text = values[k]
-        if not isinstance(text, str):
+    rows = at[bounds[:-1]]
+    array = pa.array(texts, pa.large_string(), from_pandas=True)
+    written = array.take(pa.array(rows)).to_pylist()
+    blanked = []
+    for text, lo, hi in zip(written, bounds[:-1].tolist(), bounds[1:].tolist()):
+        if text is None:
+            blanked.append(None)
             continue
         pieces, last = [], 0
         for a, b in zip(start[lo:hi].tolist(), end[lo:hi].tolist()):
@@ -554,8 +558,11 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
             pieces.append(" " * len(skipped) if "\n" not in skipped else re.sub(r"[^\n]", " ", skipped))
             last = b
         pieces.append(text[last:])
-        values[k] = "".join(pieces)
-    return pd.Series(values, index=texts.index, dtype=texts.dtype)
+        blanked.append("".join(pieces))
+    mask = np.zeros(len(array), bool)
+    mask[rows] = True
+    array = pc.replace_with_mask(array, pa.array(mask), pa.array(blanked, pa.large_string()))
+    return pd.Series(array.to_pandas(), index=texts.index, name=texts.name).astype(texts.dtype)
 
 
 def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFrame:
