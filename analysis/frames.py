@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
+from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.text import SENTENCE_END, NormalizeOptions, normalize, token_spans
 
@@ -270,8 +270,9 @@ def _find(tokens: _Tokens, lexicon: Lexicon, options: NormalizeOptions) -> tuple
     return _resolve_overlaps(hits, matcher.rank), matcher
 
 
-def _prepare(corpus, lexicon, options, copies: str = "all") -> tuple[pd.DataFrame, Lexicon, NormalizeOptions]:
-    return select_copies(as_docs(corpus), copies), load_lexicon(lexicon), _as_options(options)
+def _prepare(corpus, lexicon, options, copies: str = "all", clean: bool = True
+             ) -> tuple[pd.DataFrame, Lexicon, NormalizeOptions]:
+    return select_copies(cleaned_docs(corpus, clean), copies), load_lexicon(lexicon), _as_options(options)
 
 
 # --------------------------------------------------------------------------- public API
@@ -283,6 +284,7 @@ def frame_matches(
     options: NormalizeOptions | dict | None = None,
     *,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Every frame hit, with where it is in the original text, for auditing.
 
@@ -296,6 +298,9 @@ def frame_matches(
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
+    clean : count the text with the corpus's boilerplate and web debris skipped
+        (``corpus.cleaning``, see :func:`analysis.corpus.clean_corpus`; default); False
+        counts the text as written. A plain DataFrame is counted as written.
 
     Returns
     -------
@@ -340,18 +345,20 @@ def frame_matches(
     >>> frame_matches(docs, "international-news")[["frame", "term", "surface", "start"]].values.tolist()
     [['confrontation', 'مواجهة', 'المواجهة', 6], ['confrontation', 'مواجهة', 'ومواجهتها', 26], ['sanctions', 'عقوبات', 'بالعقوبات', 36]]
     """
-    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     tokens = _scan(docs, options)
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     index = hits.pos - tokens.offsets[doc]
     texts = text_array(docs["text"])
+    # Surfaces as written (skipped spans are blank in the text counted).
+    written = text_array(as_docs(corpus)["text"].loc[docs.index]) if clean and getattr(corpus, "cleaning", None) is not None else texts
     start, end = token_offsets(texts, np.r_[doc, doc], np.r_[index, index + hits.size - 1])
     start, end = start[:len(doc)], end[len(doc):]  # of the first token and of the last
     table = doc_metadata(docs, doc).assign(
         frame=_strings(lexicon.frame_ids, hits.frame),
         term=_strings([pt.term for pt in matcher.patterns], hits.pattern),
-        surface=pd.Series([t[s:e] for t, s, e in zip(take_texts(texts, doc), start.tolist(), end.tolist())],
+        surface=pd.Series([t[s:e] for t, s, e in zip(take_texts(written, doc), start.tolist(), end.tolist())],
                           dtype="str"),
         token_index=index,
         start=start,
@@ -384,6 +391,7 @@ def doc_frame_counts(
     options: NormalizeOptions | dict | None = None,
     *,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Hits of every frame in every document, with the document's length and group.
 
@@ -401,6 +409,9 @@ def doc_frame_counts(
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
+    clean : count the text with the corpus's boilerplate and web debris skipped
+        (``corpus.cleaning``, see :func:`analysis.corpus.clean_corpus`; default); False
+        counts the text as written. A plain DataFrame is counted as written.
 
     Returns
     -------
@@ -416,7 +427,7 @@ def doc_frame_counts(
     >>> doc_frame_counts(docs, "international-news").query("hits > 0").values.tolist()
     [['1', 'أ', 'sanctions', 2, 3], ['2', 'ب', 'diplomacy', 1, 1]]
     """
-    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     keys, names = group_keys(docs, by)
     tokens = _scan(docs, options)
     hits, _ = _find(tokens, lexicon, options)
@@ -490,6 +501,7 @@ def count_frames(
     options: NormalizeOptions | dict | None = None,
     *,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Frame hits, documents with a hit and rates per group.
 
@@ -504,6 +516,9 @@ def count_frames(
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
+    clean : count the text with the corpus's boilerplate and web debris skipped
+        (``corpus.cleaning``, see :func:`analysis.corpus.clean_corpus`; default); False
+        counts the text as written. A plain DataFrame is counted as written.
 
     Returns
     -------
@@ -520,7 +535,7 @@ def count_frames(
     >>> table.query("frame == 'diplomacy'")[["source", "hits", "tokens", "rate_per_1k"]].values.tolist()
     [['أ', 0, 3, 0.0], ['ب', 2, 4, 500.0]]
     """
-    return aggregate_frame_counts(doc_frame_counts(corpus, lexicon, by, options, copies=copies), by)
+    return aggregate_frame_counts(doc_frame_counts(corpus, lexicon, by, options, copies=copies, clean=clean), by)
 
 
 def _near(hits: _Hits, mentions: _Hits, unit_hits: np.ndarray, unit_mentions: np.ndarray, window: int) -> np.ndarray:
@@ -581,6 +596,7 @@ def actor_frame_counts(
     *,
     sentence: bool = True,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Frame hits within ``window`` tokens of a mention of each actor, in the same sentence.
 
@@ -607,6 +623,9 @@ def actor_frame_counts(
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
+    clean : count the text with the corpus's boilerplate and web debris skipped
+        (``corpus.cleaning``, see :func:`analysis.corpus.clean_corpus`; default); False
+        counts the text as written. A plain DataFrame is counted as written.
 
     Returns
     -------
@@ -629,7 +648,7 @@ def actor_frame_counts(
     """
     if not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a non-negative integer, not {window!r}")
-    docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     actors = load_lexicon(actors)
     keys, names = group_keys(docs, by)
     tokens = _scan(docs, options)

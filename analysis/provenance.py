@@ -46,6 +46,7 @@ class Provenance:
     selected: tuple[tuple[str, int, int], ...] = ()  # (source, selected, articles before the selection)
     copies: str = "all"
     corpus_sha256: str = ""  # of the input files' names, sizes and contents (IngestReport.fingerprint)
+    cleaning: str = "none: every text counted as written"
 
     def as_dict(self) -> dict:
         """The fields as plain JSON-ready values."""
@@ -72,6 +73,7 @@ class Provenance:
             ("lexicon sha256", self.lexicon_sha256),
             ("normalization", switched),
             ("copies", _COPIES_LABELS.get(self.copies, self.copies)),
+            ("cleaning", self.cleaning),
             ("analysis version", self.version),
         ]
         return pd.DataFrame(items, columns=["item", "value"])
@@ -90,9 +92,10 @@ def provenance(
     date_from=None,
     date_to=None,
     copies: str = "all",
+    clean: bool = True,
 ) -> Provenance:
     """Record the corpus (path and the SHA-256 of its files), lexicon (name and SHA-256),
-    normalization options, the copies option and version.
+    normalization options, the copies option, the cleaning and version.
 
     Parameters
     ----------
@@ -104,6 +107,9 @@ def provenance(
     date_from, date_to : the date filter applied with :func:`analysis.corpus.select_dates`, if any.
     copies : the ``copies`` option the counts were made with (see
         :func:`analysis.corpus.select_copies`).
+    clean : the ``clean`` option the counts were made with: where True and the corpus
+        was cleaned (:func:`analysis.corpus.clean_corpus`), its cleaning options and the
+        spans skipped are stated.
 
     Examples
     --------
@@ -111,6 +117,8 @@ def provenance(
     >>> p = provenance(load_corpus(), "international-news")
     >>> p.lexicon, len(p.lexicon_sha256), p.normalization["alef"], p.copies
     ('international-news', 64, True, 'all')
+    >>> p.cleaning.startswith("boilerplate"), provenance(load_corpus(clean=False)).cleaning
+    (True, 'none: every text counted as written')
     >>> from analysis.corpus import select_documents
     >>> p = provenance(select_documents(load_corpus(), "عقوبات OR حصار"))
     >>> p.selection, sum(kept for _, kept, _ in p.selected) == p.documents
@@ -148,4 +156,13 @@ def provenance(
         if selection is not None else (),
         copies=copies,
         corpus_sha256=getattr(report, "fingerprint", "") if report is not None else "",
+        cleaning=_cleaning(corpus, docs) if clean else Provenance.cleaning,
     )
+
+
+def _cleaning(corpus, docs: pd.DataFrame) -> str:
+    options, spans = getattr(corpus, "clean_options", None), getattr(corpus, "cleaning", None)
+    if options is None or spans is None:
+        return Provenance.cleaning
+    mine = spans["doc_id"].isin(docs["doc_id"])
+    return f"{options.describe()}; {int(mine.sum()):,} span(s) skipped in {spans.loc[mine, 'doc_id'].nunique():,} document(s)"

@@ -7,6 +7,10 @@ add up: term counts as :class:`analysis.terms.TermCounts`, frame counts as the
 :func:`analysis.frames.aggregate_frame_counts` table. The results equal
 :func:`analysis.terms.count_terms` and :func:`analysis.frames.count_frames` on all
 the documents loaded at once (duplicates are flagged, never dropped, in both).
+With cleaning (``load_corpus``'s default), each partition's boilerplate is learned from
+the partition itself, so the sums equal the whole corpus's counts where the partitions
+find the same patterns (a daily file of every outlet usually does); ``clean=False``
+(passed on to ``load_corpus``) counts the texts as written, which always add up.
 
 Dask is optional (``pip install 'arabic-framing[dask]'``); with a
 ``dask.distributed.Client`` open, :func:`count_terms_dask` and :func:`count_frames_dask`

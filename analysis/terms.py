@@ -29,14 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
-from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
+from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
 
 
-def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None) -> pd.Series:
-    """Normalized tokens of every document, as lists, indexed like the documents.
+def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None, *, clean: bool = True) -> pd.Series:
+    """Normalized tokens of every document, as lists, indexed like the documents (``clean``
+    as in :func:`count_terms`: skipped spans have no tokens).
 
     Examples
     --------
@@ -46,7 +47,7 @@ def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None =
     >>> doc_tokens(docs, NormalizeOptions(teh_marbuta=True)).tolist()[0][-1]
     'جديده'
     """
-    docs = as_docs(corpus)
+    docs = cleaned_docs(corpus, clean)
     return pd.Series([TOKEN_PATTERN.findall(normalize(t, options)) for t in docs["text"]], index=docs.index, dtype=object)
 
 
@@ -303,6 +304,7 @@ def term_counts(
     options: NormalizeOptions | None = None,
     workers: int = 1,
     copies: str = "all",
+    clean: bool = True,
 ) -> TermCounts:
     """Additive term counts (see :class:`TermCounts`); arguments as for :func:`count_terms`.
 
@@ -314,7 +316,7 @@ def term_counts(
     """
     if ngram not in (1, 2, 3):
         raise ValueError(f"ngram must be 1, 2 or 3, not {ngram!r}")
-    docs = select_copies(as_docs(corpus), copies)
+    docs = select_copies(cleaned_docs(corpus, clean), copies)
     keys, names = group_keys(docs, by)
     group_codes, groups = _factorize_groups(keys, names)
     texts = text_array(docs["text"])
@@ -340,6 +342,7 @@ def count_terms(
     options: NormalizeOptions | None = None,
     workers: int = 1,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Count terms (or n-grams) overall or per group.
 
@@ -362,6 +365,9 @@ def count_terms(
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
+    clean : count the text with the corpus's boilerplate and web debris skipped
+        (``corpus.cleaning``, see :func:`analysis.corpus.clean_corpus`; default); False
+        counts the text as written. A plain DataFrame is counted as written.
 
     Returns
     -------
@@ -381,7 +387,7 @@ def count_terms(
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, not {min_count!r}")
     return term_counts(corpus, by, ngram=ngram, stopwords=stopwords, options=options, workers=workers,
-                       copies=copies).table(min_count)
+                       copies=copies, clean=clean).table(min_count)
 
 
 def _factorize_groups(keys: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -494,6 +500,7 @@ def kwic(
     sentence: bool = False,
     options: NormalizeOptions | None = None,
     copies: str = "all",
+    clean: bool = True,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``term`` with ``window`` tokens each side.
 
@@ -504,7 +511,9 @@ def kwic(
     normalized tokens exactly, as :func:`count_terms` counts them (its row count is the
     term's count). ``sentence=True`` stops each context at sentence punctuation
     (``. ! ? ؟ ؛`` and line breaks). Contexts are cut from the original text.
-    ``copies`` chooses the documents as in :func:`count_terms`.
+    ``copies`` chooses the documents and ``clean`` the text counted as in
+    :func:`count_terms`: with cleaning, a context never reaches into skipped spans (they
+    show as blanks), while ``start`` and ``end`` point into the text as written.
 
     Returns
     -------
@@ -524,7 +533,7 @@ def kwic(
     """
     if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 0:
         raise ValueError(f"window must be a whole number, 0 or more, not {window!r}")
-    docs = select_copies(as_docs(corpus), copies)
+    docs = select_copies(cleaned_docs(corpus, clean), copies)
     texts = text_array(docs["text"])
     if exact:
         wanted = TOKEN_PATTERN.findall(normalize(term, options))

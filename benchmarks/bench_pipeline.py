@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus)
     docs = corpus.docs
     del corpus
-    bare, _ = measure("load_corpus, near_duplicates=False", load_corpus, args.corpus, near_duplicates=False)
+    bare, _ = measure("load_corpus, near_duplicates=False", load_corpus, args.corpus, near_duplicates=False, clean=False)
     near, stories = measure("find_copies (near-duplicates)", find_copies, docs)
     pd.testing.assert_frame_equal(stories, docs[stories.columns])
     print(f"  find_copies / load_corpus without it (target <= 0.5): {near.wall / bare.wall:.2f} "

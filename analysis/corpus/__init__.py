@@ -7,12 +7,15 @@ Every row read is either kept in :attr:`Corpus.docs` or listed in
 One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
 limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
 (:func:`load_corpus`), ``cache`` (the corpus cache and snapshots), ``select`` (date ranges and document counts), ``story`` (a
-story's documents by query, actors and dates, and its coverage) and ``copies`` (wire
-copy and near-duplicate stories, and the ``copies`` option of the counting functions). The public
+story's documents by query, actors and dates, and its coverage), ``copies`` (wire
+copy and near-duplicate stories, and the ``copies`` option of the counting functions)
+and ``clean`` (each source's boilerplate and web debris, the spans counting skips). The public
 names are all importable from ``analysis.corpus``.
 """
 
 from analysis.corpus.cache import CacheError, cache_dir, clear_cache, read_snapshot, write_snapshot
+from analysis.corpus.clean import (DEBRIS_KINDS, CleanOptions, boilerplate_patterns, clean_corpus, clean_spans,
+                                   cleaned_docs, cleaning_summary)
 from analysis.corpus.columns import COLUMN_ALIASES
 from analysis.corpus.copies import COPIES, copy_pairs, copy_partners, copy_shares, find_copies, flag_copies, select_copies
 from analysis.corpus.encodings import detect_encoding
@@ -54,4 +57,11 @@ __all__ = [
     "select_copies",
     "copy_shares",
     "copy_partners",
+    "CleanOptions",
+    "DEBRIS_KINDS",
+    "clean_spans",
+    "clean_corpus",
+    "cleaned_docs",
+    "cleaning_summary",
+    "boilerplate_patterns",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.cache import SUFFIX, cached_load, read_snapshot
+from analysis.corpus.clean import CleanOptions, _options as _clean_options, clean_corpus
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
 from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
@@ -36,6 +38,7 @@ def load_corpus(
     dayfirst: bool | None = None,
     drop_duplicates: bool = False,
     near_duplicates: bool = True,
+    clean: bool | CleanOptions | dict = True,
     progress: bool | None = None,
     cache: bool | str | os.PathLike = True,
 ) -> Corpus:
@@ -64,6 +67,10 @@ def load_corpus(
     near_duplicates : find copies and near-duplicates (wire copy republished with small
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
         ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
+    clean : find each source's boilerplate and the web debris
+        (:func:`analysis.corpus.clean_corpus`), which every counting function then skips;
+        a :class:`~analysis.corpus.CleanOptions` (or dict of its fields) chooses what;
+        False counts every text as written, as before cleaning existed.
     progress : show a progress bar over files (default: when writing to a terminal).
     cache : reuse what an earlier load of the same files with the same options built
         (see :mod:`analysis.corpus.cache`): True uses the cache folder
@@ -104,6 +111,10 @@ def load_corpus(
             "".encode(encoding)
         except LookupError:
             raise CorpusError(f"unknown encoding {encoding!r}") from None
+    try:
+        clean_options = None if clean is False else _clean_options(clean)
+    except (TypeError, ValueError) as err:
+        raise CorpusError(f"clean={clean!r:.80}: {err}") from None
     overrides = {"text": text, "source": source, "date": date, "title": title, "url": url, "doc_id": doc_id}
     for name, given in overrides.items():
         if given is not None and not (isinstance(given, str) or (
@@ -112,7 +123,8 @@ def load_corpus(
     if not isinstance(cache, (bool, str, os.PathLike)):
         raise CorpusError(f"cache= must be True, False or a folder, not {cache!r:.80}")
     options = {**overrides, "default_source": default_source, "encoding": encoding, "dayfirst": dayfirst,
-               "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates}
+               "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates,
+               "clean": dataclasses.asdict(clean_options) if clean_options is not None else False}
     return cached_load(root, options, cache, lambda: _load(root, options, progress))
 
 
@@ -121,6 +133,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     overrides = {name: options[name] for name in ("text", "source", "date", "title", "url", "doc_id")}
     encoding, default_source, dayfirst = options["encoding"], options["default_source"], options["dayfirst"]
     drop_duplicates, near_duplicates = options["drop_duplicates"], options["near_duplicates"]
+    clean_options = CleanOptions(**options["clean"]) if options["clean"] else None
     members, file_rows = _walk(root)
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
     file_rows += sidecar_rows
@@ -187,7 +200,8 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
         duplicates_dropped=drop_duplicates,
     )
     corpus = Corpus(docs=docs, report=report, path=str(root))
-    return flag_copies(corpus) if near_duplicates else corpus
+    corpus = flag_copies(corpus) if near_duplicates else corpus
+    return clean_corpus(corpus, clean_options) if clean_options is not None else corpus
 
 
 def _read_member(member, data, encoding, overrides, meta) -> dict:

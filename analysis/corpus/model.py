@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from analysis.corpus.clean import CleanOptions
 
 
 class CorpusError(ValueError):
@@ -134,12 +138,18 @@ class Corpus:
     path : what was loaded.
     selection : the :class:`Selection` that chose these documents
         (:func:`analysis.corpus.select_documents`), or None.
+    cleaning : the spans the counting functions skip (boilerplate and web debris:
+        ``doc_id``, ``start``, ``end``, ``kind``, ``pattern``; see
+        :func:`analysis.corpus.clean_spans`), or None where the corpus was not cleaned.
+    clean_options : the :class:`~analysis.corpus.CleanOptions` they were found with, or None.
     """
 
     docs: pd.DataFrame
     report: IngestReport
     path: str = ""
     selection: Selection | None = None
+    cleaning: pd.DataFrame | None = None
+    clean_options: CleanOptions | None = None
 
     def __len__(self) -> int:
         return len(self.docs)

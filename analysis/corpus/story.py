@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.clean import cleaned_docs
 from analysis.corpus.model import Corpus, Selection, group_keys
 from analysis.corpus.select import select_dates
 
@@ -202,7 +203,9 @@ def select_documents(
     Every criterion given must hold; with none, ``corpus`` itself is returned. The
     selection and how many documents it kept per source are recorded on the returned
     corpus (:class:`Selection`, as ``corpus.selection``), which
-    :func:`analysis.provenance.provenance` reports.
+    :func:`analysis.provenance.provenance` reports. Terms and mentions are matched in the
+    text the counts read: a cleaned corpus's boilerplate (a repeated title, a dateline)
+    never selects a document.
 
     Parameters
     ----------
@@ -262,13 +265,14 @@ def select_documents(
         return corpus
     chosen = select_dates(corpus, date_from, date_to)
     docs = chosen.docs
+    counted = cleaned_docs(chosen)  # mentions in the text the counts read: boilerplate skipped
     keep = np.ones(len(docs), dtype=bool)
     if query is not None:
         from analysis.lexicon import Frame, Lexicon
 
         tree, terms = parse_query(query)
         terms_lexicon = Lexicon("query", tuple(Frame(f"term{i}", terms=(term,)) for i, term in enumerate(terms)))
-        keep &= _evaluate(tree, _mentions(docs, terms_lexicon, options) > 0)
+        keep &= _evaluate(tree, _mentions(counted, terms_lexicon, options) > 0)
     lexicon_name, frame_ids = None, ()
     if lexicon is not None:
         from analysis.lexicon import load_lexicon
@@ -282,7 +286,7 @@ def select_documents(
         if min_actors > len(frame_ids):
             raise ValueError(f"min_actors {min_actors} is more than the {len(frame_ids)} frame(s) counted")
         lex = dataclasses.replace(lex, frames=tuple(f for f in lex.frames if f.id in frame_ids))
-        keep &= ((_mentions(docs, lex, options) >= min_mentions).sum(axis=1) >= min_actors)
+        keep &= ((_mentions(counted, lex, options) >= min_mentions).sum(axis=1) >= min_actors)
         lexicon_name = lex.name
     elif frames is not None or min_mentions != 1 or min_actors != 1:
         raise ValueError("frames, min_mentions and min_actors count a lexicon's mentions: give lexicon= too")

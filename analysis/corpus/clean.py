@@ -1,0 +1,680 @@
+"""Boilerplate and web debris: the spans of each document that counting skips, learned per source from the corpus.
+
+News sites wrap every article in their template: datelines and sign-offs, bylines,
+share and subscription blocks, the title repeated in a link line, tag lists, pager
+words, scraps of CSS and JavaScript. They recur within one source, which is how
+:func:`clean_spans` finds them, and left in they top every keyness list and inflate
+frame hits. The text of a document is never changed: cleaning yields the spans to skip
+(``doc_id``, ``start``, ``end``, ``kind``, ``pattern``), and :func:`cleaned_docs` gives
+the text the counting functions read, each skipped character replaced by a space (line
+breaks kept), so every offset a count reports still points into ``docs["text"]``.
+
+**Boilerplate** (``kind="boilerplate"``), learned from each source's own documents:
+
+* a *line* (digits collapsed to 0, whitespace to one space, the document's own title
+  replaced by ``<title>``) found in at least ``min_share`` of the source's documents
+  (and at least ``min_docs`` of them): SPA's ``// انتهى //``, a bylined ``عين اليوم –
+  متابعات``, a subscription block;
+* an *edge*: the first words (up to :data:`MAX_EDGE_WORDS`) or the last words of a
+  document's first or last line recurring the same way: the ``Next Previous`` of a pager,
+  SPA's dateline ``الرياض 15 شوال 1436 هـ الموافق 31 يوليو 2015 م واس``, the slot pattern
+  ``رابط الخبر بصحيفة الوئام: <title>`` that ends every alweeam text. Where an edge
+  covers more than half of its line's words, the whole line is skipped.
+
+**Web debris**, each kind switchable in :class:`CleanOptions`: ``html`` (tags, entities,
+CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, ``email``,
+``phone`` (phone numbers and SMS short codes with their subscription line), ``pager``
+(``Next Previous``) and ``tags`` (a trailing ``سمات`` tag list).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis.corpus.model import Corpus, as_docs
+
+__all__ = ["CleanOptions", "DEBRIS_KINDS", "MAX_EDGE_WORDS", "clean_spans", "clean_corpus", "cleaned_docs",
+           "cleaned_texts", "boilerplate_patterns", "cleaning_summary"]
+
+MAX_EDGE_WORDS = 12
+"""The longest edge (first or last words of a line) :func:`clean_spans` looks for."""
+
+SPAN_COLUMNS = ["doc_id", "start", "end", "kind", "pattern"]
+
+# Each kind of debris: a pyarrow (RE2) pattern that every document with a match of the
+# Python pattern matches too (None: the Python pattern itself, which RE2 reads with ASCII
+# word boundaries, so finding more), so only those documents are searched in Python.
+_ARABIC = "\u0600-\u06ff"
+_DEBRIS = {
+    "html": ("[<>{};&]|jQuery|function", re.compile(
+        r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>"  # a tag
+        r"|&(?:[A-Za-z]{2,8}|#[0-9]{2,5});"  # an entity
+        r"|/\*[^*]{0,200}\*/"  # a comment
+        r"|(?:[#.@]?[A-Za-z_-][A-Za-z0-9_\-\[\]=:#.>,*\"' ]*)?\{[^{}]{0,2000}\}"  # a CSS rule (selector { … })
+        rf"|(?:jQuery|function\s*\(|var\s+[A-Za-z_$][\w$]*\s*=|document\.|window\.)[^\n{_ARABIC}]*"  # JavaScript
+    )),
+    "email_protection": ("protected", re.compile(r"\[email[ \xa0]protected\]")),
+    "url": ("http|www\\.", re.compile(r"(?:https?://|www\.)[^\s<>\"«»]+")),
+    "email": ("@", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    "phone": (None, re.compile(
+        r"(?i)(?:للتواصل[^\n]{0,40}?)?\bsms\b[\s\S]{0,200}?(?:zain|زين)(?:[\s\S]{0,60}?الرسالة)?"  # subscription block
+        r"|\b[0-9]{4,6}[ \xa0]*[-–][ \xa0]*(?:stc|mobily|zain)\b"  # an SMS short code
+        r"|(?:\+|\b00)?\b(?:966|0|9200|800)[0-9]{1,3}(?:[ -]?[0-9]{2,4}){2,3}\b"  # a phone number
+    )),
+    "pager": ("Next|Previous", re.compile(r"\bNext[ \xa0]+Previous\b|\bPrevious[ \xa0]+Next\b")),
+    "tags": ("سمات", re.compile(r"سمات(?:[ \xa0]+[^\s]+){1,20}\s*$")),  # after a space: see _debris
+}
+DEBRIS_KINDS = tuple(_DEBRIS)
+"""The kinds of web debris, each a switch of :class:`CleanOptions`."""
+
+_TITLE = "<title>"
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanOptions:
+    """What :func:`clean_spans` skips.
+
+    Attributes
+    ----------
+    boilerplate : learn each source's recurring lines and edges (see the module).
+    min_share : the share of a source's documents a line or edge must recur in.
+    min_docs : the fewest documents it must recur in.
+    html, email_protection, url, email, phone, pager, tags : each kind of web debris.
+
+    Examples
+    --------
+    >>> CleanOptions(url=False).debris()
+    ('html', 'email_protection', 'email', 'phone', 'pager', 'tags')
+    """
+
+    boilerplate: bool = True
+    min_share: float = 0.03
+    min_docs: int = 5
+    html: bool = True
+    email_protection: bool = True
+    url: bool = True
+    email: bool = True
+    phone: bool = True
+    pager: bool = True
+    tags: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_share <= 1:
+            raise ValueError(f"min_share must be above 0 and at most 1, not {self.min_share!r}")
+        if not isinstance(self.min_docs, (int, np.integer)) or isinstance(self.min_docs, bool) or self.min_docs < 2:
+            raise ValueError(f"min_docs must be a whole number, 2 or more, not {self.min_docs!r}")
+
+    def debris(self) -> tuple[str, ...]:
+        """The kinds of debris switched on."""
+        return tuple(kind for kind in DEBRIS_KINDS if getattr(self, kind))
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """The options in one line, for provenance.
+
+        Examples
+        --------
+        >>> CleanOptions(tags=False).describe()
+        'boilerplate (lines and edges in ≥ 3% and ≥ 5 of a source’s documents); debris: html, email_protection, url, email, phone, pager'
+        """
+        parts = [f"boilerplate (lines and edges in ≥ {self.min_share:.0%} and ≥ {self.min_docs} of a source’s documents)"
+                 ] if self.boilerplate else []
+        if self.debris():
+            parts.append("debris: " + ", ".join(self.debris()))
+        return "; ".join(parts) or "nothing"
+
+
+def _options(options: CleanOptions | dict | bool | None) -> CleanOptions:
+    if options is None or options is True:
+        return CleanOptions()
+    if isinstance(options, CleanOptions):
+        return options
+    if isinstance(options, dict):
+        unknown = set(options) - {f.name for f in dataclasses.fields(CleanOptions)}
+        if unknown:
+            raise ValueError(f"unknown cleaning option(s) {sorted(unknown)}; "
+                             f"known: {', '.join(f.name for f in dataclasses.fields(CleanOptions))}")
+        return CleanOptions(**options)
+    raise TypeError(f"cleaning options must be a CleanOptions, a dict or True, not {options!r:.80}")
+
+
+# --------------------------------------------------------------------------- finding spans
+
+
+def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | None = None) -> pd.DataFrame:
+    """The spans of each document that counting skips: boilerplate of its source and web debris.
+
+    Parameters
+    ----------
+    corpus : a Corpus or a documents table (``doc_id``, ``source``, ``text``, and
+        ``title``, optional, for the title slot).
+    options : a :class:`CleanOptions` (or a dict of its fields); default: everything on.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``start``, ``end`` (character offsets into ``text``), ``kind``
+        (``boilerplate`` or a kind of :data:`DEBRIS_KINDS`), ``pattern`` (the recurring
+        line or edge as counted, digits as 0 and the title as ``<title>``; for debris,
+        its kind). Spans may overlap. Sorted by document order, then ``start``, ``end``
+        and ``kind``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> spans = clean_spans(docs)
+    >>> spans[["doc_id", "start", "end", "pattern"]].head(2).values.tolist()
+    [['a', 13, 24, '// انتهى //'], ['b', 14, 25, '// انتهى //']]
+    >>> docs["text"][0][13:24]
+    '// انتهى //'
+    """
+    options = _options(options)
+    docs = as_docs(corpus)
+    texts = pc.fill_null(pa.array(docs["text"], pa.large_string(), from_pandas=True), "")
+    parts = []
+    if options.boilerplate and len(docs):
+        parts.append(_boilerplate(docs, texts, options))
+    if options.debris():
+        parts += _debris(texts, options.debris())
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return pd.DataFrame({"doc_id": pd.Series(dtype=object), "start": pd.Series(dtype=np.int64),
+                             "end": pd.Series(dtype=np.int64), "kind": pd.Series(dtype=object),
+                             "pattern": pd.Series(dtype=object)})
+    doc = np.concatenate([p[0] for p in parts])
+    start = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    end = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    kind = np.concatenate([p[3] for p in parts])
+    pattern = np.concatenate([p[4] for p in parts])
+    keep = end > start
+    table = pd.DataFrame({"_doc": doc[keep], "start": start[keep], "end": end[keep], "kind": kind[keep],
+                          "pattern": pattern[keep]})
+    table = table.sort_values(["_doc", "start", "end", "kind"], kind="stable").drop_duplicates(
+        ["_doc", "start", "end", "kind"])
+    table.insert(0, "doc_id", docs["doc_id"].to_numpy()[table["_doc"].to_numpy()])
+    return table.drop(columns="_doc").reset_index(drop=True)
+
+
+def _hint(kind: str) -> str:
+    hint, pattern = _DEBRIS[kind]
+    return pattern.pattern if hint is None else hint
+
+
+def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
+    """Spans of each kind of debris: pyarrow picks the documents (one pass over all texts,
+    then one per kind over those picked), Python's regex finds the spans in them."""
+    picked = np.flatnonzero(pc.fill_null(pc.match_substring_regex(
+        texts, "|".join(f"(?:{_hint(kind)})" for kind in kinds)), False).to_numpy(zero_copy_only=False))
+    subset = texts.take(pa.array(picked, pa.int64()))
+    parts = []
+    for kind in kinds:
+        mine = np.flatnonzero(pc.fill_null(pc.match_substring_regex(subset, _hint(kind)), False).to_numpy(zero_copy_only=False))
+        pattern = _DEBRIS[kind][1]
+        doc, start, end = [], [], []
+        for i, text in zip(picked[mine].tolist(), subset.take(pa.array(mine, pa.int64())).to_pylist()):
+            for m in pattern.finditer(text):
+                a, b = m.span()
+                if kind == "tags" and a and not text[a - 1].isspace():  # سمات as a word of its own
+                    continue
+                doc.append(i)
+                start.append(a)
+                end.append(b)
+        n = len(doc)
+        parts.append((np.asarray(doc, np.int64), np.asarray(start, np.int64), np.asarray(end, np.int64),
+                      np.full(n, kind, dtype=object), np.full(n, kind, dtype=object)))
+    return parts
+
+
+# --------------------------------------------------------------------------- boilerplate
+#
+# Lines are compared with numpy and pyarrow, never one by one in Python: a line's key is
+# its UTF-8 with digit runs (ASCII, Arabic-Indic, Persian) collapsed to one 0, runs of
+# whitespace (no-break space included) to one space, trimmed. Edges are sequences of
+# the keys' words, compared by a 64-bit polynomial hash of their dictionary codes. Only
+# the spans found are located in Python.
+
+_P = np.uint64(1_000_003)
+_SLOT = np.uint64(0x9E3779B97F4A7C15)  # stands for the title in a hash
+_MAX_LINE_BYTES = 240  # longer lines are paragraphs, not template lines
+_HEAD_CHARS = 80  # of a line's start searched for an edge
+_TAIL_CHARS = 80  # of a line's end searched for an edge
+_LONG_TAIL_CHARS = 320  # of the end of a line that may end with its title
+_WORD = re.compile("[^\t\n\x0b\x0c\r \xa0]+")  # the words of a key, as written
+
+
+def _byte_views(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of all texts and where each text starts and ends in them."""
+    offsets = np.frombuffer(texts.buffers()[1], np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets
+
+
+def _keys(strings: pa.Array) -> pa.Array:
+    """Each string as compared: digit runs as one 0, whitespace runs as one space, trimmed."""
+    strings = pc.fill_null(strings.cast(pa.large_string()), "")
+    if not len(strings):
+        return strings
+    data, offsets = _byte_views(strings)
+    b = data[offsets[0]:offsets[-1]].copy()
+    offsets = offsets - offsets[0]
+    if not len(b):
+        return strings
+
+    def compress(b, offsets, drop):
+        dropped = np.flatnonzero(drop)
+        return (b, offsets) if not len(dropped) else (b[~drop], offsets - np.searchsorted(dropped, offsets))
+
+    first = np.zeros(len(b) + 1, bool)
+    first[offsets[:-1]] = True  # bytes that start a string
+    nxt = np.r_[b[1:], 0]
+    # Two-byte digits (U+0660-0669, U+06F0-06F9) and no-break spaces become one byte.
+    two = ~first[1:] & (((b == 0xD9) & (nxt >= 0xA0) & (nxt <= 0xA9)) | ((b == 0xDB) & (nxt >= 0xB0) & (nxt <= 0xB9)))
+    space = ~first[1:] & (b == 0xC2) & (nxt == 0xA0)
+    b[two] = 48
+    b[space] = 32
+    b, offsets = compress(b, offsets, np.r_[False, (two | space)[:-1]])
+    b[(b >= 9) & (b <= 13)] = 32
+    b[(b >= 48) & (b <= 57)] = 48
+    first = np.zeros(len(b) + 1, bool)
+    first[offsets[:-1]] = True
+    b, offsets = compress(b, offsets, np.r_[False, (b[1:] == b[:-1]) & ((b[1:] == 32) | (b[1:] == 48))] & ~first[:-1])
+    lengths = np.diff(offsets)
+    has = lengths > 0
+    drop = np.zeros(len(b), bool)
+    lead, tail = offsets[:-1][has], offsets[1:][has] - 1
+    drop[lead[b[lead] == 32]] = True
+    drop[tail[b[tail] == 32]] = True
+    b, offsets = compress(b, offsets, drop)
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
+
+
+def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed: np.ndarray) -> np.ndarray:
+    """Whether each ``key`` (uint64) of ``group`` is found in at least ``needed[group]`` distinct documents."""
+    if not len(key):
+        return np.zeros(0, bool)
+    with np.errstate(over="ignore"):
+        key = key.astype(np.uint64) * _P + group.astype(np.uint64)
+    order = np.lexsort((doc, key))
+    k, d = key[order], doc[order]
+    new_pair = np.r_[True, (k[1:] != k[:-1]) | (d[1:] != d[:-1])]
+    distinct, count = np.unique(k[new_pair], return_counts=True)
+    return count[np.searchsorted(distinct, key)] >= needed[group]
+
+
+def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
+    """Spans of the lines and edges that recur in a share of one source's documents."""
+    texts = texts.cast(pa.large_string())
+    data, text_offsets = _byte_views(texts)
+    n = len(texts)
+    # Lines, each with its line break: a zero-copy view of the texts.
+    breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
+    bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
+    bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
+    segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
+    line_start, line_next = bounds[:-1], bounds[1:]
+    doc = np.searchsorted(text_offsets, line_start, "right") - 1
+    has_break = (data[line_next - 1] == 10).astype(np.int64) if len(line_next) else np.zeros(0, np.int64)
+    with_break = pc.utf8_length(segments).to_numpy().astype(np.int64)
+    total = np.cumsum(with_break) - with_break
+    first_line = np.searchsorted(doc, np.arange(n))
+    char_start = total - total[np.minimum(first_line, max(len(total) - 1, 0))][doc] if len(total) else total
+    char_end = char_start + with_break - has_break
+
+    source, _ = pd.factorize(docs["source"].astype(str))
+    source = source.astype(np.int64)
+    n_docs = np.bincount(source, minlength=int(source.max()) + 1 if len(source) else 0)
+    needed = np.maximum(options.min_docs, np.ceil(options.min_share * n_docs - 1e-9)).astype(np.int64)
+    group = source[doc]
+
+    # Whole lines.
+    n_bytes = line_next - line_start - has_break
+    short = np.flatnonzero((n_bytes > 0) & (n_bytes <= _MAX_LINE_BYTES))
+    keys = _keys(segments.take(pa.array(short)))
+    nonempty = pc.greater(pc.binary_length(keys), 0).to_numpy(zero_copy_only=False)
+    short, keys = short[nonempty], keys.filter(pa.array(nonempty))
+    code = pc.dictionary_encode(keys).indices.to_numpy().astype(np.uint64)
+    found = _recurring_keys(group[short], doc[short], code, needed)
+    recurring = np.zeros(len(doc), bool)
+    recurring[short[found]] = True
+    spans = [(doc[short[found]], char_start[short[found]], char_end[short[found]],
+              np.asarray(keys.filter(pa.array(found)).to_pylist(), dtype=object))]
+
+    # Edges of the first and last lines with words.
+    worded = np.zeros(len(doc), bool)
+    worded[short] = True
+    worded[n_bytes > _MAX_LINE_BYTES] = True
+    rows = np.flatnonzero(worded)
+    if len(rows):
+        d = doc[rows]
+        edge = np.unique(np.r_[rows[np.r_[True, d[1:] != d[:-1]]], rows[np.r_[d[1:] != d[:-1], True]]])
+        edge = edge[~recurring[edge]]
+        if len(edge):
+            spans.append(_edges(docs, segments.take(pa.array(edge)), edge, doc, char_start, char_end, with_break,
+                                group, needed))
+    d = np.concatenate([s[0] for s in spans])
+    return (d, np.concatenate([s[1] for s in spans]), np.concatenate([s[2] for s in spans]),
+            np.full(len(d), "boilerplate", dtype=object), np.concatenate([s[3] for s in spans]))
+
+
+def _titles(docs: pd.DataFrame, rows: np.ndarray) -> pa.Array:
+    """The titles of the documents ``rows`` as the texts show them (scraped titles keep
+    HTML entities: &#8220; for “); empty where there is none."""
+    if "title" not in docs.columns:
+        return pa.array([""] * len(rows), pa.large_string())
+    titles = docs["title"].astype(object).where(docs["title"].notna(), "").astype(str).to_numpy()[rows]
+    return pa.array([html.unescape(t) if "&" in t else t for t in titles.tolist()], pa.large_string())
+
+
+def _word_codes(*keys: pa.Array) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """For each array of keys: where each key's words start among the codes and how many
+    it has (0 for an empty key); and the codes of all their words in one dictionary
+    (from 1; the last code, 0, is no word)."""
+    every = pa.concat_arrays(list(keys))
+    words = pc.split_pattern(every, " ")
+    offsets = words.offsets.to_numpy().astype(np.int64)
+    count = np.where(pc.binary_length(every).to_numpy() > 0, np.diff(offsets), 0)
+    codes = np.r_[pc.dictionary_encode(words.flatten()).indices.to_numpy().astype(np.uint64) + np.uint64(1), np.uint64(0)]
+    bounds = np.cumsum([0] + [len(k) for k in keys])
+    return ([offsets[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
+            [count[a:b] for a, b in zip(bounds[:-1], bounds[1:])], codes)
+
+
+def _hash_from_end(codes: np.ndarray, end: np.ndarray, n: np.ndarray, upto: int) -> np.ndarray:
+    """The hash of the last ``n`` words before ``end`` (``n`` ≤ ``upto``), as :func:`_edges` hashes edges from the end."""
+    h = np.zeros(len(end), np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(1, upto + 1):
+            on = n >= j
+            h = np.where(on, h * _P + codes[np.where(on, end - j, -1)], h)
+    return h
+
+
+def _edges(docs, lines, edge, doc, char_start, char_end, with_break, group, needed):
+    """Spans of the recurring first or last words (up to MAX_EDGE_WORDS) of ``lines`` (rows ``edge`` of the line table)."""
+    m = len(edge)
+    e_doc, e_group = doc[edge], group[edge]
+    width = with_break[edge]
+    head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
+    tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
+    head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(docs, e_doc))
+    (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys)
+    cut_head = (width > _HEAD_CHARS).astype(np.int64)
+    cut_tail = (width > _TAIL_CHARS).astype(np.int64)
+
+    # Lines that may end with their document's title (their last words agree) are read
+    # again with a longer tail, in which the title is one word: the slot.
+    maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
+    slot = np.zeros(m, bool)
+    if len(maybe):
+        long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
+        long_keys = _keys(long_tail)
+        (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)))
+        l_cut = (width[maybe] > _LONG_TAIL_CHARS).astype(np.int64)
+        upto = int(t_n.max(initial=0))
+        fits = (l_n - l_cut >= t_n) & (_hash_from_end(l_codes, t_at + t_n, t_n, upto) ==
+                                       _hash_from_end(l_codes, l_at + l_n, np.minimum(t_n, l_n - l_cut), upto))
+        maybe, long_keys, long_tail = maybe[fits], long_keys.filter(pa.array(fits)), long_tail.filter(pa.array(fits))
+        slot[maybe] = True
+        l_at, l_n, t_n, l_cut = l_at[fits], l_n[fits], t_n[fits], l_cut[fits]
+
+    longest = {}
+    for side in ("start", "end"):
+        best = np.zeros(m, np.int64)
+        h = np.zeros(m, np.uint64)
+        h_slot = np.zeros(len(maybe), np.uint64)
+        for k in range(1, MAX_EDGE_WORDS + 1):
+            with np.errstate(over="ignore"):
+                if side == "start":
+                    ok = n_head - cut_head >= k
+                    h = np.where(ok, h * _P + codes[np.where(ok, head_at + k - 1, -1)], h)
+                    key = h
+                else:
+                    ok = (n_tail - cut_tail >= k) & ~slot
+                    h = np.where(ok, h * _P + codes[np.where(ok, tail_at + n_tail - k, -1)], h)
+                    key = h.copy()
+                    if len(maybe):  # the title and the k - 1 words before it
+                        before = l_at + l_n - t_n
+                        on = (k >= 2) & (l_n - l_cut - t_n >= k - 1)
+                        h_slot = np.where(on, h_slot * _P + l_codes[np.where(on, before - (k - 1), -1)], h_slot)
+                        ok[maybe] = on if k >= 2 else np.ones(len(maybe), bool)
+                        key[maybe] = h_slot * _P + _SLOT
+            if k < 2:
+                continue
+            rows = np.flatnonzero(ok)
+            with np.errstate(over="ignore"):
+                keyed = key[rows] * _P + np.uint64(2 * k + (side == "end"))
+            found = np.zeros(m, bool)
+            found[rows] = _recurring_keys(e_group[rows], e_doc[rows], keyed, needed)
+            if not found.any():
+                break
+            best[found] = k
+        longest[side] = best
+
+    # Where each edge found is, in the line as written (only those rows, in Python).
+    out = []
+    slot_row = dict(zip(maybe.tolist(), range(len(maybe))))
+    for side in ("start", "end"):
+        rows = np.flatnonzero(longest[side])
+        if not len(rows):
+            continue
+        plain = rows if side == "start" else rows[~slot[rows]]
+        keys, window = (head_keys, head) if side == "start" else (tail_keys, tail)
+        found = dict(zip(plain.tolist(), zip(keys.take(pa.array(plain)).to_pylist(), window.take(pa.array(plain)).to_pylist())))
+        if side == "end" and slot[rows].any():
+            picked = np.array([slot_row[j] for j in rows[slot[rows]].tolist()])
+            found.update(zip(rows[slot[rows]].tolist(), zip(long_keys.take(pa.array(picked)).to_pylist(),
+                                                            long_tail.take(pa.array(picked)).to_pylist())))
+        for j in rows.tolist():
+            key, text = found[j]
+            k, i = int(longest[side][j]), int(edge[j])
+            words = key.split(" ")
+            spans = [s.span() for s in _WORD.finditer(text)]
+            if len(spans) != len(words):
+                continue
+            if side == "start":
+                a, z = 0, spans[k - 1][1]
+                pattern = " ".join(words[:k]) + " …"
+                n_words = len(words) + cut_head[j] * 99
+            else:
+                titled = int(t_n[slot_row[j]]) if slot[j] else 0
+                first = len(words) - titled - (k - bool(slot[j]))
+                offset = int(width[j]) - len(text)  # where the window starts in the line
+                a, z = offset + spans[first][0], offset + spans[-1][1]
+                pattern = "… " + " ".join(words[first:len(words) - titled]) + (" " + _TITLE if slot[j] else "")
+                n_words = len(words) - titled + bool(slot[j]) + (l_cut[slot_row[j]] if slot[j] else cut_tail[j]) * 99
+            whole = 2 * k > n_words  # most of the line: all of it
+            a, z = (char_start[i], char_end[i]) if whole else (char_start[i] + a, char_start[i] + z)
+            out.append((doc[i], a, z, pattern.strip()))
+    if not out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    d, a, z, p = zip(*out)
+    return np.asarray(d, np.int64), np.asarray(a, np.int64), np.asarray(z, np.int64), np.asarray(p, dtype=object)
+
+
+# --------------------------------------------------------------------------- the corpus and its cleaned text
+
+
+def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None) -> Corpus:
+    """The corpus with its cleaning: ``corpus.cleaning`` (the :func:`clean_spans` table) and
+    ``corpus.clean_options``. :func:`analysis.corpus.load_corpus` calls it (``clean=``).
+
+    Examples
+    --------
+    >>> from analysis.corpus import load_corpus
+    >>> corpus = clean_corpus(load_corpus(clean=False), CleanOptions(boilerplate=False))
+    >>> corpus.clean_options.boilerplate, list(corpus.cleaning.columns)
+    (False, ['doc_id', 'start', 'end', 'kind', 'pattern'])
+    """
+    options = _options(options)
+    return dataclasses.replace(corpus, cleaning=clean_spans(corpus, options), clean_options=options)
+
+
+def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:
+    """``texts`` with every character of ``spans`` replaced by a space (line breaks kept).
+
+    Only the texts with a span are read into Python; the others stay as they are.
+
+    Examples
+    --------
+    >>> spans = pd.DataFrame({"doc_id": ["a"], "start": [3], "end": [11]})
+    >>> cleaned_texts(pd.Series(["خبر\\n// انتهى //"]), pd.Series(["a"]), spans).tolist()
+    ['خبر\\n       ى //']
+    """
+    if not len(spans) or not len(texts):
+        return texts.copy()
+    position = pd.Index(doc_ids.astype(str)).get_indexer(spans["doc_id"].astype(str))
+    mine = position >= 0
+    if not mine.any():
+        return texts.copy()
+    at = position[mine]
+    order = np.lexsort((spans["start"].to_numpy()[mine], at))
+    at, start, end = at[order], spans["start"].to_numpy()[mine][order], spans["end"].to_numpy()[mine][order]
+    bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
+    rows = at[bounds[:-1]]
+    array = pa.array(texts, pa.large_string(), from_pandas=True)
+    written = array.take(pa.array(rows)).to_pylist()
+    blanked = []
+    for text, lo, hi in zip(written, bounds[:-1].tolist(), bounds[1:].tolist()):
+        if text is None:
+            blanked.append(None)
+            continue
+        pieces, last = [], 0
+        for a, b in zip(start[lo:hi].tolist(), end[lo:hi].tolist()):
+            a = max(a, last)
+            if b <= a:
+                continue
+            pieces.append(text[last:a])
+            skipped = text[a:b]
+            pieces.append(" " * len(skipped) if "\n" not in skipped else re.sub(r"[^\n]", " ", skipped))
+            last = b
+        pieces.append(text[last:])
+        blanked.append("".join(pieces))
+    mask = np.zeros(len(array), bool)
+    mask[rows] = True
+    array = pc.replace_with_mask(array, pa.array(mask), pa.array(blanked, pa.large_string()))
+    return pd.Series(array.to_pandas(), index=texts.index, name=texts.name).astype(texts.dtype)
+
+
+def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFrame:
+    """The documents table the counting functions read: ``text`` with the corpus's cleaning skipped.
+
+    A Corpus cleaned by :func:`clean_corpus` (as :func:`analysis.corpus.load_corpus`
+    does by default) gives its documents with each skipped span blanked (offsets kept);
+    ``clean=False``, a Corpus loaded with ``clean=False`` or a plain DataFrame gives the
+    documents as they are.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> corpus = clean_corpus(Corpus(docs=docs, report=None))
+    >>> cleaned_docs(corpus)["text"][0].strip(), cleaned_docs(corpus, clean=False)["text"][0][-11:]
+    ('خبر عن الطقس', '// انتهى //')
+    """
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    if not clean or spans is None or not len(spans):
+        return docs
+    return docs.assign(text=cleaned_texts(docs["text"], docs["doc_id"], spans))
+
+
+# --------------------------------------------------------------------------- what was removed
+
+
+def _token_counts(texts: pd.Series) -> np.ndarray:
+    from analysis.chunks import TokenVocabulary, text_array
+
+    array = text_array(texts)
+    counts = np.zeros(len(texts), np.int64)
+    for start, stop, _, in_batch in TokenVocabulary().tokens(array):
+        counts[start:stop] = np.bincount(in_batch, minlength=stop - start)
+    return counts
+
+
+def cleaning_summary(corpus: Corpus, by: str = "source") -> pd.DataFrame:
+    """What cleaning removed from each source: documents touched and tokens before and after.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (or the ``by`` column), ``docs``, ``docs_cleaned`` (with at least one
+        span skipped), ``spans``, ``tokens_before``, ``tokens_after`` (what the counting
+        functions count), ``token_share_removed``; sorted by ``by``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> cleaning_summary(clean_corpus(Corpus(docs=docs, report=None)))[["docs_cleaned", "tokens_before", "tokens_after"]].values.tolist()
+    [[5, 20, 15]]
+    """
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
+    mine = spans[spans["doc_id"].isin(docs["doc_id"])]
+    touched = docs["doc_id"].isin(mine["doc_id"]).to_numpy()
+    before = _token_counts(docs["text"])
+    after = before.copy()
+    if touched.any():
+        after[touched] = _token_counts(cleaned_docs(corpus)["text"][touched])
+    n_spans = docs["doc_id"].map(mine["doc_id"].value_counts()).fillna(0).astype(np.int64)
+    table = pd.DataFrame({by: docs[by].to_numpy(), "docs": 1, "docs_cleaned": touched.astype(np.int64),
+                          "spans": n_spans.to_numpy(), "tokens_before": before, "tokens_after": after})
+    table = table.groupby(by, sort=True).sum().reset_index()
+    table["token_share_removed"] = 1 - table["tokens_after"] / table["tokens_before"].where(table["tokens_before"] > 0)
+    return table
+
+
+def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> pd.DataFrame:
+    """The patterns cleaning removed most from each source, with how many documents and tokens they cover.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (or ``by``), ``kind``, ``pattern``, ``docs`` (documents with the
+        pattern), ``doc_share`` (of the source's documents), ``tokens`` (tokens in its
+        spans) and ``token_share`` (of the source's tokens, as written); the ``top``
+        patterns of each source by tokens, then documents, then pattern.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> boilerplate_patterns(clean_corpus(Corpus(docs=docs, report=None)))[["pattern", "docs", "doc_share", "tokens"]].values.tolist()
+    [['// انتهى //', 5, 1.0, 5]]
+    """
+    from analysis.text import TOKEN_PATTERN
+
+    if top < 1:
+        raise ValueError(f"top must be at least 1, not {top!r}")
+    docs = as_docs(corpus)
+    spans = getattr(corpus, "cleaning", None)
+    spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
+    meta = docs.set_index(docs["doc_id"].astype(str))
+    spans = spans[spans["doc_id"].astype(str).isin(meta.index)]
+    columns = [by, "kind", "pattern", "docs", "doc_share", "tokens", "token_share"]
+    if not len(spans):
+        return pd.DataFrame(columns=columns)
+    doc_ids = spans["doc_id"].astype(str)
+    texts = meta.loc[doc_ids, "text"].tolist()
+    tokens = [len(TOKEN_PATTERN.findall(t[a:b])) for t, a, b in zip(texts, spans["start"].tolist(), spans["end"].tolist())]
+    table = pd.DataFrame({by: meta.loc[doc_ids, by].to_numpy(), "kind": spans["kind"].to_numpy(),
+                          "pattern": spans["pattern"].to_numpy(), "doc_id": doc_ids.to_numpy(), "tokens": tokens})
+    grouped = table.groupby([by, "kind", "pattern"], sort=True).agg(docs=("doc_id", "nunique"), tokens=("tokens", "sum"))
+    grouped = grouped.reset_index()
+    n_docs = docs.groupby(by).size()
+    n_tokens = pd.Series(_token_counts(docs["text"]), index=docs.index).groupby(docs[by]).sum()
+    grouped["doc_share"] = grouped["docs"] / grouped[by].map(n_docs)
+    grouped["token_share"] = grouped["tokens"] / grouped[by].map(n_tokens)
+    grouped = grouped.sort_values([by, "tokens", "docs", "pattern"], ascending=[True, False, False, True], kind="stable")
+    return grouped.groupby(by, sort=False).head(top)[columns].reset_index(drop=True)
