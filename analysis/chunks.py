@@ -35,6 +35,7 @@ BATCH_BYTES = 16 * 1024**2
 # The tokens of many chunks in one pass: chunks are joined by newlines, which no token
 # contains, and each newline found marks the end of a chunk.
 _TOKEN_OR_NEWLINE = re.compile(f"{TOKEN_PATTERN.pattern}|\n")
+_LINE = "\u2029"  # a line break, where texts are split with breaks (no whitespace, no token)
 
 
 def text_array(texts: pd.Series | list) -> pa.ChunkedArray:
@@ -134,10 +135,23 @@ class TokenVocabulary:
     [(0, 2, [0, 1, 1], [0, 0, 1])]
     >>> vocabulary.terms
     ['فرضت', 'عقوبات']
+
+    With ``breaks``, how many break characters and line breaks precede each token of a run:
+
+    >>> vocabulary = TokenVocabulary(breaks=".")
+    >>> _ = list(vocabulary.tokens(text_array(["أ. ب ج\\nد"])))
+    >>> vocabulary.break_counts.tolist()
+    [0, 1, 1, 2]
     """
 
-    def __init__(self, options: NormalizeOptions | None = None) -> None:
+    def __init__(self, options: NormalizeOptions | None = None, breaks: str | None = None) -> None:
         self.options = options
+        # With ``breaks`` (characters, e.g. sentence punctuation), :meth:`tokens` also says
+        # how many of them precede each token in its text (:attr:`break_counts`).
+        self._breaks = re.compile(f"{TOKEN_PATTERN.pattern}|\n|([{re.escape(breaks + _LINE)}])") if breaks else None
+        self._before = IntBuffer()  # breaks in a chunk before each of its tokens
+        self._total = IntBuffer()  # breaks in each chunk
+        self.break_counts = np.zeros(0, np.int64)
         self.terms: list[str] = []  # every normalized token seen, in id order
         self._term_array = pa.array([], pa.large_string())
         self._chunks = pa.array([], pa.large_string())  # the distinct chunks seen, in id order
@@ -148,8 +162,15 @@ class TokenVocabulary:
     def tokens(self, texts: pa.ChunkedArray, runs: list[tuple[int, int]] | None = None
                ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, text of each token counted from start)`` for each
-        run of texts (default: :func:`batches`), in order."""
+        run of texts (default: :func:`batches`), in order.
+
+        With ``breaks``, :attr:`break_counts` holds after each run, for each of its tokens,
+        how many break characters (and line breaks) come before it in the run: two tokens
+        of a text are in one sentence when their counts are equal.
+        """
         runs = batches(texts) if runs is None else runs
+        if self._breaks is not None:  # line breaks become chunks of their own, with no token
+            texts = pc.replace_substring_regex(texts, "[\n\r\x0b\x0c]+", f" {_LINE} ")
         # pyarrow splits the next run, without holding the Python lock, while this one is read.
         with ThreadPoolExecutor(1) as splitter:
             pending = splitter.submit(split, texts, *runs[0]) if runs else None
@@ -157,7 +178,10 @@ class TokenVocabulary:
                 distinct, chunks, docs = pending.result()
                 if k + 1 < len(runs):
                     pending = splitter.submit(split, texts, *runs[k + 1])
-                ids, docs = self._gather(self._chunk_ids(distinct)[chunks], docs)
+                chunk_ids = self._chunk_ids(distinct)[chunks]
+                ids, docs = self._gather(chunk_ids, docs)
+                if self._breaks is not None:
+                    self.break_counts = self._break_counts(chunk_ids)
                 yield start, stop, ids, docs
 
     def words(self) -> pa.Array:
@@ -188,13 +212,38 @@ class TokenVocabulary:
         return ids
 
     def _add_chunks(self, chunks: list[str]) -> np.ndarray:
-        found = np.array(_TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options)), dtype=object)
-        is_end = found == "\n"
+        joined = normalize("\n".join(chunks) + "\n", self.options)
+        if self._breaks is not None:
+            found = [(m.group(), m.group(1) is not None) for m in self._breaks.finditer(joined)]
+            is_break = np.array([b for _, b in found], dtype=bool)
+            found = np.array([f for f, _ in found], dtype=object)
+            is_end = found == "\n"
+            self._count_breaks(is_break, is_end)
+            found, is_end = found[~is_break], is_end[~is_break]
+        else:
+            found = np.array(_TOKEN_OR_NEWLINE.findall(joined), dtype=object)
+            is_end = found == "\n"
         lengths = np.diff(np.flatnonzero(is_end), prepend=-1) - 1
         self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
         self._lengths.extend(lengths)
         self._tokens.extend(self._term_ids(found[~is_end]))
         return np.arange(len(self._lengths.values) - len(chunks), len(self._lengths.values))
+
+    def _count_breaks(self, is_break: np.ndarray, is_end: np.ndarray) -> None:
+        """Record, for new chunks, the breaks before each token and in each chunk."""
+        chunk = np.cumsum(is_end) - is_end  # chunk of each match
+        seen = np.cumsum(is_break)  # breaks up to each match, counted from the first new chunk
+        start = np.r_[0, seen[is_end]][:-1]  # breaks before each chunk
+        is_token = ~is_break & ~is_end
+        self._before.extend((seen - start[chunk])[is_token])
+        self._total.extend(seen[is_end] - start)
+
+    def _break_counts(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Breaks before each token of a sequence of chunks (cumulative over the sequence)."""
+        total = self._total.values[chunk_ids]
+        lengths = self._lengths.values[chunk_ids]
+        before = self._before.values[ragged_gather(self._starts.values[chunk_ids], lengths)]
+        return np.repeat(np.cumsum(total) - total, lengths) + before
 
     def _term_ids(self, words: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(words)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis import charsets
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
@@ -503,7 +504,8 @@ def kwic(
     hits :func:`analysis.frames.frame_matches` audits. ``exact=True`` matches the
     normalized tokens exactly, as :func:`count_terms` counts them (its row count is the
     term's count). ``sentence=True`` stops each context at sentence punctuation
-    (``. ! ? ؟ ؛`` and line breaks). Contexts are cut from the original text.
+    (``. ! ? ؟ ؛`` and line breaks: :data:`analysis.charsets.SENTENCE_BREAKS`). Contexts are
+    cut from the original text.
     ``copies`` chooses the documents as in :func:`count_terms`.
 
     Returns
@@ -554,7 +556,7 @@ def kwic(
 
 
 # Where a sentence ends, for contexts that stop there.
-_SENTENCE_END = re.compile(r"[.!?؟؛\n]")
+_SENTENCE_END = re.compile(f"[{re.escape(charsets.SENTENCE_BREAKS)}]")
 
 
 def _matched_occurrences(docs: pd.DataFrame, texts: pa.ChunkedArray, term: str, options: NormalizeOptions | None
