@@ -70,3 +70,7 @@ ARABIC_LETTERS = (
 )
 INVISIBLE = "\u200B-\u200F\u061C\u202A-\u202E\u2066-\u2069\u2060\u00AD\uFEFF"  # CONTROLS as a class
 ARABIC_MARKS = "\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\uFE70-\uFE7F" + INVISIBLE
+
+# Where a sentence ends: no multi-word term matches across one, and KWIC contexts can stop
+# there. Line breaks (ASCII, NEL, the line and paragraph separators) count as sentence ends.
+SENTENCE_BREAKS = ".!?؟؛\n\r\u2028\u2029\x85\x0b\x0c"

@@ -35,6 +35,8 @@ BATCH_BYTES = 16 * 1024**2
 # The tokens of many chunks in one pass: chunks are joined by newlines, which no token
 # contains, and each newline found marks the end of a chunk.
 _TOKEN_OR_NEWLINE = re.compile(f"{TOKEN_PATTERN.pattern}|\n")
+_LINE = "\u2029"  # a line break, where texts are split with breaks (no whitespace, no token)
+_WHITESPACE = " \t\n\r\x0b\x0c"  # ASCII whitespace: what texts are split into chunks at
 
 
 def text_array(texts: pd.Series | list) -> pa.ChunkedArray:
@@ -134,10 +136,24 @@ class TokenVocabulary:
     [(0, 2, [0, 1, 1], [0, 0, 1])]
     >>> vocabulary.terms
     ['فرضت', 'عقوبات']
+
+    With ``breaks``, how many break characters and line breaks precede each token of a run:
+
+    >>> vocabulary = TokenVocabulary(breaks=".")
+    >>> _ = list(vocabulary.tokens(text_array(["أ. ب ج\\nد"])))
+    >>> vocabulary.break_counts.tolist()
+    [0, 1, 1, 2]
     """
 
-    def __init__(self, options: NormalizeOptions | None = None) -> None:
+    def __init__(self, options: NormalizeOptions | None = None, breaks: str | None = None) -> None:
         self.options = options
+        # With ``breaks`` (characters, e.g. sentence punctuation), :meth:`tokens` also says
+        # how many of them precede each token in its text (:attr:`break_counts`).
+        self._breaks = "".join(sorted(set(breaks + _LINE) - set(_WHITESPACE))) if breaks else ""  # chunks have none
+        self._token_or_break = re.compile(f"{TOKEN_PATTERN.pattern}|[{re.escape(self._breaks)}]") if breaks else None
+        self._before = IntBuffer()  # breaks in a chunk before each of its tokens
+        self._total = IntBuffer()  # breaks in each chunk
+        self.break_counts = np.zeros(0, np.int64)
         self.terms: list[str] = []  # every normalized token seen, in id order
         self._term_array = pa.array([], pa.large_string())
         self._chunks = pa.array([], pa.large_string())  # the distinct chunks seen, in id order
@@ -148,8 +164,15 @@ class TokenVocabulary:
     def tokens(self, texts: pa.ChunkedArray, runs: list[tuple[int, int]] | None = None
                ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, text of each token counted from start)`` for each
-        run of texts (default: :func:`batches`), in order."""
+        run of texts (default: :func:`batches`), in order.
+
+        With ``breaks``, :attr:`break_counts` holds after each run, for each of its tokens,
+        how many break characters (and line breaks) come before it in the run: two tokens
+        of a text are in one sentence when their counts are equal.
+        """
         runs = batches(texts) if runs is None else runs
+        if self._breaks:  # line breaks become chunks of their own, with no token
+            texts = pc.replace_substring_regex(texts, "[\n\r\x0b\x0c]+", f" {_LINE} ")
         # pyarrow splits the next run, without holding the Python lock, while this one is read.
         with ThreadPoolExecutor(1) as splitter:
             pending = splitter.submit(split, texts, *runs[0]) if runs else None
@@ -157,8 +180,13 @@ class TokenVocabulary:
                 distinct, chunks, docs = pending.result()
                 if k + 1 < len(runs):
                     pending = splitter.submit(split, texts, *runs[k + 1])
-                ids, docs = self._gather(self._chunk_ids(distinct)[chunks], docs)
-                yield start, stop, ids, docs
+                chunk_ids = self._chunk_ids(distinct)[chunks]
+                lengths = self._lengths.values[chunk_ids]
+                index = ragged_gather(self._starts.values[chunk_ids], lengths)  # of each token's term id
+                if self._breaks:
+                    total = self._total.values[chunk_ids]
+                    self.break_counts = np.repeat(np.cumsum(total) - total, lengths) + self._before.values[index]
+                yield start, stop, self._tokens.values[index], np.repeat(docs, lengths)
 
     def words(self) -> pa.Array:
         """Every term, in id order."""
@@ -183,18 +211,42 @@ class TokenVocabulary:
         new = np.flatnonzero(ids < 0)
         if len(new):
             fresh = chunks.take(new)
-            ids[new] = self._add_chunks(fresh.to_pylist())
+            lengths = self._add_chunks(fresh.to_pylist())
+            ids[new] = np.arange(len(self._lengths.values) - len(new), len(self._lengths.values))
+            if self._breaks:
+                with_breaks = pc.match_substring_regex(fresh, f"[{self._breaks}]").to_numpy(zero_copy_only=False)
+                self._count_breaks(fresh, lengths, np.flatnonzero(with_breaks))
             self._chunks = pa.concat_arrays([self._chunks, fresh])
         return ids
 
     def _add_chunks(self, chunks: list[str]) -> np.ndarray:
+        """Tokenize new chunks and record their tokens; the number of tokens of each."""
         found = np.array(_TOKEN_OR_NEWLINE.findall(normalize("\n".join(chunks) + "\n", self.options)), dtype=object)
         is_end = found == "\n"
         lengths = np.diff(np.flatnonzero(is_end), prepend=-1) - 1
         self._starts.extend(self._tokens.size + np.cumsum(lengths) - lengths)
         self._lengths.extend(lengths)
         self._tokens.extend(self._term_ids(found[~is_end]))
-        return np.arange(len(self._lengths.values) - len(chunks), len(self._lengths.values))
+        return lengths
+
+    def _count_breaks(self, chunks: pa.Array, lengths: np.ndarray, with_breaks: np.ndarray) -> None:
+        """Record, for new chunks, the breaks before each of their tokens and in each chunk.
+
+        Few chunks hold a break character (``word.``), so only those are read again.
+        """
+        before, total = np.zeros(int(lengths.sum()), np.int64), np.zeros(len(lengths), np.int64)
+        first = np.cumsum(lengths) - lengths
+        for i, chunk in zip(with_breaks.tolist(), chunks.take(with_breaks).to_pylist()):
+            seen = k = 0
+            for found in self._token_or_break.findall(normalize(chunk, self.options)):
+                if len(found) == 1 and found in self._breaks:  # no token is a break character
+                    seen += 1
+                else:
+                    before[first[i] + k] = seen
+                    k += 1
+            total[i] = seen
+        self._before.extend(before)
+        self._total.extend(total)
 
     def _term_ids(self, words: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(words)
@@ -207,10 +259,6 @@ class TokenVocabulary:
         self._term_array = pa.concat_arrays([self._term_array, fresh])
         return ids[codes]
 
-    def _gather(self, chunks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Term ids of the tokens of a sequence of chunk ids, and the doc of each (from ``docs``, one per chunk)."""
-        lengths = self._lengths.values[chunks]
-        return self._tokens.values[ragged_gather(self._starts.values[chunks], lengths)], np.repeat(docs, lengths)
 
 
 def token_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from analysis import charsets
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
+from analysis.paths import LEXICON_DIR
 from analysis.text import SENTENCE_END, NormalizeOptions, normalize, token_spans
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "actor_frame_counts",
     "count_matched_terms",
     "match_context",
+    "clitic_words",
     "CONJUNCTIONS",
     "PREPOSITIONS",
     "ARTICLE",
@@ -32,9 +35,24 @@ CONJUNCTIONS = ("و", "ف")
 PREPOSITIONS = ("ب", "ك", "ل")
 ARTICLE = "ال"
 ENCLITICS = ("ه", "ها", "هما", "هم", "هن", "ك", "كما", "كم", "كن", "نا", "ي")
+VERB_PROCLITICS = ("س", "ل")
+"""Before a verb listed in the imperfect (its first letter one of :data:`IMPERFECT_LETTERS`): سيتهم، ليتهم."""
+IMPERFECT_LETTERS = ("ي", "ت", "ن", "أ")
+SUBJECT_SUFFIXES = ("ت", "تا", "ا", "وا", "ن", "نا", "تم", "تما", "تن", "ون", "ان", "ين")
+OBJECT_ENCLITICS = ("ه", "ها", "هما", "هم", "هن", "ك", "كما", "كم", "كن", "نا", "ني")
+SENTENCE_BREAKS = charsets.SENTENCE_BREAKS
+"""A multi-word term never matches across one of these (between its words)."""
+
 _TANWEEN_ALEF = "ا"
 _NO_TANWEEN_AFTER = ("ا", "ء", "ى")
 _TEH = "ت"
+_ALEF_MAQSURA = "ى"
+_HAMZA = "ء"
+_HAMZA_SEATS = ("ء", "ئ", "ؤ")
+_BARE_ALEF = "اٱ"  # an alef the writer typed without hamza or madda
+_HAMZA_ALEF = "أإ"
+_YEH_FORMS = "يى"
+_OWN_WORDS_FILE = LEXICON_DIR / "clitic_words.txt"
 
 
 # --------------------------------------------------------------------------- compiling terms
@@ -47,87 +65,215 @@ class _Pattern:
     words: tuple[str, ...]
     wildcard: bool
     exclude: bool
+    verb: bool = False
 
 
-def _with_proclitics(word: str) -> dict[str, bool]:
-    """Every proclitic form of ``word`` and whether it carries the article."""
+@dataclasses.dataclass(frozen=True)
+class _Form:
+    """One surface form of one word of a pattern."""
+
+    pattern: int
+    position: int
+    spelling: str  # as the term writes it: hamza, madda and final ى kept
+    clitics: int  # letters read as proclitics (و ب ل …) directly before the word, which may begin a word of its own
+    pronoun_ya: bool  # ends in the enclitic pronoun ي
+
+
+def _definite(prep: str, word: str) -> str:
+    """``prep`` before ``word``, which begins with the article: ل + الحرب = للحرب, ل + الله = لله."""
+    if prep != "ل":
+        return prep + word
+    return prep + word[2:] if word.startswith(ARTICLE + "ل") else prep + word[1:]
+
+
+def _with_proclitics(word: str) -> dict[str, tuple[bool, int]]:
+    """Every proclitic form of ``word``: whether it carries the article, and how many letters were read
+    as proclitics that could instead begin a word of its own (0 where the article follows them: بالأمن)."""
     native = word.startswith(ARTICLE)
+    definite = word if native else ARTICLE + word
     forms = {}
     for conj in ("", *CONJUNCTIONS):
         for prep in ("", *PREPOSITIONS):
-            forms.setdefault(conj + prep + word, native)
-            forms[conj + ("لل" if prep == "ل" else prep + ARTICLE) + word] = True
-            if native and prep == "ل":
-                forms[conj + "ل" + word[1:]] = True
+            clitics = len(conj) + len(prep)
+            if not native:
+                forms.setdefault(conj + prep + word, (False, clitics))
+            forms[conj + _definite(prep, definite)] = (True, 0)
     return forms
 
 
-def _with_suffixes(word: str, marbuta: str) -> list[str]:
-    """``word`` alone, with each enclitic (ة written ت) and with the tanween alef."""
-    stems = [word]
+def _stems(word: str, marbuta: str) -> list[str]:
+    """How ``word`` is written before an enclitic: ة as ت, final ى as ا, final ء on any seat."""
     if word.endswith(marbuta):
         # With the teh_marbuta option ة is written ه, so a final ه may also be a plain ه.
-        stems = [word[: -len(marbuta)] + _TEH] + ([word] if marbuta != "ة" else [])
-    forms = [word] + [stem + enclitic for stem in stems for enclitic in ENCLITICS]
+        return [word[: -len(marbuta)] + _TEH] + ([word] if marbuta != "ة" else [])
+    if word.endswith(_ALEF_MAQSURA):
+        return [word[:-1] + "ا"]
+    if word.endswith(_HAMZA):
+        return [word[:-1] + seat for seat in _HAMZA_SEATS]
+    return [word]
+
+
+def _with_suffixes(word: str, marbuta: str) -> dict[str, bool]:
+    """``word`` alone, with each enclitic and with the tanween alef; whether the form ends in the pronoun ي."""
+    forms = {word: False}
+    for stem in _stems(word, marbuta):
+        for enclitic in ENCLITICS:
+            forms.setdefault(stem + enclitic, enclitic == "ي")
     if not word.endswith((marbuta, *_NO_TANWEEN_AFTER)):
-        forms.append(word + _TANWEEN_ALEF)
+        forms.setdefault(word + _TANWEEN_ALEF, False)
     return forms
 
 
-def _position_forms(words: tuple[str, ...], k: int, marbuta: str) -> set[str]:
-    """The token forms that match word ``k`` of a term of ``len(words)`` words."""
+def _verb_forms(word: str, objects: bool) -> set[str]:
+    """A verb with its subject suffixes (اتهمت، اتهموا) and, if ``objects``, object pronouns (اتهموه)."""
+    if word.endswith(_ALEF_MAQSURA):  # نفى: نفت، نفوا، نفاه
+        stem = word[:-1]
+        forms = {word, stem + "ت", stem + "تا", stem + "وا"}
+        return forms | ({stem + "ا" + o for o in OBJECT_ENCLITICS} if objects else set())
+    forms = {word}
+    for subject in ("", *SUBJECT_SUFFIXES):
+        forms.add(word + subject)
+        if objects:
+            joined = {"وا": "و", "تم": "تمو"}.get(subject, subject)
+            forms.update(word + joined + o for o in OBJECT_ENCLITICS)
+    return forms
+
+
+def _verb_proclitics(word: str) -> dict[str, int]:
+    """و/ف, and س or ل before an imperfect verb; never the article, ب or ك."""
+    extra = VERB_PROCLITICS if word.startswith(IMPERFECT_LETTERS) else ()
+    return {conj + p: len(conj) + len(p) for conj in ("", *CONJUNCTIONS) for p in ("", *extra)}
+
+
+def _position_forms(words: tuple[str, ...], k: int, marbuta: str, verb: bool = False) -> dict[str, tuple[int, bool]]:
+    """The spellings of token forms that match word ``k`` of a term, with their clitic letters and pronoun ي."""
     word, first, last = words[k], k == 0, k == len(words) - 1
+    if verb and first:
+        return {prefix + form: (n, False) for form in _verb_forms(word, objects=last)
+                for prefix, n in _verb_proclitics(word).items()}
     if not last:
-        return set(_with_proclitics(word)) if first else {word}
-    suffixed = [word] if word.startswith(ARTICLE) else _with_suffixes(word, marbuta)
+        return {form: (n, False) for form, (_, n) in _with_proclitics(word).items()} if first else {word: (0, False)}
+    suffixed = {word: False} if word.startswith(ARTICLE) else _with_suffixes(word, marbuta)
     if not first:
-        return set(suffixed)
-    forms = set()
-    for form, definite in _with_proclitics(word).items():
-        prefix = form[: len(form) - len(word)]
-        forms.update([form] if definite else (prefix + s for s in suffixed))
+        return {form: (0, ya) for form, ya in suffixed.items()}
+    forms = {}
+    for form, (definite, n) in _with_proclitics(word).items():
+        if definite:
+            forms.setdefault(form, (n, False))
+        else:
+            prefix = form[: len(form) - len(word)]
+            for suffixed_form, ya in suffixed.items():
+                forms.setdefault(prefix + suffixed_form, (n, ya))
     return forms
+
+
+def _spelling_options(options: NormalizeOptions) -> NormalizeOptions:
+    """``options`` with hamzated alefs and ى kept: the spelling the writer chose, compared by :func:`_agrees`."""
+    return dataclasses.replace(options, alef=False, alef_maqsura=False)
+
+
+@lru_cache(maxsize=64)
+def _merging(options: NormalizeOptions) -> dict[int, str]:
+    """The ``str.translate`` table from a spelling (:func:`_spelling_options`) to its normalized form."""
+    table = {**(charsets.ALEF_FORMS if options.alef else {}), **(charsets.ALEF_MAQSURA if options.alef_maqsura else {})}
+    return str.maketrans(table)
+
+
+def _agrees(token: str, form: _Form) -> bool:
+    """Whether a token spelled ``token`` (same normalized form as ``form``) may be that form.
+
+    Hamza and madda the writer typed must be the term's (آمن is not أمن, إنفاق is not
+    أنفاق); a bare alef stands for any (الامن is الأمن), and a hamza on an alef the term
+    writes bare is a common misspelling (إتفاق). A final ى is never the pronoun ي.
+    """
+    if form.pronoun_ya and token.endswith(_ALEF_MAQSURA):
+        return False
+    if token == form.spelling:
+        return True
+    for written, term in zip(token, form.spelling):
+        if written == term or (written in _BARE_ALEF and term in charsets.ALEF_FORMS) \
+                or (written in _HAMZA_ALEF and term in _BARE_ALEF) or (written in _YEH_FORMS and term in _YEH_FORMS):
+            continue
+        return False
+    return True
+
+
+def _same_spelling(token: str, word: str) -> bool:
+    """Whether ``token`` may be spelled ``word``: equal but where the writer left out a hamza or madda."""
+    return all(t == w or (t in _BARE_ALEF and w in charsets.ALEF_FORMS) or (t in _YEH_FORMS and w in _YEH_FORMS)
+               for t, w in zip(token, word))
+
+
+@lru_cache(maxsize=8)
+def _own_words(options: NormalizeOptions) -> dict[str, str]:
+    """The words of ``clitic_words.txt`` (they begin with clitic letters but are no clitic + word):
+    normalized form -> spelling (hamzated alefs and ى kept)."""
+    spelling = _spelling_options(options)
+    lines = _OWN_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    words = [normalize(line.split("\t")[0], spelling).casefold() for line in lines
+             if line.strip() and not line.startswith("#")]
+    merging = _merging(options)
+    return {word.translate(merging): word for word in words}
+
+
+def _own_word(key: str, token: str, clitics: int, own_words: dict[str, str]) -> bool:
+    """Whether a token (normalized ``key``, spelled ``token``) whose first ``clitics`` letters
+    were read as proclitics begins, at one of them, a word of its own (كامل, وكامل, بأسره).
+
+    The writer's hamza decides where they typed it: لأزمة is ل + أزمة, not لازمة.
+    """
+    for j in range(clitics):
+        word = own_words.get(key[j:])
+        if word is not None and _same_spelling(token[j:], word):
+            return True
+    return False
 
 
 @dataclasses.dataclass(frozen=True)
 class _Matcher:
     patterns: tuple[_Pattern, ...]
-    forms: dict[str, list[tuple[int, int]]]  # token form -> (pattern, word position)
-    prefixes: dict[str, list[tuple[int, int]]]  # wildcard token prefix -> (pattern, position)
+    forms: dict[str, list[_Form]]  # normalized token form -> its forms
+    prefixes: dict[str, list[_Form]]  # normalized wildcard token prefix -> its forms
     rank: np.ndarray  # priority of each pattern within its frame (lower wins)
+    own_words: dict[str, str]
+    merging: dict[int, str]
 
 
 @lru_cache(maxsize=16)
 def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
+    spelling = _spelling_options(options)
+    merging = _merging(options)
     marbuta = normalize("ة", options)
     patterns = [
-        _Pattern(f, term, *term_words(term, options), exclude)
+        _Pattern(f, term, *term_words(term, spelling), exclude, verb)
         for f, frame in enumerate(lexicon.frames)
-        for exclude, terms in ((False, frame.terms), (True, frame.exclude))
+        for exclude, verb, terms in ((False, False, frame.terms), (False, True, frame.verbs), (True, False, frame.exclude))
         for term in terms
     ]
     empty = [pattern.term for pattern in patterns if not pattern.words]
     if empty:
         raise ValueError(f"{lexicon.name}: term(s) {empty} have no word left with normalization options {options}")
-    forms: dict[str, list[tuple[int, int]]] = {}
-    prefixes: dict[str, list[tuple[int, int]]] = {}
+    forms: dict[str, list[_Form]] = {}
+    prefixes: dict[str, list[_Form]] = {}
     for p, pattern in enumerate(patterns):
         n = len(pattern.words)
         for k in range(n):
             if pattern.wildcard and k == n - 1:
-                heads = _with_proclitics(pattern.words[k]) if n == 1 else [pattern.words[k]]
-                for head in heads:
-                    prefixes.setdefault(head, []).append((p, k))
+                heads = ({form: (c, False) for form, (_, c) in _with_proclitics(pattern.words[k]).items()} if n == 1
+                         else {pattern.words[k]: (0, False)})
+                target = prefixes
             else:
-                for form in _position_forms(pattern.words, k, marbuta):
-                    forms.setdefault(form, []).append((p, k))
+                heads = _position_forms(pattern.words, k, marbuta, pattern.verb)
+                target = forms
+            for form, (clitics, ya) in heads.items():
+                target.setdefault(form.translate(merging), []).append(_Form(p, k, form, clitics, ya))
     order = sorted(
         range(len(patterns)),
         key=lambda p: (-len(patterns[p].words), patterns[p].wildcard, -len("".join(patterns[p].words)), p),
     )
     rank = np.empty(len(patterns), dtype=np.int64)
     rank[order] = np.arange(len(patterns))
-    return _Matcher(tuple(patterns), forms, prefixes, rank)
+    return _Matcher(tuple(patterns), forms, prefixes, rank, _own_words(options), merging)
 
 
 def _as_options(options: NormalizeOptions | dict | None) -> NormalizeOptions:
@@ -145,29 +291,36 @@ def _as_options(options: NormalizeOptions | dict | None) -> NormalizeOptions:
 
 @dataclasses.dataclass(frozen=True)
 class _Tokens:
-    codes: np.ndarray  # normalized-token code of every token, documents one after another
+    codes: np.ndarray  # token code of every token, documents one after another
     offsets: np.ndarray  # first token of each document, plus the total
-    vocabulary: list[str]  # normalized token of each code
+    vocabulary: list[str]  # each code's token as spelled: normalized, hamzated alefs and ى kept (casefolded)
+    sentence: np.ndarray  # sentence breaks before each token: equal within a sentence of a document
 
 
 def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
-    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded form.
+    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded spelling.
 
-    Codes are int32 and gathered batch by batch, so memory holds 4 bytes per token of the corpus.
+    Tokens are normalized with ``options`` except that hamzated alefs and ى are kept
+    (:func:`_spelling_options`), so the matcher can tell آمن from أمن. Codes are int32 and
+    gathered batch by batch, so memory holds 8 bytes per token of the corpus, with the
+    count of sentence breaks (:data:`SENTENCE_BREAKS`) before each token.
     """
     texts = text_array(docs["text"])
-    vocabulary = TokenVocabulary(options)
+    vocabulary = TokenVocabulary(_spelling_options(options), breaks=SENTENCE_BREAKS)
     folded: dict[str, int] = {}  # casefolded form -> code, in order of first appearance
     fold = np.zeros(0, np.int32)  # code of each term id of the vocabulary
-    parts, lengths = [], np.zeros(len(texts), np.int64)
+    parts, sentences, lengths, seen = [], [], np.zeros(len(texts), np.int64), 0
     for start, stop, terms, doc in vocabulary.tokens(texts):
         if len(vocabulary.terms) > len(fold):  # no token holds a tab: the new terms are casefolded in one call
             new = "\t".join(vocabulary.terms[len(fold):]).casefold().split("\t")
             fold = np.concatenate([fold, np.array([folded.setdefault(f, len(folded)) for f in new], np.int32)])
         parts.append(fold[terms])
+        sentences.append((vocabulary.break_counts + seen).astype(np.int32))
+        seen += int(vocabulary.break_counts[-1]) + 1 if len(terms) else 0
         lengths[start:stop] = np.bincount(doc, minlength=stop - start)
     codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-    return _Tokens(codes, np.concatenate([[0], np.cumsum(lengths)]), list(folded))
+    sentence = np.concatenate(sentences) if sentences else np.zeros(0, np.int32)
+    return _Tokens(codes, np.concatenate([[0], np.cumsum(lengths)]), list(folded), sentence)
 
 
 # --------------------------------------------------------------------------- matching
@@ -182,15 +335,28 @@ class _Hits:
 
 
 def _vocabulary_matches(vocabulary: list[str], matcher: _Matcher) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(token code, pattern, word position) for every distinct token and pattern word it matches."""
+    """(token code, pattern, word position) for every distinct token and pattern word it matches.
+
+    A token matches a form when their normalized forms are equal, the token's spelling
+    agrees with the form's (:func:`_agrees`), and the letters read as proclitics do not
+    begin a word of its own (:func:`_own_word`).
+    """
     lengths = sorted({len(head) for head in matcher.prefixes})
+    keys = "\t".join(vocabulary).translate(matcher.merging).split("\t") if vocabulary else []
+    forms, prefixes, own_words = matcher.forms, matcher.prefixes, matcher.own_words
     rows = []
-    for code, token in enumerate(vocabulary):
-        for p, k in matcher.forms.get(token, ()):
-            rows.append((code, p, k))
+    for code, key in enumerate(keys):
+        found = forms.get(key)
+        if found:
+            token = vocabulary[code]
+            rows += [(code, f.pattern, f.position) for f in found
+                     if _agrees(token, f) and not (f.clitics and _own_word(key, token, f.clitics, own_words))]
         for n in lengths:
-            for p, k in matcher.prefixes.get(token[:n], ()) if len(token) >= n else ():
-                rows.append((code, p, k))
+            found = prefixes.get(key[:n]) if len(key) >= n else None
+            if found:
+                token = vocabulary[code]
+                rows += [(code, f.pattern, f.position) for f in found
+                         if _agrees(token[:n], f) and not (f.clitics and _own_word(key, token, f.clitics, own_words))]
     table = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return table[:, 0], table[:, 1], table[:, 2]
 
@@ -219,6 +385,7 @@ def _candidates(tokens: _Tokens, matcher: _Matcher) -> _Hits:
         check = keep & (size > j)
         at = np.minimum(pos[check] + j, len(codes) - 1)
         keep[check] = np.isin((pattern[check] * n_words + j) * n_codes + codes[at], allowed)
+    keep[keep] = tokens.sentence[pos[keep] + size[keep] - 1] == tokens.sentence[pos[keep]]  # no break inside
     return _Hits(pos[keep], size[keep], pattern[keep], frames[pattern[keep]])
 
 
@@ -323,10 +490,20 @@ def frame_matches(
       (مواجهتها), or the accusative tanween alef (تهديدًا); a word that carries the
       article (from the term or a proclitic) takes neither.
 
+    A token that is a word of its own is never read as proclitics + term (كامل is not
+    ك + أمل; the words are in ``analysis/lexicons/clitic_words.txt``, see
+    :func:`clitic_words`). Normalization merges hamzated alefs and ى, but the spelling the
+    writer typed is evidence: a hamza or madda in the text must be the term's (آمن does not
+    match أمن; الامن does), and a final ى is never the pronoun ي (أسرى is not أسر + ي).
+    Terms in ى take suffixes on ا (جرحاهم), terms in ء on any seat (أعدائه), and
+    ل + الله is لله. A frame's ``verbs`` take verb prefixes and suffixes (واتهموه, سيتهم),
+    never the article, ب or ك.
+
     A term never matches inside another word: سلام does not match الإسلام, عدو does not
     match عدوان. A term that starts with ال (الحرب الباردة) takes the same proclitics
-    (والحرب, بالحرب, للحرب). A multi-word term matches consecutive tokens; proclitics are
-    allowed on its first word and suffixes on its last, inner words must match exactly.
+    (والحرب, بالحرب, للحرب). A multi-word term matches consecutive tokens of one sentence
+    (no :data:`SENTENCE_BREAKS` between them); proclitics are allowed on its first word and
+    suffixes on its last, inner words must match exactly.
     A trailing ``*`` makes the last word a prefix (تفاوض* matches التفاوضية).
 
     Within one frame a token is counted once: where hits of a frame overlap, the one with
@@ -678,6 +855,94 @@ def actor_frame_counts(
     table["frame"] = _strings(lexicon.frame_ids, f)
     table["hits"] = counts.ravel()
     return table
+
+
+# --------------------------------------------------------------------------- words that are not clitic + word
+
+
+def clitic_words(
+    corpus: Corpus | pd.DataFrame,
+    options: NormalizeOptions | dict | None = None,
+    *,
+    min_count: int = 5,
+    ratio: float = 5.0,
+    min_ratio_count: int = 20,
+) -> pd.DataFrame:
+    """Words that begin with clitic letters (و ف ب ك ل) but are words of their own, by corpus evidence.
+
+    كامل could be read as ك + أمل, بأسره as ب + أسره; the corpus shows they are words.
+    A token is listed when another reading as proclitics + a word exists (that word, or
+    it with the article, occurs at least ``min_count`` times) and
+
+    * ``article``: the token, or the token without a final pronoun (ه ها هم هما هن) or
+      tanween alef (itself a token at least ``min_count`` times), takes the article (الكامل, والكامل, بالكامل …, at least ``min_count`` times), which
+      a word that begins with ب, ك, ل, و or ف as a clitic never does; or
+    * ``suffixed``: it begins with ب or ك, ends in a pronoun (ه ها هم هما هن) and is at
+      least ``ratio`` times as frequent as the token without its first letter (بأسره
+      against أسره), in at least ``min_ratio_count`` occurrences: a clitic that is almost
+      always there belongs to the word.
+
+    The matcher reads ``analysis/lexicons/clitic_words.txt``, made with this function on
+    SaudiNewsNet, so that a document's hits never depend on the rest of the corpus.
+
+    Returns
+    -------
+    DataFrame
+        ``word`` (spelled as where it takes the article, else as most often), ``count``, ``article_count``,
+        ``rest_count`` (occurrences of the other reading's word), ``evidence``
+        (``article`` or ``suffixed``); sorted by word.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
+    ...                      "text": ["الكامل " * 5 + "كامل " * 5 + "أمل " * 5 + "بأمل " * 5]})
+    >>> clitic_words(docs)[["word", "evidence"]].values.tolist()
+    [['كامل', 'article']]
+    """
+    docs, options = as_docs(corpus), _as_options(options)
+    tokens = _scan(docs, options)
+    spelled = np.bincount(tokens.codes, minlength=len(tokens.vocabulary))
+    keys = "\t".join(tokens.vocabulary).translate(_merging(options)).split("\t") if tokens.vocabulary else []
+    frame = pd.DataFrame({"key": keys, "spelling": tokens.vocabulary, "n": spelled})
+    count = frame.groupby("key")["n"].sum().to_dict()
+    spelling = frame.sort_values(["key", "n"], ascending=[True, False]).drop_duplicates("key")
+    spelling = dict(zip(spelling["key"], spelling["spelling"]))  # the most frequent spelling of each token
+
+    def spelled(word: str) -> str:
+        """How the word is spelled where it takes the article (اللازمة: لازمة, not لأزمة), else its usual spelling."""
+        definite = spelling.get(ARTICLE + word)
+        return definite[len(ARTICLE):] if definite else spelling[word]
+
+    article_prefixes = [conj + prep + ARTICLE for conj in ("", *CONJUNCTIONS) for prep in ("", "ب", "ك")]
+
+    def article(word: str) -> int:
+        # ل + ال + word is written لل + word, which for a word in ل is also ل + ال + the rest (للشركات).
+        lam = count.get(_definite("ل", ARTICLE + word), 0) if not word.startswith("ل") else 0
+        return sum(count.get(p + word, 0) for p in article_prefixes) + lam
+
+    def rests(word: str) -> list[str]:
+        two = len(word) > 2 and word[0] in CONJUNCTIONS and word[1] in PREPOSITIONS
+        return [word[1:]] + ([word[2:]] if two else [])
+
+    endings = ("هما", "ها", "هم", "هن", "ه", _TANWEEN_ALEF)
+    rows = []
+    for word, n in count.items():
+        if n < min_count or len(word) < 3 or word[0] not in CONJUNCTIONS + PREPOSITIONS \
+                or word.startswith((ARTICLE, "لل")) or word[1:].startswith(ARTICLE):
+            continue
+        rest = max(count.get(r, 0) + article(r) for r in rests(word))
+        if rest < 1:
+            continue
+        bases = [word] + [word[: -len(e)] for e in endings
+                          if word.endswith(e) and len(word) - len(e) >= 3 and count.get(word[: -len(e)], 0) >= min_count]
+        by_article = max(article(b) for b in bases)
+        if by_article >= min_count and rest >= min_count:
+            rows.append((spelled(word), n, by_article, rest, "article"))
+        elif word[0] in "بك" and word.endswith(("ه", "ها", "هم", "هما", "هن")) and n >= min_ratio_count \
+                and n >= ratio * max(count.get(word[1:], 0), 1):
+            rows.append((spelling[word], n, by_article, count.get(word[1:], 0), "suffixed"))
+    table = pd.DataFrame(rows, columns=["word", "count", "article_count", "rest_count", "evidence"])
+    return table.sort_values("word", kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- reading and auditing matches

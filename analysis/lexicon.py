@@ -16,7 +16,7 @@ from analysis.text import normalize, tokenize
 __all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words", "lexicon_summary", "label_frames"]
 
 _TOP_KEYS = {"name", "description", "frames"}
-_FRAME_KEYS = {"id", "label_en", "label_ar", "description", "terms", "exclude"}
+_FRAME_KEYS = {"id", "label_en", "label_ar", "description", "terms", "verbs", "exclude"}
 _FRAME_ID = re.compile(r"[\w.-]+")
 _WILDCARD = "*"
 
@@ -31,6 +31,8 @@ class Frame:
     label_en, label_ar : human-readable labels (default: the id).
     description : free text (sources, coding notes).
     terms : the indicator terms as written in the lexicon file.
+    verbs : indicator verbs (``verbs:`` in the file): they take verb prefixes and
+        suffixes (اتهم → واتهمت، اتهموه), never the article or ب/ك.
     exclude : expressions whose hits do not count for this frame.
 
     Examples
@@ -44,6 +46,7 @@ class Frame:
     label_ar: str = ""
     description: str = ""
     terms: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
     def __post_init__(self):
@@ -84,14 +87,14 @@ class Lexicon:
     def frame_table(self) -> pd.DataFrame:
         """One row per frame and term: ``frame``, ``label_en``, ``label_ar``, ``term``.
 
-        Terms are listed as written in the file, in file order.
+        Terms are listed as written in the file, in file order, each frame's verbs after its terms.
 
         Examples
         --------
         >>> load_lexicon("actors").frame_table().iloc[0].tolist()
         ['russia', 'Russia', 'روسيا', 'روسيا']
         """
-        rows = [(f.id, f.label_en, f.label_ar, term) for f in self.frames for term in f.terms]
+        rows = [(f.id, f.label_en, f.label_ar, term) for f in self.frames for term in f.terms + f.verbs]
         return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "term"])
 
 
@@ -186,14 +189,19 @@ def _parse_frame(item, where: str) -> Frame:
     unknown = set(item) - _FRAME_KEYS
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(map(str, unknown))}; allowed: {sorted(_FRAME_KEYS)}")
-    terms = _terms(item, "terms", where, required=True)
+    verbs = _terms(item, "verbs", where, required=False)
+    terms = _terms(item, "terms", where, required=not verbs)
     exclude = _terms(item, "exclude", where, required=False)
+    both = {term_words(t) for t in terms} & {term_words(v) for v in verbs}
+    if both:
+        raise ValueError(f"{where}: {sorted(' '.join(w) for w, _ in both)} listed both in 'terms' and in 'verbs'")
     return Frame(
         id=frame_id,
         label_en=_text(item, "label_en", where),
         label_ar=_text(item, "label_ar", where),
         description=_text(item, "description", where),
         terms=terms,
+        verbs=verbs,
         exclude=exclude,
     )
 
@@ -269,7 +277,8 @@ def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
     ['russia', 'Russia', 'روسيا، موسكو']
     """
     lex = load_lexicon(lexicon)
-    rows = [(f.id, f.label_en, f.label_ar, len(f.terms), "، ".join(f.terms[:examples])) for f in lex.frames]
+    rows = [(f.id, f.label_en, f.label_ar, len(f.terms) + len(f.verbs), "، ".join((f.terms + f.verbs)[:examples]))
+            for f in lex.frames]
     return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "terms", "examples"])
 
 

@@ -510,7 +510,7 @@ def kwic(
     hits :func:`analysis.frames.frame_matches` audits. ``exact=True`` matches the
     normalized tokens exactly, as :func:`count_terms` counts them (its row count is the
     term's count). ``sentence=True`` stops each context at sentence punctuation
-    (``. ! ? ؟ ؛`` and line breaks). Contexts are cut from the original text.
+    (``. ! ? ؟ ؛`` and line breaks: :data:`analysis.text.SENTENCE_END`). Contexts are cut from the original text.
     ``copies`` chooses the documents and ``clean`` the text counted as in
     :func:`count_terms`: with cleaning, a context never reaches into skipped spans (they
     show as blanks), while ``start`` and ``end`` point into the text as written.

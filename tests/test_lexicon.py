@@ -189,3 +189,38 @@ def test_actor_lexicon_leaves_out_names_that_are_not_the_actor(text, actor):
 def test_actor_lexicon_finds_each_actor(text, actor):
     docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": [text]})
     assert actor in set(frame_matches(docs, "actors")["frame"])
+
+
+VERBS = """\
+name: with-verbs
+frames:
+  - id: threat
+    terms: [تهديد, تحذير]
+    verbs: [هدد, يهدد, حذر]
+  - id: blame
+    verbs: [اتهم]
+"""
+
+
+def test_verbs_load_beside_terms_and_a_frame_may_have_only_verbs(tmp_path):
+    lex = load_lexicon(write(tmp_path, VERBS))
+    assert lex.frames[0].terms == ("تهديد", "تحذير")
+    assert lex.frames[0].verbs == ("هدد", "يهدد", "حذر")
+    assert lex.frames[1].terms == () and lex.frames[1].verbs == ("اتهم",)
+    assert lex.frame_table()["term"].tolist() == ["تهديد", "تحذير", "هدد", "يهدد", "حذر", "اتهم"]
+
+
+def test_a_lexicon_without_verbs_has_none(tmp_path):
+    lex = load_lexicon(write(tmp_path, VALID))
+    assert all(frame.verbs == () for frame in lex.frames)
+
+
+@pytest.mark.parametrize("frame, message", [
+    ("  - id: t\n    terms: [تهديد, هدد]\n    verbs: [هدّد]\n", r"\['هدد'\] listed both in 'terms' and in 'verbs'"),
+    ("  - id: t\n    verbs: []\n", "'terms' must be a non-empty list"),
+    ("  - id: t\n    verbs: هدد\n", "'verbs' must be a list"),
+    ("  - id: t\n    verbs: [هدد, هدّد]\n", "'verbs' lists 'هدّد' and 'هدد'"),
+])
+def test_malformed_verbs_fail_clearly(tmp_path, frame, message):
+    with pytest.raises(ValueError, match=message):
+        load_lexicon(write(tmp_path, "name: v\nframes:\n" + frame))
