@@ -189,3 +189,20 @@ def test_actor_lexicon_leaves_out_names_that_are_not_the_actor(text, actor):
 def test_actor_lexicon_finds_each_actor(text, actor):
     docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": [text]})
     assert actor in set(frame_matches(docs, "actors")["frame"])
+
+
+VALIDATION_SHEETS = sorted((LEXICON_DIR / "validation").glob("*.csv"))
+
+
+@pytest.mark.parametrize("path", VALIDATION_SHEETS, ids=[p.stem for p in VALIDATION_SHEETS])
+def test_each_shipped_validation_sheet_judges_the_lexicon_as_shipped_with_40_hits_per_frame(path):
+    from analysis.validation import precision_table, read_codings, read_sample
+
+    lexicon = load_lexicon(path.stem)
+    sheet = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert set(sheet["lexicon_sha256"]) == {lexicon.sha256}, "the lexicon changed since it was validated: redraw"
+    assert (sheet["note"].str.strip() != "").all()
+    sample = read_sample(path)
+    table = precision_table(read_codings(path, sample), sample)
+    assert table["frame"].tolist() == sorted(lexicon.frame_ids)
+    assert (table["n"] >= 40).all() and (table["uncoded"] == 0).all()
