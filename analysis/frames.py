@@ -752,15 +752,15 @@ def _sentence_units(texts, tokens: _Tokens, pos: np.ndarray, doc: np.ndarray) ->
     """
     index = pos - tokens.offsets[doc]
     start, _ = token_offsets(texts, doc, index)
-    before = np.zeros(len(pos), np.int64)
     read, row = np.unique(doc, return_inverse=True)
-    room = np.zeros(len(read), np.int64)  # sentence ends of each document read
-    for r, text in enumerate(take_texts(texts, read)):
-        ends = np.array([m.start() for m in SENTENCE_END.finditer(text)], np.int64)
-        mine = row == r
-        before[mine] = np.searchsorted(ends, start[mine], "right")
-        room[r] = len(ends) + 1
-    return (np.cumsum(room) - room)[row] + before
+    ends = [np.array([m.start() for m in SENTENCE_END.finditer(text)], np.int64) for text in take_texts(texts, read)]
+    room = np.array([len(e) + 1 for e in ends], np.int64)  # sentence numbers each document read takes
+    first = np.cumsum(room) - room
+    # All documents' sentence ends on one line, each document shifted past the one before it.
+    width = int(start.max(initial=0)) + max((int(e[-1]) for e in ends if len(e)), default=0) + 1
+    line = np.concatenate([e + r * width for r, e in enumerate(ends)] + [np.zeros(0, np.int64)])
+    before = np.searchsorted(line, start + row * width, "right") - np.searchsorted(line, row * width, "left")
+    return first[row] + before
 
 
 def actor_frame_counts(

@@ -224,3 +224,18 @@ def test_a_lexicon_without_verbs_has_none(tmp_path):
 def test_malformed_verbs_fail_clearly(tmp_path, frame, message):
     with pytest.raises(ValueError, match=message):
         load_lexicon(write(tmp_path, "name: v\nframes:\n" + frame))
+VALIDATION_SHEETS = sorted((LEXICON_DIR / "validation").glob("*.csv"))
+
+
+@pytest.mark.parametrize("path", VALIDATION_SHEETS, ids=[p.stem for p in VALIDATION_SHEETS])
+def test_each_shipped_validation_sheet_judges_the_lexicon_as_shipped_with_40_hits_per_frame(path):
+    from analysis.validation import precision_table, read_codings, read_sample
+
+    lexicon = load_lexicon(path.stem)
+    sheet = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert set(sheet["lexicon_sha256"]) == {lexicon.sha256}, "the lexicon changed since it was validated: redraw"
+    assert (sheet["note"].str.strip() != "").all()
+    sample = read_sample(path)
+    table = precision_table(read_codings(path, sample), sample)
+    assert table["frame"].tolist() == sorted(lexicon.frame_ids)
+    assert (table["n"] >= 40).all() and (table["uncoded"] == 0).all()
