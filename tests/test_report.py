@@ -253,8 +253,9 @@ def test_figure_image_saves_png_and_svg_and_shows_the_png(tmp_path):
 
     table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
     image = figure_image(plot_top_terms(table), "01_terms", tmp_path, dpi=150)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_terms.png", "01_terms.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_terms.csv", "01_terms.png", "01_terms.svg"]
     assert image.data == (tmp_path / "01_terms.png").read_bytes()
+    assert f'href="{tmp_path.name}/01_terms.csv"' in image._repr_html_()
     with pytest.raises(ValueError, match="png"):
         figure_image(plot_top_terms(table), "x", tmp_path, formats=("svg",))
 
