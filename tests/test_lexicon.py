@@ -3,9 +3,10 @@
 import hashlib
 import textwrap
 
+import pandas as pd
 import pytest
 
-from analysis.lexicon import Lexicon, bundled_lexicons, load_lexicon, term_words
+from analysis.lexicon import Lexicon, bundled_lexicons, label_frames, load_lexicon, term_words
 from analysis.paths import LEXICON_DIR
 from analysis.text import normalize
 
@@ -163,3 +164,18 @@ def test_actor_lexicon_names_the_six_actors_with_their_usual_names():
     assert {"الولايات المتحدة", "واشنطن", "البيت الأبيض", "بايدن"} <= terms["united_states"]
     assert {"الناتو", "حلف شمال الأطلسي", "NATO"} <= terms["nato"]
     assert "كيف" not in terms["ukraine"]  # "how"; the capital is written كييف
+
+
+@pytest.mark.parametrize("labels", ["en", "ar", "both"])
+def test_label_frames_speaks_english_arabic_or_both(labels):
+    lexicon = load_lexicon("international-news")
+    frame = next(f for f in lexicon.frames if f.id == "sanctions")
+    expected = {"en": frame.label_en, "ar": frame.label_ar, "both": f"{frame.label_en} / {frame.label_ar}"}[labels]
+    table = pd.DataFrame({"frame": ["sanctions", "unknown"]})
+    assert frame.label_ar != frame.label_en and any("\u0600" <= ch <= "\u06ff" for ch in frame.label_ar)
+    assert label_frames(table, lexicon, labels=labels)["frame_label"].tolist() == [expected, "unknown"]
+
+
+def test_label_frames_rejects_an_unknown_language():
+    with pytest.raises(ValueError, match="labels"):
+        label_frames(pd.DataFrame({"frame": ["sanctions"]}), "international-news", labels="fr")
