@@ -645,13 +645,16 @@ def _spellings(docs: pd.DataFrame, words: set[str], options: NormalizeOptions | 
         return {}
     chunks, *_ = _find_chunks(text_array(docs["text"]))
     uses = np.bincount(chunks.indices.to_numpy(zero_copy_only=False), minlength=len(chunks.dictionary))
-    counts: dict[tuple[str, str], int] = {}
+    raw_counts: dict[str, int] = {}
     for chunk, n in zip(chunks.dictionary.to_pylist(), uses.tolist()):
         for raw in TOKEN_PATTERN.findall(chunk):
-            key = normalize(raw, options)
-            if key in words:
-                shown = normalize(raw, DISPLAY_OPTIONS)
-                counts[key, shown] = counts.get((key, shown), 0) + n
+            raw_counts[raw] = raw_counts.get(raw, 0) + n
+    counts: dict[tuple[str, str], int] = {}
+    for raw, n in raw_counts.items():  # each written form normalized once
+        key = normalize(raw, options)
+        if key in words:
+            shown = normalize(raw, DISPLAY_OPTIONS)
+            counts[key, shown] = counts.get((key, shown), 0) + n
     best: dict[str, tuple[int, str]] = {}
     for (key, shown), n in counts.items():
         if key not in best or (-n, shown) < (-best[key][0], best[key][1]):

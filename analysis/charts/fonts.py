@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def _charmap(path: str) -> frozenset[int]:
 
 def _uncovered(path: Path, text: str) -> list[str]:
     charmap = _charmap(str(path))
-    return sorted(ch for ch in set(text) if not ch.isspace() and ord(ch) not in charmap)
+    return sorted(ch for ch in set(text)
+                  if not ch.isspace() and unicodedata.category(ch) != "Cf" and ord(ch) not in charmap)
 
 
 def _missing_glyphs(path: str, native: bool) -> list[str]:
