@@ -22,7 +22,7 @@ from matplotlib import font_manager, ft2font
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from PIL import Image
+from PIL import Image, ImageOps
 
 from analysis import charts
 from analysis.charts.arabic import _has_arabic
@@ -549,24 +549,99 @@ def test_chart_labels_title_and_svg_read_back_here_and_a_wrong_rendering_does_no
     check_rejected(manifest["wrong"], reference)
 
 
+CHART_FONTS = {"Noto Sans Arabic": "NotoSansArabic-Regular.ttf", "DejaVu Sans": "DejaVuSans.ttf"}
+"""The faces charts really draw with: the preferred one (Debian: fonts-noto-core) and the fallback
+bundled with matplotlib, which is what a machine without Arabic fonts gets."""
+
+
+def font_file(family: str) -> Path | None:
+    """The installed file of ``family`` (by file name: matplotlib's font cache may predate the install)."""
+    bundled = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    return next((Path(path) for path in font_manager.findSystemFonts() + font_manager.findSystemFonts(bundled)
+                 if Path(path).name == CHART_FONTS[family]), None)
+
+
+@pytest.fixture(params=list(CHART_FONTS))
+def chart_font(request) -> Path:
+    path = font_file(request.param)
+    if path is None:
+        pytest.skip(f"{request.param} ({CHART_FONTS[request.param]}) is not installed (Debian: fonts-noto-core)")
+    return path
+
+
+def drawn_with(text: Text) -> str:
+    """The family of the font file ``text`` is drawn with."""
+    return font_manager.get_font(font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)).family_name
+
+
 @pytest.mark.ocr
-def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
+def test_frame_and_actor_labels_read_back_here(reference, force_shaping, chart_font):
     force_shaping(None)
     names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
-    rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
-    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}))
-    heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
+    font = {"font": chart_font}
+    rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
+    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}), **font)
+    heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
     periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
     over_time = charts.plot_frames_over_time(pd.DataFrame(
-        {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}))
+        {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}), **font)
     for fig, texts in [(rates, [ax.title for ax in rates.axes]), (actors, actors.axes[0].get_yticklabels()),
                        (heatmap, heatmap.axes[0].get_yticklabels()), (over_time, over_time.legends[0].get_texts())]:
         given = {charts.arabic_text(name): name for name in names}
         for text, crop in zip(texts, ocr_check.crop_texts(fig, texts)):
+            assert drawn_with(text) == font_manager.get_font(chart_font).family_name
             phrase = given[text.get_text()]
             assert reference(phrase).correct
             reading = ocr_check.read(crop, phrase)
-            assert reading.correct, reading
+            assert reading.correct, f"{chart_font.name}: {reading}"
+
+
+def split_at_widest_gap(image: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """``image`` cut in two at the widest run of blank columns between its first and last ink."""
+    ink = (np.asarray(image.convert("L")) < 128).any(axis=0)
+    columns = np.flatnonzero(ink)
+    blank = np.flatnonzero(~ink[columns[0]:columns[-1]]) + columns[0]
+    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
+    widest = max(runs, key=len)
+    middle = int(widest.mean())
+    pad = lambda part: ImageOps.expand(part, ocr_check.BORDER, fill="white")  # noqa: E731
+    return pad(image.crop((0, 0, middle, image.height))), pad(image.crop((middle, 0, image.width, image.height)))
+
+
+MIXED_LABEL = "SMS تبدا"
+
+
+@pytest.mark.ocr
+def test_mixed_script_label_reads_right_to_left_and_a_left_to_right_one_does_not(tesseract, force_shaping, chart_font):
+    """A bigram of an outlet's SMS block: SMS is read first, so in an Arabic label it stands at the right end."""
+    force_shaping(None)
+    fig = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": [MIXED_LABEL, "الأمن"], "rate_per_1k": [1.0, 2.0]}),
+                                    font=chart_font)
+    [label] = [t for t in fig.axes[0].get_yticklabels() if "SMS" in t.get_text()]
+    assert drawn_with(label) == font_manager.get_font(chart_font).family_name
+    left, right = split_at_widest_gap(ocr_check.crop_texts(fig, [label])[0])
+    assert ocr_check.ocr(right, "eng") == "SMS", "SMS should stand at the right end"
+    assert ocr_check.read(left, "تبدا").correct
+    wrong = Figure(figsize=(3, 1))
+    plain = wrong.text(0.1, 0.5, MIXED_LABEL, fontsize=10,  # the logical string, left to right: SMS at the left
+                       fontfamily=[font_manager.get_font(chart_font).family_name, charts.FALLBACK_FONT])
+    wrong_left, wrong_right = split_at_widest_gap(ocr_check.crop_texts(wrong, [plain])[0])
+    assert ocr_check.ocr(wrong_left, "eng") == "SMS" and ocr_check.ocr(wrong_right, "eng") != "SMS"
+
+
+@pytest.mark.ocr
+def test_display_spelling_reads_back_with_its_hamza(tesseract, force_shaping, chart_font):
+    from analysis.terms import count_terms, label_terms
+
+    force_shaping(None)
+    docs = pd.DataFrame({"doc_id": ["1", "2"], "source": "okaz", "text": ["الحرب في أوكرانيا", "أوكرانيا واوكرانيا"]})
+    counts = label_terms(count_terms(docs, "source"), docs)
+    assert counts.set_index("term").loc["اوكرانيا", "display"] == "أوكرانيا"
+    fig = charts.plot_top_terms(counts, gloss=None, font=chart_font)
+    [label] = [t for t in fig.axes[0].get_yticklabels() if t.get_text() == charts.arabic_text("أوكرانيا")]
+    assert drawn_with(label) == font_manager.get_font(chart_font).family_name
+    text = ocr_check.ocr(ocr_check.crop_texts(fig, [label])[0])
+    assert ocr_check.similarity(text, "أوكرانيا") > ocr_check.similarity(text, "اوكرانيا"), text
 
 
 @pytest.mark.ocr
@@ -747,3 +822,32 @@ def test_term_bars_draw_the_display_spelling_and_keep_the_normalized_term():
     assert "السعودية" in fig.chart_data["term"].tolist()
     plain = charts.plot_top_terms(table, gloss=None, display=None)
     assert charts.arabic_text("السعودية") in [t.get_text() for t in plain.axes[0].get_yticklabels()]
+
+
+def test_wordcloud_words_stay_in_the_boxes_they_were_placed_by(monkeypatch):
+    """Regression: wordcloud placed words by their top-left ink but drew them from the ascender,
+    so Arabic words ran into their neighbours (847 shared pixels in this cloud)."""
+    from PIL import ImageDraw, ImageFont
+
+    from analysis.charts import clouds
+
+    made = []
+
+    class Recording(clouds.WordCloud):
+        def generate_from_frequencies(self, *args, **kwargs):
+            made.append(self)
+            return super().generate_from_frequencies(*args, **kwargs)
+
+    monkeypatch.setattr(clouds, "WordCloud", Recording)
+    words = {"الملك": 50, "روسيا": 45, "إيران": 30, "أوكرانيا": 28, "النفط": 20, "الأمن": 18, "اليمن": 15,
+             "الحرب": 12, "ولي العهد": 10, "المملكة": 9, "السعودية": 8}
+    image = np.asarray(charts.wordcloud_image(words, width=880, height=540).convert("L")) < 250
+    cloud = made[0]  # (it calls itself once more to size the largest word)
+    masks = []
+    for (word, _), size, (row, column), _, _ in cloud.layout_:
+        canvas = Image.new("L", image.shape[::-1])
+        ImageDraw.Draw(canvas).text((column, row), word, fill=255, anchor="lt", font=ImageFont.truetype(cloud.font_path, size))
+        masks.append(np.asarray(canvas) > 128)
+    assert len(masks) == len(words)
+    assert not (np.sum(masks, axis=0) > 1).any(), "two words share pixels"
+    assert all(image[mask].mean() > 0.95 for mask in masks), "a word is not drawn where it was placed"

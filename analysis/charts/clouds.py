@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import unittest.mock
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,7 +14,8 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from PIL import Image
+import wordcloud.wordcloud
+from PIL import Image, ImageDraw
 from wordcloud import WordCloud
 
 from analysis.charts.arabic import _display, arabic_text, renderer_shapes_arabic
@@ -87,7 +89,24 @@ def wordcloud_image(
         random_state=seed,
         **{**WORDCLOUD_DEFAULTS, **options},
     )
-    return cloud.generate_from_frequencies(words).to_image()
+    # wordcloud measures each word's box from its top-left ink ("lt") but draws it from
+    # the ascender ("la"): the ink lands below (and, for Arabic, beside) the box it was
+    # placed by, and runs into the neighbouring words. Drawn from "lt", it stays in its box.
+    with unittest.mock.patch.object(wordcloud.wordcloud, "ImageDraw", _TopAnchoredDraw):
+        return cloud.generate_from_frequencies(words).to_image()
+
+
+class _TopLeftDraw(ImageDraw.ImageDraw):
+    def text(self, xy, text, fill=None, font=None, anchor=None, *args, **kwargs):
+        return super().text(xy, text, fill, font, "lt" if anchor is None else anchor, *args, **kwargs)
+
+
+class _TopAnchoredDraw:
+    """Stands for the ``PIL.ImageDraw`` module inside wordcloud: its ``Draw`` anchors text at the top left."""
+
+    @staticmethod
+    def Draw(image, mode=None):  # noqa: N802 (the name wordcloud calls)
+        return _TopLeftDraw(image, mode)
 
 
 def _cloud_font(font: str | os.PathLike | None, text: str) -> Path:

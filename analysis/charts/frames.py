@@ -80,8 +80,8 @@ def plot_frame_rates(
     with_ci = ci_low in table.columns and ci_high in table.columns
     label_width = _text_width(arabic_text(str(name)) for name in groups) + 0.4
     with _styled(font) as family:
-        fig, axes, scale = _panels(len(frames), ncols, 2.7, 0.9 + 0.24 * len(groups), extra_width=label_width,
-                                   extra_height=0.5, sharex=share_scale, sharey=True)
+        fig, axes, scale = _panels(len(frames), ncols, 2.7, 1.4 + 0.24 * len(groups), extra_width=label_width,
+                                   extra_height=0.9, sharex=share_scale, sharey=True)
         for ax, key in zip(axes, frames):
             rows = table[table[frame] == key].set_index(group).reindex(groups)
             rates = rows[value].to_numpy(dtype=float)

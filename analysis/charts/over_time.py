@@ -83,8 +83,8 @@ def plot_frames_over_time(
     legend = len(frames) > 1 or frame_label is not None
     legend_width = _text_width(names.values()) + 0.7 if legend else 0.0
     with _styled(font) as family:
-        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, 2.5, extra_width=legend_width,
-                                   extra_height=0.5, sharex=True, sharey=share_scale)
+        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, 2.5, extra_width=legend_width + 0.3,
+                                   extra_height=0.6, sharex=True, sharey=share_scale)
         drawn = []
         for ax, name in zip(axes, groups):
             rows = table[table[group] == name]

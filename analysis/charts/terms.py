@@ -58,7 +58,7 @@ def _faceted_bars(
              .groupby(group, sort=True).head(n))
     longest = int(drawn.groupby(group).size().max())
     with _styled(font) as family:
-        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, 1.1 + bar_height * longest,
+        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, 1.1 + bar_height * longest, extra_height=0.9,
                                    sharex=share_scale)
         for ax, name, color in zip(axes, groups, group_colors(len(groups))):
             rows = drawn[drawn[group] == name]
