@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from IPython.display import Image
 
 from analysis.paths import FIGURE_DIR
 
@@ -303,12 +307,15 @@ def figure_image(fig, name: str, directory: str | os.PathLike = FIGURE_DIR, *,
     """Save a figure (:func:`analysis.charts.save_figure`) and return the saved PNG for display.
 
     Showing the saved file, rather than the figure, draws it once instead of twice,
-    and the notebook shows exactly the file a reader will find in ``directory``.
+    and the notebook shows exactly the file a reader will find in ``directory``. Where
+    the figure carries its data, the picture is shown with a link to the CSV beside it,
+    relative to the folder that holds ``directory`` (where the report's pages are).
 
     Returns
     -------
-    IPython.display.Image
-        Displays itself in Jupyter.
+    FigureImage
+        An ``IPython.display.Image`` that displays itself in Jupyter (as HTML with the data
+        link where there is data).
 
     Examples
     --------
@@ -316,14 +323,31 @@ def figure_image(fig, name: str, directory: str | os.PathLike = FIGURE_DIR, *,
     >>> from analysis.charts import plot_top_terms
     >>> table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
     >>> image = figure_image(plot_top_terms(table), "terms", tempfile.mkdtemp(), formats=("png",), dpi=150)
-    >>> image.format, image.data[:4]
-    ('png', b'\\x89PNG')
+    >>> image.format, image.data[:4], 'href="' in image._repr_html_()
+    ('png', b'\\x89PNG', True)
     """
-    from IPython.display import Image
-
     from analysis.charts import save_figure
 
     if "png" not in formats:
         raise ValueError(f"formats must include 'png' to show the figure, not {formats!r}")
     paths = save_figure(fig, name, directory, formats, dpi=dpi)
-    return Image(filename=str(paths[list(formats).index("png")]))
+    data = next((path for path in paths if path.suffix == ".csv"), None)
+    return FigureImage(filename=str(paths[list(formats).index("png")]), data_link=data)
+
+
+class FigureImage(Image):
+    """A saved figure's PNG (an ``IPython.display.Image``), shown with a link to the CSV of its data."""
+
+    def __init__(self, *args, data_link: Path | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.data_link = data_link
+
+    def _repr_html_(self) -> str | None:
+        if self.data_link is None:
+            return None
+        href = html.escape(f"{self.data_link.parent.name}/{self.data_link.name}", quote=True)
+        encoded = base64.b64encode(self.data).decode("ascii")
+        return (f'<figure style="margin: 0"><img src="data:image/png;base64,{encoded}" '
+                f'alt="{html.escape(self.data_link.stem, quote=True)}" style="max-width: 100%">'
+                f'<figcaption><a href="{href}">Data behind this figure ({html.escape(self.data_link.name)})</a>'
+                "</figcaption></figure>")

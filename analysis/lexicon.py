@@ -282,13 +282,31 @@ def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["frame", "label_en", "label_ar", "terms", "examples"])
 
 
-def label_frames(table: pd.DataFrame, lexicon, column: str = "frame") -> pd.DataFrame:
-    """Add ``<column>_label``: the English label of each frame (or actor) id in ``column``.
+LABELS = ("en", "ar", "both")
+"""Languages of frame and actor labels: English, Arabic, or both ("Sanctions … / عقوبات …")."""
+
+
+def label_frames(table: pd.DataFrame, lexicon, column: str = "frame", *, labels: str = "en") -> pd.DataFrame:
+    """Add ``<column>_label``: the label of each frame (or actor) id in ``column``, in ``labels``.
+
+    Parameters
+    ----------
+    table : a table with frame (or actor) ids in ``column``.
+    lexicon : a :class:`Lexicon`, a bundled lexicon's name or a path.
+    column : the column of ids; an id the lexicon does not know is its own label.
+    labels : ``"en"`` (default), ``"ar"`` or ``"both"`` (English / Arabic); every chart
+        and table that shows the labels shows them in that language.
 
     Examples
     --------
     >>> label_frames(pd.DataFrame({"frame": ["sanctions"]}), "international-news")["frame_label"].tolist()
     ['Sanctions and economic pressure']
+    >>> label_frames(pd.DataFrame({"actor": ["russia"]}), "actors", "actor", labels="both")["actor_label"].tolist()
+    ['Russia / روسيا']
     """
-    labels = {f.id: f.label_en for f in load_lexicon(lexicon).frames}
-    return table.assign(**{f"{column}_label": table[column].map(labels).fillna(table[column])})
+    if labels not in LABELS:
+        raise ValueError(f"labels must be one of {LABELS}, not {labels!r}")
+    frames = load_lexicon(lexicon).frames
+    names = {"en": {f.id: f.label_en for f in frames}, "ar": {f.id: f.label_ar for f in frames},
+             "both": {f.id: f.label_en if f.label_en == f.label_ar else f"{f.label_en} / {f.label_ar}" for f in frames}}
+    return table.assign(**{f"{column}_label": table[column].map(names[labels]).fillna(table[column])})

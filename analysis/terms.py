@@ -28,11 +28,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
+from analysis.chunks import IntBuffer, TokenVocabulary, _find_chunks, batches, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
-__all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
+__all__ = [
+    "doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic", "label_terms",
+    "content_terms",
+]
 
 
 def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None, *, clean: bool = True) -> pd.Series:
@@ -600,3 +603,98 @@ def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOpt
         doc.extend(start + docs[at])
         index.extend(at - (np.cumsum(counts) - counts)[docs[at]])
     return doc.values, index.values, n_tokens
+
+
+DISPLAY_OPTIONS = NormalizeOptions(alef=False, alef_maqsura=False, digits=False)
+"""What a display spelling keeps of the writing: hamza and madda (أوكرانيا), ى, the digits
+as written; diacritics, tatweel, controls and presentation forms go, Persian letters become Arabic."""
+
+
+def label_terms(table: pd.DataFrame, corpus: Corpus | pd.DataFrame, *, column: str = "term",
+                options: NormalizeOptions | None = None) -> pd.DataFrame:
+    """Add ``display``: each normalized term of ``column`` in its most frequent written spelling.
+
+    Counting merges أوكرانيا and اوكرانيا (and ادنى، أدنى، ادني) into one normalized term,
+    which reads as a typo to an Arabic reader; ``display`` gives back the spelling the
+    corpus uses most (ties broken alphabetically), without diacritics or tatweel
+    (:data:`DISPLAY_OPTIONS`). The words of an n-gram are spelled one by one; a term not
+    found in the corpus is shown as it is. The table's ``term`` is not changed.
+
+    Parameters
+    ----------
+    table : a table of terms (:func:`count_terms`, :func:`top_terms`, keyness tables…).
+    corpus : the corpus the terms were counted in.
+    column : the column of normalized terms.
+    options : the normalization the terms were counted with.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"],
+    ...                      "text": ["الحرب في أوكرانيا", "أوكرانيا واوكرانيا وأُوكْرانيا"]})
+    >>> label_terms(pd.DataFrame({"term": ["اوكرانيا", "الحرب اوكرانيا"]}), docs)["display"].tolist()
+    ['أوكرانيا', 'الحرب أوكرانيا']
+    """
+    if column not in table.columns:
+        raise ValueError(f"table lacks column {column!r}; it has {list(table.columns)}")
+    words = {word for term in table[column].dropna().unique() for word in str(term).split()}
+    spellings = _spellings(as_docs(corpus), words, options)
+    return table.assign(display=[
+        " ".join(spellings.get(word, word) for word in str(term).split()) if isinstance(term, str) else term
+        for term in table[column]
+    ])
+
+
+def _spellings(docs: pd.DataFrame, words: set[str], options: NormalizeOptions | None) -> dict[str, str]:
+    """The most frequent display spelling of each normalized word in ``words``."""
+    if not words or docs.empty:
+        return {}
+    chunks, *_ = _find_chunks(text_array(docs["text"]))
+    uses = np.bincount(chunks.indices.to_numpy(zero_copy_only=False), minlength=len(chunks.dictionary))
+    raw_counts: dict[str, int] = {}
+    for chunk, n in zip(chunks.dictionary.to_pylist(), uses.tolist()):
+        for raw in TOKEN_PATTERN.findall(chunk):
+            raw_counts[raw] = raw_counts.get(raw, 0) + n
+    counts: dict[tuple[str, str], int] = {}
+    for raw, n in raw_counts.items():  # each written form normalized once
+        key = normalize(raw, options)
+        if key in words:
+            shown = normalize(raw, DISPLAY_OPTIONS)
+            counts[key, shown] = counts.get((key, shown), 0) + n
+    best: dict[str, tuple[int, str]] = {}
+    for (key, shown), n in counts.items():
+        if key not in best or (-n, shown) < (-best[key][0], best[key][1]):
+            best[key] = (n, shown)
+    return {key: shown for key, (_, shown) in best.items()}
+
+
+_PROCLITICS = ("وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك")
+_BARE_NUMBER = re.compile(r"[\d.,٫٬%]+")
+_NOT_FUNCTION_WORDS = frozenset({"ولي"})
+"""Content words that read as a proclitic + a stopword (ولي العهد, the crown prince)."""
+
+
+def content_terms(terms: pd.Series, options: NormalizeOptions | None = None) -> pd.Series:
+    """Whether each normalized term is a content word (a boolean Series like ``terms``).
+
+    Not content: stopwords (:func:`analysis.text.stopwords`), stopwords behind
+    proclitics (وذلك، والتي، فإن، بهذا، لذلك; the rest must keep two letters, so ولي
+    and ولا are judged as a whole), single letters and bare numbers. An n-gram is
+    content when its first and last words are.
+
+    Examples
+    --------
+    >>> content_terms(pd.Series(["وذلك", "والتي", "الرياض", "ب", "2015", "ولي العهد"])).tolist()
+    [False, False, True, False, False, True]
+    """
+    stop = arabic_stopwords(options)
+
+    def content(word: str) -> bool:
+        if len(word) < 2 or _BARE_NUMBER.fullmatch(word) or word in stop:
+            return False
+        return word in _NOT_FUNCTION_WORDS or not any(
+            word.startswith(p) and len(word) - len(p) >= 2 and word[len(p):] in stop for p in _PROCLITICS)
+
+    verdicts = {term: bool(words) and content(words[0]) and content(words[-1])
+                for term in terms.dropna().unique() for words in [str(term).split()]}
+    return terms.map(verdicts).fillna(False).astype(bool)
+

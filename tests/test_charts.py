@@ -22,7 +22,7 @@ from matplotlib import font_manager, ft2font
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from PIL import Image
+from PIL import Image, ImageOps
 
 from analysis import charts
 from analysis.charts.arabic import _has_arabic
@@ -397,20 +397,40 @@ def test_top_terms_orders_largest_first_and_glosses_in_english():
 
 def test_distinctive_terms_uses_the_score_present_and_needs_one():
     table = term_table().assign(z=1.0)
-    assert charts.plot_distinctive_terms(table).axes[0].get_xlabel() == "z-score"
+    assert charts.plot_distinctive_terms(table).get_supxlabel() == "z-score (dashed: ±1.96)"
     with pytest.raises(ValueError, match="score"):
         charts.plot_distinctive_terms(term_table())
 
 
-def test_frame_rates_draw_ci_error_bars_and_labels():
+def dashed_positions(ax) -> list[float]:
+    return sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--")
+
+
+def test_distinctive_z_scores_get_reference_lines_at_the_5_percent_level():
+    table = term_table().assign(z=np.linspace(-3, 3, len(term_table())))
+    assert all(dashed_positions(ax) == [-1.96, 1.96] for ax in charts.plot_distinctive_terms(table, score="z").axes)
+    assert not dashed_positions(charts.plot_distinctive_terms(table, score="z", reference=False).axes[0])
+    assert not dashed_positions(charts.plot_distinctive_terms(keyness_table()).axes[0])  # log-odds: no z threshold
+
+
+def test_term_panels_share_one_value_scale_unless_told_not_to():
+    shared = charts.plot_top_terms(term_table()).axes
+    assert shared[0].get_xlim() == shared[1].get_xlim()
+    own = charts.plot_top_terms(term_table().assign(per_10k=lambda t: t["per_10k"] * (t["source"] == "okaz") * 9 + 1),
+                                share_scale=False).axes
+    assert own[0].get_xlim() != own[1].get_xlim()
+
+
+def test_frame_rates_draw_one_panel_per_frame_with_ci_error_bars_and_group_labels():
     fig = charts.plot_frame_rates(rate_table(), frame_label="label_en")
-    ax = fig.axes[0]
-    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
-    assert len(bars) == len(SOURCES)
-    assert all(bar.errorbar is not None for bar in bars)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["frame 0", "frame 1", "frame 2"]
+    assert [ax.get_title() for ax in fig.axes] == ["frame 0", "frame 1", "frame 2"]
+    for ax in fig.axes:
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+        assert len(bars) == 1 and len(bars[0]) == len(SOURCES) and bars[0].errorbar is not None
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == SOURCES
+    assert len({ax.get_xlim() for ax in fig.axes}) == 1
     no_ci = charts.plot_frame_rates(rate_table().drop(columns=["ci_low", "ci_high"]))
-    assert all(c.errorbar is None for c in no_ci.axes[0].containers if isinstance(c, BarContainer))
+    assert all(c.errorbar is None for ax in no_ci.axes for c in ax.containers if isinstance(c, BarContainer))
 
 
 def test_frames_over_time_accepts_date_strings_and_rejects_non_dates():
@@ -465,7 +485,7 @@ def test_frame_heatmap_labels_every_row_and_column_horizontally():
     groups = [f"2015-{month:02d}-01 00:00:00" for month in range(1, 13)]  # seaborn turned these vertical
     table = pd.DataFrame([(g, f, 1.0) for g in groups for f in frames], columns=["source", "frame", "rate_per_1k"])
     ax = charts.plot_frame_heatmap(table).axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == groups
+    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == groups
     assert [t.get_text() for t in ax.get_yticklabels()] == sorted(charts.arabic_text(f) for f in frames)
     assert {t.get_rotation() for t in ax.get_xticklabels() + ax.get_yticklabels()} == {0.0}
 
@@ -493,12 +513,12 @@ def test_panels_need_a_positive_column_count():
 
 def test_save_figure_writes_png_at_publication_dpi_and_svg_as_outlines(tmp_path):
     paths = charts.save_figure(charts.plot_top_terms(term_table()), "terms", tmp_path)
-    assert [p.name for p in paths] == ["terms.png", "terms.svg"]
+    assert [p.name for p in paths] == ["terms.png", "terms.svg", "terms.csv"]
     dpi = Image.open(paths[0]).info["dpi"]
     assert min(dpi) >= charts.MIN_SAVE_DPI - 0.5
     svg = paths[1].read_text(encoding="utf-8")
     assert "<text" not in svg and "<use" in svg
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["terms.png", "terms.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["terms.csv", "terms.png", "terms.svg"]
 
 
 def test_save_figure_replaces_an_existing_file(tmp_path):
@@ -529,24 +549,99 @@ def test_chart_labels_title_and_svg_read_back_here_and_a_wrong_rendering_does_no
     check_rejected(manifest["wrong"], reference)
 
 
+CHART_FONTS = {"Noto Sans Arabic": "NotoSansArabic-Regular.ttf", "DejaVu Sans": "DejaVuSans.ttf"}
+"""The faces charts really draw with: the preferred one (Debian: fonts-noto-core) and the fallback
+bundled with matplotlib, which is what a machine without Arabic fonts gets."""
+
+
+def font_file(family: str) -> Path | None:
+    """The installed file of ``family`` (by file name: matplotlib's font cache may predate the install)."""
+    bundled = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    return next((Path(path) for path in font_manager.findSystemFonts() + font_manager.findSystemFonts(bundled)
+                 if Path(path).name == CHART_FONTS[family]), None)
+
+
+@pytest.fixture(params=list(CHART_FONTS))
+def chart_font(request) -> Path:
+    path = font_file(request.param)
+    if path is None:
+        pytest.skip(f"{request.param} ({CHART_FONTS[request.param]}) is not installed (Debian: fonts-noto-core)")
+    return path
+
+
+def drawn_with(text: Text) -> str:
+    """The family of the font file ``text`` is drawn with."""
+    return font_manager.get_font(font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)).family_name
+
+
 @pytest.mark.ocr
-def test_frame_and_actor_labels_read_back_here(reference, force_shaping):
+def test_frame_and_actor_labels_read_back_here(reference, force_shaping, chart_font):
     force_shaping(None)
     names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
-    rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
-    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}))
-    heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}))
+    font = {"font": chart_font}
+    rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
+    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}), **font)
+    heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
     periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
     over_time = charts.plot_frames_over_time(pd.DataFrame(
-        {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}))
-    for fig, texts in [(rates, rates.axes[0].get_yticklabels()), (actors, actors.axes[0].get_yticklabels()),
+        {"source": "okaz", "period": np.repeat(periods, 3), "frame": names * 2, "rate_per_1k": 1.0}), **font)
+    for fig, texts in [(rates, [ax.title for ax in rates.axes]), (actors, actors.axes[0].get_yticklabels()),
                        (heatmap, heatmap.axes[0].get_yticklabels()), (over_time, over_time.legends[0].get_texts())]:
         given = {charts.arabic_text(name): name for name in names}
         for text, crop in zip(texts, ocr_check.crop_texts(fig, texts)):
+            assert drawn_with(text) == font_manager.get_font(chart_font).family_name
             phrase = given[text.get_text()]
             assert reference(phrase).correct
             reading = ocr_check.read(crop, phrase)
-            assert reading.correct, reading
+            assert reading.correct, f"{chart_font.name}: {reading}"
+
+
+def split_at_widest_gap(image: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """``image`` cut in two at the widest run of blank columns between its first and last ink."""
+    ink = (np.asarray(image.convert("L")) < 128).any(axis=0)
+    columns = np.flatnonzero(ink)
+    blank = np.flatnonzero(~ink[columns[0]:columns[-1]]) + columns[0]
+    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
+    widest = max(runs, key=len)
+    middle = int(widest.mean())
+    pad = lambda part: ImageOps.expand(part, ocr_check.BORDER, fill="white")  # noqa: E731
+    return pad(image.crop((0, 0, middle, image.height))), pad(image.crop((middle, 0, image.width, image.height)))
+
+
+MIXED_LABEL = "SMS تبدا"
+
+
+@pytest.mark.ocr
+def test_mixed_script_label_reads_right_to_left_and_a_left_to_right_one_does_not(tesseract, force_shaping, chart_font):
+    """A bigram of an outlet's SMS block: SMS is read first, so in an Arabic label it stands at the right end."""
+    force_shaping(None)
+    fig = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": [MIXED_LABEL, "الأمن"], "rate_per_1k": [1.0, 2.0]}),
+                                    font=chart_font)
+    [label] = [t for t in fig.axes[0].get_yticklabels() if "SMS" in t.get_text()]
+    assert drawn_with(label) == font_manager.get_font(chart_font).family_name
+    left, right = split_at_widest_gap(ocr_check.crop_texts(fig, [label])[0])
+    assert ocr_check.ocr(right, "eng") == "SMS", "SMS should stand at the right end"
+    assert ocr_check.read(left, "تبدا").correct
+    wrong = Figure(figsize=(3, 1))
+    plain = wrong.text(0.1, 0.5, MIXED_LABEL, fontsize=10,  # the logical string, left to right: SMS at the left
+                       fontfamily=[font_manager.get_font(chart_font).family_name, charts.FALLBACK_FONT])
+    wrong_left, wrong_right = split_at_widest_gap(ocr_check.crop_texts(wrong, [plain])[0])
+    assert ocr_check.ocr(wrong_left, "eng") == "SMS" and ocr_check.ocr(wrong_right, "eng") != "SMS"
+
+
+@pytest.mark.ocr
+def test_display_spelling_reads_back_with_its_hamza(tesseract, force_shaping, chart_font):
+    from analysis.terms import count_terms, label_terms
+
+    force_shaping(None)
+    docs = pd.DataFrame({"doc_id": ["1", "2"], "source": "okaz", "text": ["الحرب في أوكرانيا", "أوكرانيا واوكرانيا"]})
+    counts = label_terms(count_terms(docs, "source"), docs)
+    assert counts.set_index("term").loc["اوكرانيا", "display"] == "أوكرانيا"
+    fig = charts.plot_top_terms(counts, gloss=None, font=chart_font)
+    [label] = [t for t in fig.axes[0].get_yticklabels() if t.get_text() == charts.arabic_text("أوكرانيا")]
+    assert drawn_with(label) == font_manager.get_font(chart_font).family_name
+    text = ocr_check.ocr(ocr_check.crop_texts(fig, [label])[0])
+    assert ocr_check.similarity(text, "أوكرانيا") > ocr_check.similarity(text, "اوكرانيا"), text
 
 
 @pytest.mark.ocr
@@ -617,3 +712,142 @@ def test_frame_rates_draw_intervals_whose_bound_equals_the_value_up_to_rounding(
     fig = plot_frame_rates(table, frame="frame", value="share")
     bars = [patch.get_width() for ax in fig.axes for patch in ax.patches]
     assert sorted(bars) == [0.0, 1.0]
+
+
+# --- many groups: bounded figures, one colour per group ----------------------------------
+
+OUTLETS = ["الرياض", "عكاظ", "الجزيرة", "الشرق الأوسط", "سبق", "الوطن", "المدينة", "اليوم", "الاقتصادية",
+           "الحياة", "البلاد", "الندوة", "الرياضية", "واس", "الخليج", "البيان", "الأهرام", "النهار", "السفير",
+           "الغد", "الدستور", "الراي", "القبس", "الوسط", "الأيام", "العرب", "الصباح", "الشروق", "المصري اليوم",
+           "الوطن العربي"]
+MANY_FRAMES = ["Confrontation", "Sanctions and economic pressure", "Diplomacy and negotiation", "Military action",
+               "Nuclear programme", "Cyber", "Threat", "De-escalation"]
+
+
+def many_group_tables(n: int) -> dict[str, pd.DataFrame]:
+    """Every chart's table for ``n`` outlets with Arabic names (seeded numbers, gaps in the dates)."""
+    rng = np.random.default_rng(n)
+    groups = OUTLETS[:n]
+    terms = pd.DataFrame([(g, t, int(rng.integers(5, 500))) for g in groups for t in CLOUD_TERMS],
+                         columns=["source", "term", "count"]).assign(per_10k=lambda t: t["count"] / 7)
+    rates = pd.DataFrame([(g, f, r, r * 0.8, r * 1.2) for g in groups for f in MANY_FRAMES
+                          for r in [float(rng.gamma(2, 1))]], columns=["source", "frame", "rate_per_1k", "ci_low", "ci_high"])
+    periods = pd.date_range("2015-07-21", "2015-08-20", freq="D").delete([7, 8, 9, 15])
+    over_time = pd.DataFrame([(g, p, f, float(rng.gamma(2, 1))) for g in groups for p in periods for f in MANY_FRAMES],
+                             columns=["source", "period", "frame", "rate_per_1k"])
+    actors = pd.DataFrame([(g, a, f, int(rng.integers(0, 60))) for g in groups for a in ACTORS for f in MANY_FRAMES],
+                          columns=["source", "actor", "frame", "hits"])
+    return {"top_terms": terms, "distinctive_terms": terms.assign(z=rng.normal(0, 3, len(terms))),
+            "frame_rates": rates, "frame_heatmap": rates, "frames_over_time": over_time,
+            "wordclouds": terms, "actor_frame_heatmap": actors}
+
+
+CLOUD_TERMS = ["أوكرانيا", "روسيا", "العقوبات", "الرياض", "وزارة الخارجية", "المملكة", "الحرب", "النفط", "الأمن",
+               "الملك", "ولي العهد", "الاتحاد الأوروبي", "إيران", "السعودية", "اليمن"]
+ACTORS = ["روسيا", "الولايات المتحدة", "أوكرانيا", "الصين", "الاتحاد الأوروبي", "الناتو"]
+
+
+def bar_colors(ax) -> list[tuple]:
+    return [tuple(np.round(patch.get_facecolor(), 4)) for patch in ax.patches]
+
+
+@pytest.mark.parametrize("n", [14, 30])
+def test_every_chart_of_many_groups_fits_a_page_and_gives_each_group_its_own_colour(n):
+    tables = many_group_tables(n)
+    options = {"top_terms": {"n": 15}, "distinctive_terms": {"n": 15, "score": "z"}}
+    for name, (plot, _, _) in CHARTS.items():
+        fig = plot(tables[name], **options.get(name, {}))
+        width, height = fig.get_size_inches() * charts.SAVE_DPI
+        assert width <= charts.MAX_FIGURE_PIXELS + 0.5 and height <= charts.MAX_FIGURE_PIXELS + 0.5, (name, width, height)
+        if name in ("top_terms", "distinctive_terms"):  # one panel per group, in the group's colour
+            colors = [set(bar_colors(ax)) for ax in fig.axes]
+            assert all(len(c) == 1 for c in colors) and len(set().union(*colors)) == n, name
+        if name == "frame_rates":  # one bar per group in every panel
+            assert all(len(set(bar_colors(ax))) == n for ax in fig.axes)
+        if name == "frames_over_time":
+            assert len({line.get_color() for line in fig.axes[0].lines}) == len(MANY_FRAMES)
+    assert len(set(charts.group_colors(30))) == 30
+
+
+def test_frames_over_time_break_at_gaps_show_zero_periods_and_date_every_panel():
+    periods = pd.to_datetime(["2015-07-21", "2015-07-22", "2015-07-23", "2015-07-27", "2015-07-28"])
+    table = pd.DataFrame({"source": ["أ"] * 5 + ["ب"] * 4 + ["ج"], "period": [*periods, *periods[[0, 1, 3, 4]], periods[0]],
+                          "frame": "story", "hits": [3, 1, 2, 4, 5, 1, 2, 3, 4, 1]})
+    fig = charts.plot_frames_over_time(table, value="hits", ncols=2)  # ب: top right, above no panel
+    first, second, _ = (ax.lines[0].get_ydata() for ax in fig.axes)
+    assert np.isnan(first[3:6]).all() and not np.isnan(first[[0, 1, 2, 6, 7]]).any()  # 24–26 July: no data at all
+    assert second[2] == 0  # ب had no article on the 23rd while أ had: a zero, not a gap
+    fig.draw_without_rendering()
+    assert all(any(t.get_visible() and t.get_text() for t in ax.get_xticklabels()) for ax in fig.axes)
+    assert all(isinstance(ax.yaxis.get_major_locator(), matplotlib.ticker.MaxNLocator) for ax in fig.axes)
+    rates = charts.plot_frames_over_time(table.rename(columns={"hits": "rate_per_1k"}), ncols=2)
+    assert np.isnan(rates.axes[1].lines[0].get_ydata()[2])  # a rate with no tokens is unknown, not 0
+
+
+def test_actor_heatmap_draws_shares_of_each_actors_frame_words_with_their_denominators():
+    fig = charts.plot_actor_frame_heatmap(actor_table())
+    data = fig.chart_data
+    assert {"hits", "actor_hits", "share"} <= set(data.columns)
+    assert np.allclose(data.groupby(["source", "actor"])["share"].sum(), 1.0)
+    assert np.allclose(data["share"], data["hits"] / data["actor_hits"])
+    raw = charts.plot_actor_frame_heatmap(actor_table(), normalize=None).chart_data
+    assert "share" not in raw.columns
+    with pytest.raises(ValueError, match="normalize"):
+        charts.plot_actor_frame_heatmap(actor_table(), normalize="source")
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_every_chart_saves_the_table_it_drew_beside_it(name, tmp_path):
+    plot, table, _ = CHARTS[name]
+    paths = charts.save_figure(plot(table()), name, tmp_path, ("png",))
+    assert [p.name for p in paths] == [f"{name}.png", f"{name}.csv"]
+    saved = pd.read_csv(paths[1])
+    assert len(saved) > 0 and "source" in saved.columns
+    assert charts.save_figure(plot(table()), "again", tmp_path, ("png",), data=False)[-1].suffix == ".png"
+
+
+def test_wordclouds_leave_out_function_words_letters_and_numbers_and_draw_display_forms():
+    table = pd.DataFrame({"source": "أ", "term": ["اوكرانيا", "وذلك", "والتي", "ب", "2015", "الرياض"],
+                          "display": ["أوكرانيا", "وذلك", "والتي", "ب", "2015", "الرياض"], "count": [9, 8, 7, 6, 5, 4]})
+    drawn = charts.plot_wordclouds(table).chart_data
+    assert drawn["term"].tolist() == ["اوكرانيا", "الرياض"] and drawn["display"].tolist() == ["أوكرانيا", "الرياض"]
+    assert len(charts.plot_wordclouds(table, content_only=False).chart_data) == 6
+
+
+def test_term_bars_draw_the_display_spelling_and_keep_the_normalized_term():
+    table = term_table().assign(display=lambda t: t["term"].replace({"السعودية": "السعوديّة"}))
+    fig = charts.plot_top_terms(table, gloss=None)
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert charts.arabic_text("السعوديّة") in shown and charts.arabic_text("السعودية") not in shown
+    assert "السعودية" in fig.chart_data["term"].tolist()
+    plain = charts.plot_top_terms(table, gloss=None, display=None)
+    assert charts.arabic_text("السعودية") in [t.get_text() for t in plain.axes[0].get_yticklabels()]
+
+
+def test_wordcloud_words_stay_in_the_boxes_they_were_placed_by(monkeypatch):
+    """Regression: wordcloud placed words by their top-left ink but drew them from the ascender,
+    so Arabic words ran into their neighbours (847 shared pixels in this cloud)."""
+    from PIL import ImageDraw, ImageFont
+
+    from analysis.charts import clouds
+
+    made = []
+
+    class Recording(clouds.WordCloud):
+        def generate_from_frequencies(self, *args, **kwargs):
+            made.append(self)
+            return super().generate_from_frequencies(*args, **kwargs)
+
+    monkeypatch.setattr(clouds, "WordCloud", Recording)
+    words = {"الملك": 50, "روسيا": 45, "إيران": 30, "أوكرانيا": 28, "النفط": 20, "الأمن": 18, "اليمن": 15,
+             "الحرب": 12, "ولي العهد": 10, "المملكة": 9, "السعودية": 8}
+    image = np.asarray(charts.wordcloud_image(words, width=880, height=540).convert("L")) < 250
+    cloud = made[0]  # (it calls itself once more to size the largest word)
+    masks = []
+    for (word, _), size, (row, column), _, _ in cloud.layout_:
+        canvas = Image.new("L", image.shape[::-1])
+        ImageDraw.Draw(canvas).text((column, row), word, fill=255, anchor="lt", font=ImageFont.truetype(cloud.font_path, size))
+        masks.append(np.asarray(canvas) > 128)
+    assert len(masks) == len(words)
+    assert not (np.sum(masks, axis=0) > 1).any(), "two words share pixels"
+    assert all(image[mask].mean() > 0.95 for mask in masks), "a word is not drawn where it was placed"

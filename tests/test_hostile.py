@@ -1172,7 +1172,7 @@ def test_chart_labels_with_markup_stay_text_in_svg(tmp_path):
 
     table = pd.DataFrame({"source": ["<script>s</script>", "</svg><script>"], "term": ["<b>عقوبات</b>", "x-->y"],
                           "count": [3, 2], "per_10k": [2.5, 1.0]})
-    [svg] = save_figure(plot_top_terms(table), "hostile", tmp_path, formats=["svg"])
+    svg = save_figure(plot_top_terms(table), "hostile", tmp_path, formats=["svg"])[0]
     markup = svg.read_text(encoding="utf-8")
     assert "<script" not in markup and markup.count("</svg>") == 1 and "-->y" not in markup
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.frames import frame_matches
-from analysis.lexicon import Lexicon, bundled_lexicons, load_lexicon, term_words
+from analysis.lexicon import Lexicon, bundled_lexicons, label_frames, load_lexicon, term_words
 from analysis.paths import LEXICON_DIR
 from analysis.text import normalize
 
@@ -239,3 +239,18 @@ def test_each_shipped_validation_sheet_judges_the_lexicon_as_shipped_with_40_hit
     table = precision_table(read_codings(path, sample), sample)
     assert table["frame"].tolist() == sorted(lexicon.frame_ids)
     assert (table["n"] >= 40).all() and (table["uncoded"] == 0).all()
+
+
+@pytest.mark.parametrize("labels", ["en", "ar", "both"])
+def test_label_frames_speaks_english_arabic_or_both(labels):
+    lexicon = load_lexicon("international-news")
+    frame = next(f for f in lexicon.frames if f.id == "sanctions")
+    expected = {"en": frame.label_en, "ar": frame.label_ar, "both": f"{frame.label_en} / {frame.label_ar}"}[labels]
+    table = pd.DataFrame({"frame": ["sanctions", "unknown"]})
+    assert frame.label_ar != frame.label_en and any("\u0600" <= ch <= "\u06ff" for ch in frame.label_ar)
+    assert label_frames(table, lexicon, labels=labels)["frame_label"].tolist() == [expected, "unknown"]
+
+
+def test_label_frames_rejects_an_unknown_language():
+    with pytest.raises(ValueError, match="labels"):
+        label_frames(pd.DataFrame({"frame": ["sanctions"]}), "international-news", labels="fr")

@@ -196,12 +196,24 @@ def test_duplicate_groups_on_the_demo_corpus_matches_the_flags():
 
 
 def test_choose_period_keeps_the_number_of_points_small(dated):
-    assert choose_period(dated) == "day"
-    assert choose_period(dated, max_points=1) == "week"
+    assert choose_period(dated, min_docs=1) == "day"
+    assert choose_period(dated, max_points=1, min_docs=1) == "week"
     docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ"] * 2, "text": ["نص"] * 2,
                          "date": pd.to_datetime(["2010-01-01", "2021-01-01"])})
     assert choose_period(docs) == "year"
     assert choose_period(docs.assign(date=pd.NaT)) == "day"
+
+
+def test_choose_period_gives_a_typical_outlet_a_few_articles_per_period():
+    """Regression: the demo, one article per outlet and day, was plotted per day as a flat line of ones."""
+    days = pd.date_range("2015-07-06", periods=28, freq="D")
+    daily = pd.DataFrame({"doc_id": [f"{s}{d:%d}" for s in "أب" for d in days], "source": [s for s in "أب" for _ in days],
+                          "text": "نص", "date": list(days) * 2})
+    assert choose_period(daily) == "week"
+    assert choose_period(daily, min_docs=1) == "day"
+    assert choose_period(daily, by=None, min_docs=2) == "day"  # two articles a day in all,
+    assert choose_period(daily, min_docs=2) == "week"  # one per outlet
+    assert choose_period(pd.concat([daily] * 3, ignore_index=True)) == "day"
 
 
 def test_sample_rows_is_reproducible_capped_per_group_and_in_order():
@@ -253,8 +265,9 @@ def test_figure_image_saves_png_and_svg_and_shows_the_png(tmp_path):
 
     table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
     image = figure_image(plot_top_terms(table), "01_terms", tmp_path, dpi=150)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_terms.png", "01_terms.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_terms.csv", "01_terms.png", "01_terms.svg"]
     assert image.data == (tmp_path / "01_terms.png").read_bytes()
+    assert f'href="{tmp_path.name}/01_terms.csv"' in image._repr_html_()
     with pytest.raises(ValueError, match="png"):
         figure_image(plot_top_terms(table), "x", tmp_path, formats=("svg",))
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.terms import count_terms, doc_tokens, kwic, tfidf_terms, top_terms
+from analysis.terms import content_terms, count_terms, doc_tokens, kwic, label_terms, tfidf_terms, top_terms
 from analysis.text import NormalizeOptions, normalize, stopwords, token_spans, tokenize
 
 DOCS = pd.DataFrame({
@@ -421,3 +421,27 @@ def test_kwic_contexts_can_stop_at_sentence_ends():
 def test_kwic_refuses_a_window_that_is_not_a_count(window):
     with pytest.raises(ValueError, match="window"):
         kwic(DOCS, "المحادثات", window=window)
+
+
+def test_label_terms_gives_each_term_its_most_frequent_spelling_and_keeps_the_term():
+    docs = pd.DataFrame({"doc_id": list("1234"), "source": "أ",
+                         "text": ["أوكرانيا وأوكرانيا", "اوكرانيا", "أدنى مستوى", "ادني مستوي ادنى"]})
+    table = pd.DataFrame({"term": ["اوكرانيا", "ادني مستوي", "غائب"], "count": [3, 2, 0]})
+    labelled = label_terms(table, docs)
+    assert labelled["term"].tolist() == table["term"].tolist()
+    assert labelled["display"].tolist() == ["أوكرانيا", "أدنى مستوى", "غائب"]  # ادنى and أدنى tie: alphabetical first
+    assert normalize("أدنى") == "ادني"
+    with pytest.raises(ValueError, match="term"):
+        label_terms(table.rename(columns={"term": "word"}), docs)
+
+
+def test_label_terms_spelling_drops_diacritics_and_tatweel_but_keeps_hamza():
+    docs = pd.DataFrame({"doc_id": ["1", "2"], "source": "أ", "text": ["أُوكْرانيـا", "أُوكْرانيـا اوكرانيا"]})
+    assert label_terms(pd.DataFrame({"term": ["اوكرانيا"]}), docs)["display"].tolist() == ["أوكرانيا"]
+
+
+def test_content_terms_drop_function_words_behind_proclitics_letters_and_numbers():
+    terms = pd.Series(["وذلك", "والتي", "فإن", "بهذا", "لذلك", "م", "2015", "1.5", "الرياض", "ولي", "كامل",
+                       "ولي العهد", "في الرياض", None])
+    assert content_terms(terms.map(normalize, na_action="ignore")).tolist() == [
+        False, False, False, False, False, False, False, False, True, True, True, True, False, False]

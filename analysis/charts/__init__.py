@@ -10,7 +10,9 @@ from analysis.charts.arabic import RENDERERS, SHAPING_ENV, SHAPING_MODES, arabic
 from analysis.charts.clouds import WORDCLOUD_COLORS, WORDCLOUD_DEFAULTS, plot_wordclouds, wordcloud_image
 from analysis.charts.fonts import ARABIC_FONTS, ARABIC_LETTERS, FALLBACK_FONT, arabic_font
 from analysis.charts.frames import plot_frame_heatmap, plot_frame_rates
-from analysis.charts.layout import FIGURE_DPI, HEATMAP_CMAP, PALETTE, VALUE_LABELS
+from analysis.charts.layout import (
+    CHART_DATA, FIGURE_DPI, HEATMAP_CMAP, MAX_FIGURE_INCHES, MAX_FIGURE_PIXELS, PALETTE, VALUE_LABELS, group_colors,
+)
 from analysis.charts.over_time import plot_frames_over_time
 from analysis.charts.save import MIN_SAVE_DPI, SAVE_DPI, SAVE_FORMATS, save_figure
 from analysis.charts.terms import SCORE_COLUMNS, plot_distinctive_terms, plot_top_terms
@@ -28,4 +30,5 @@ __all__ = [
     "plot_frames_over_time",
     "plot_wordclouds",
     "plot_actor_frame_heatmap",
+    "group_colors",
 ]

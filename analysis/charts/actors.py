@@ -8,13 +8,18 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from analysis.charts.arabic import arabic_text
 from analysis.charts.layout import (
-    HEATMAP_CMAP, _finish, _frame_names, _groups, _label, _panels, _require, _styled, _text_width,
+    HEATMAP_CMAP, _finish, _frame_names, _groups, _integer_axis, _label, _labelsize, _panels, _require, _styled,
+    _text_width,
 )
 
 __all__ = ["plot_actor_frame_heatmap"]
+
+NORMALIZE = ("actor", None)
+
 
 def plot_actor_frame_heatmap(
     table: pd.DataFrame,
@@ -23,26 +28,35 @@ def plot_actor_frame_heatmap(
     actor: str = "actor",
     frame: str = "frame",
     value: str = "hits",
+    normalize: str | None = "actor",
     frame_label: str | None = None,
-    ncols: int = 3,
+    ncols: int | None = None,
     title: str | None = "Actors and frames",
     font: str | os.PathLike | None = None,
 ) -> Figure:
     """Heatmaps of frame × actor co-occurrence, one panel per group, one colour scale.
 
-    Frames are rows (their labels written once, on the left), actors are columns,
-    ordered by their total over all groups; a missing combination is 0.
+    By default each cell is the share of the frame words found near an actor in a
+    group that belong to each frame (``share = hits / actor_hits``), so a large outlet
+    does not dominate the scale by its volume: columns add up to 100 %. The table
+    behind the figure (``Figure.chart_data``, written as CSV by :func:`save_figure`)
+    keeps ``hits``, ``actor_hits`` and ``share``. Frames are rows (their labels written
+    on the first column), actors are columns, ordered by their total over all groups;
+    a missing combination is 0.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        ``group``, ``actor``, ``frame`` and ``value`` columns.
+        ``group``, ``actor``, ``frame`` and ``value`` columns
+        (:func:`analysis.frames.actor_frame_counts`).
     group, actor, frame, value : str
         Column names.
+    normalize : {"actor", None}
+        ``"actor"`` draws shares of each group × actor's hits; None draws ``value``.
     frame_label : str, optional
         Column with the frames' display names.
-    ncols : int
-        Panels per row.
+    ncols : int, optional
+        Panels per row; by default as many as fit a page.
     title : str, optional
     font : str or path-like, optional
 
@@ -58,27 +72,37 @@ def plot_actor_frame_heatmap(
     3
     """
     _require(table, group, actor, frame, value)
+    if normalize not in NORMALIZE:
+        raise ValueError(f"normalize must be one of {NORMALIZE}, not {normalize!r}")
     names = _frame_names(table, frame, frame_label)
     frames = sorted(names, key=lambda key: names[key])
     totals = table.groupby(actor)[value].sum()
     actors = sorted(totals.index, key=lambda key: (-totals[key], str(key)))
     groups = _groups(table, group)
-    vmax = float(table[value].max())
+    full = pd.MultiIndex.from_product([groups, actors, frames], names=[group, actor, frame])
+    data = table.groupby([group, actor, frame])[value].sum().reindex(full, fill_value=0).reset_index()
+    shown = value
+    if normalize == "actor":
+        data["actor_hits"] = data.groupby([group, actor])[value].transform("sum")
+        data["share"] = (data[value] / data["actor_hits"].where(data["actor_hits"] > 0)).fillna(0.0)
+        shown = "share"
+    if frame_label is not None:
+        data.insert(3, frame_label, data[frame].map(table.drop_duplicates(frame).set_index(frame)[frame_label]))
+    vmax = max(float(data[shown].max()), 1e-12)
     with _styled(font) as family:
-        fig, axes = _panels(len(groups), ncols, 0.6 + 0.6 * len(actors), 1.8 + 0.4 * len(frames),
-                            extra_width=1.2 + _text_width(names.values()))
-        for index, (ax, name) in enumerate(zip(axes, groups)):
-            rows = table[table[group] == name]
-            grid = rows.pivot(index=frame, columns=actor, values=value).reindex(index=frames, columns=actors)
-            grid = grid.fillna(0)
+        fig, axes, scale = _panels(len(groups), ncols, 0.5 + 0.55 * len(actors), 1.3 + 0.36 * len(frames),
+                                   extra_width=1.4 + _text_width(names.values()), extra_height=0.5)
+        annotate = scale >= 0.6
+        for ax, name in zip(axes, groups):
+            rows = data[data[group] == name]
+            grid = rows.pivot(index=frame, columns=actor, values=shown).reindex(index=frames, columns=actors)
             grid.index = [names[key] for key in grid.index]
             grid.columns = [arabic_text(str(key)) for key in grid.columns]
-            last = index == len(groups) - 1
             # Labels are set here, not by seaborn: it measures its labels for overlap, and on a
             # figure without a canvas each measure allocates and keeps a figure-sized image.
-            sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, vmin=0, vmax=vmax, annot=True, fmt="g",
-                        linewidths=0.5, xticklabels=False, yticklabels=False, cbar=last,
-                        cbar_kws={"label": _label(value, None)} if last else None)
+            sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, vmin=0, vmax=vmax, annot=annotate,
+                        fmt=".0%" if shown == "share" else "g", annot_kws={"fontsize": 8 * max(scale, 0.75)},
+                        linewidths=0.5, xticklabels=False, yticklabels=False, cbar=False)
             ax.set_xticks(np.arange(len(actors)) + 0.5, grid.columns, rotation=40,
                           horizontalalignment="right", rotation_mode="anchor")
             if ax.get_subplotspec().is_first_col():
@@ -87,4 +111,10 @@ def plot_actor_frame_heatmap(
             ax.set_title(arabic_text(str(name)))
             ax.set_xlabel("")
             ax.set_ylabel("")
-        return _finish(fig, family, title)
+        label = "Share of the actor's frame words" if shown == "share" else _label(value, None)
+        bar = fig.colorbar(axes[0].collections[0], ax=axes, label=arabic_text(label), shrink=0.8)
+        if shown == "share":
+            bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        else:
+            _integer_axis(bar.ax.yaxis, value)
+        return _finish(fig, family, title, data, labelsize=_labelsize(scale))

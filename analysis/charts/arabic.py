@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import unicodedata
 
 import arabic_reshaper
 import matplotlib
@@ -72,10 +73,31 @@ def _has_arabic(text: str) -> bool:
     return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ARABIC_BLOCKS)
 
 
+RLM = "\u200f"
+"""RIGHT-TO-LEFT MARK: put before a line that has Arabic but starts with a Latin word."""
+
+
+def _starts_left_to_right(line: str) -> bool:
+    """Whether the first strongly directional character of ``line`` is left-to-right (Latin)."""
+    for ch in line:
+        direction = unicodedata.bidirectional(ch)
+        if direction in ("R", "AL"):
+            return False
+        if direction == "L":
+            return True
+    return False
+
+
 def _display(text: str, native: bool) -> str:
-    if native or not _has_arabic(text):
+    # A line with Arabic is an Arabic line: its words run right to left even when it
+    # starts with a Latin word ("SMS تبدا" shows SMS at the right end, read first).
+    if not _has_arabic(text):
         return text
-    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    lines = text.split("\n")
+    if native:
+        return "\n".join(RLM + line if _has_arabic(line) and _starts_left_to_right(line) else line for line in lines)
+    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R") if _has_arabic(line) else line
+                     for line in lines)
 
 
 def arabic_text(text: str, *, reshape: bool | None = None) -> str:
@@ -84,7 +106,9 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     Where matplotlib shapes Arabic itself the logical string is returned unchanged;
     elsewhere each line is reshaped into joined letter forms and put in visual order,
     which keeps Latin words and numbers inside an Arabic label ("S-400", "NATO", "2")
-    in reading order. Text without Arabic is always returned unchanged.
+    in reading order. A line with Arabic reads right to left even when it starts with a
+    Latin word ("SMS تبدا": SMS at the right end, read first); natively that is a
+    right-to-left mark before it. Text without Arabic is always returned unchanged.
 
     Parameters
     ----------
@@ -106,6 +130,8 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     'ﻻ'
     >>> arabic_text("Riyadh", reshape=True)
     'Riyadh'
+    >>> arabic_text("SMS تبدا", reshape=False)
+    '\u200fSMS تبدا'
     """
     native = renderer_shapes_arabic("matplotlib") if reshape is None else not reshape
     return _display(str(text), native)

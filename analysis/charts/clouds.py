@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import unittest.mock
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,12 +14,14 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from PIL import Image
+import wordcloud.wordcloud
+from PIL import Image, ImageDraw
 from wordcloud import WordCloud
 
 from analysis.charts.arabic import _display, arabic_text, renderer_shapes_arabic
 from analysis.charts.fonts import FALLBACK_FONT, _default_font_path, _resolve_font, _uncovered
-from analysis.charts.layout import PALETTE, PANEL_WIDTH, _finish, _groups, _panels, _require, _styled
+from analysis.charts.layout import PALETTE, PANEL_WIDTH, _finish, _groups, _labelsize, _panels, _require, _styled
+from analysis.terms import content_terms
 
 __all__ = ["wordcloud_image", "plot_wordclouds"]
 
@@ -86,7 +89,24 @@ def wordcloud_image(
         random_state=seed,
         **{**WORDCLOUD_DEFAULTS, **options},
     )
-    return cloud.generate_from_frequencies(words).to_image()
+    # wordcloud measures each word's box from its top-left ink ("lt") but draws it from
+    # the ascender ("la"): the ink lands below (and, for Arabic, beside) the box it was
+    # placed by, and runs into the neighbouring words. Drawn from "lt", it stays in its box.
+    with unittest.mock.patch.object(wordcloud.wordcloud, "ImageDraw", _TopAnchoredDraw):
+        return cloud.generate_from_frequencies(words).to_image()
+
+
+class _TopLeftDraw(ImageDraw.ImageDraw):
+    def text(self, xy, text, fill=None, font=None, anchor=None, *args, **kwargs):
+        return super().text(xy, text, fill, font, "lt" if anchor is None else anchor, *args, **kwargs)
+
+
+class _TopAnchoredDraw:
+    """Stands for the ``PIL.ImageDraw`` module inside wordcloud: its ``Draw`` anchors text at the top left."""
+
+    @staticmethod
+    def Draw(image, mode=None):  # noqa: N802 (the name wordcloud calls)
+        return _TopLeftDraw(image, mode)
 
 
 def _cloud_font(font: str | os.PathLike | None, text: str) -> Path:
@@ -128,13 +148,20 @@ def plot_wordclouds(
     group: str = "source",
     term: str = "term",
     value: str = "count",
+    display: str | None = "display",
     max_words: int = 100,
-    ncols: int = 3,
+    content_only: bool = True,
+    ncols: int | None = None,
     seed: int = 0,
     title: str | None = "Word clouds",
     font: str | os.PathLike | None = None,
 ) -> Figure:
     """A grid of word clouds, one per group, each drawn by :func:`wordcloud_image`.
+
+    Each cloud is drawn from the table's frequencies (never from running text, so no
+    two neighbouring words are fused into one), by default without function words:
+    stopwords, stopwords behind a proclitic (وذلك، والتي، فإن، بهذا), single letters and
+    bare numbers (see :func:`analysis.terms.content_terms`).
 
     Parameters
     ----------
@@ -142,10 +169,15 @@ def plot_wordclouds(
         Term counts: ``group``, ``term`` and ``value`` columns.
     group, term, value : str
         Column names.
+    display : str or None
+        Column of the spellings to draw (see :func:`analysis.terms.label_terms`) when
+        present; None draws ``term``.
     max_words : int
         Most frequent terms per cloud.
-    ncols : int
-        Clouds per row.
+    content_only : bool
+        Leave function words, letters and numbers out (default).
+    ncols : int, optional
+        Clouds per row; by default as many as fit a page.
     seed : int
         Placement and colour seed, the same for every cloud.
     title : str, optional
@@ -158,22 +190,30 @@ def plot_wordclouds(
 
     Examples
     --------
-    >>> table = pd.DataFrame({"source": ["okaz", "okaz"], "term": ["الرياض", "جدة"], "count": [9, 4]})
-    >>> len(plot_wordclouds(table).axes)
-    1
+    >>> table = pd.DataFrame({"source": ["okaz", "okaz"], "term": ["الرياض", "وذلك"], "count": [9, 4]})
+    >>> fig = plot_wordclouds(table)
+    >>> len(fig.axes), fig.chart_data["term"].tolist()
+    (1, ['الرياض'])
     """
     _require(table, group, term, value)
-    groups = _groups(table, group)
+    shown = display if display is not None and display in table.columns else term
+    kept = table[content_terms(table[term])] if content_only else table
+    if kept.empty:
+        raise ValueError("no term left to draw once function words, letters and numbers are left out "
+                         "(content_only=False keeps them)")
+    groups = _groups(kept, group)
+    drawn = (kept[kept[group].isin(groups)].sort_values([group, value, term], ascending=[True, False, True])
+             .groupby(group, sort=True).head(max_words))
     with _styled(font) as family:
-        fig, axes = _panels(len(groups), ncols, PANEL_WIDTH, PANEL_WIDTH * 0.62)
+        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, PANEL_WIDTH * 0.62, extra_height=0.5)
         for ax, name in zip(axes, groups):
-            rows = table[table[group] == name].sort_values([value, term], ascending=[False, True])
-            rows = rows.head(max_words)
+            rows = drawn[drawn[group] == name]
             image = wordcloud_image(
-                dict(zip(rows[term], rows[value])), font_path=font, width=880, height=540,
+                dict(zip(rows[shown].fillna(rows[term]), rows[value])), font_path=font, width=880, height=540,
                 seed=seed, max_words=max_words,
             )
             ax.imshow(image, interpolation="lanczos")
             ax.set_axis_off()
             ax.set_title(arabic_text(str(name)))
-        return _finish(fig, family, title)
+        return _finish(fig, family, title, drawn[list(dict.fromkeys([group, term, shown, value]))],
+                       labelsize=_labelsize(scale))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def _charmap(path: str) -> frozenset[int]:
 
 def _uncovered(path: Path, text: str) -> list[str]:
     charmap = _charmap(str(path))
-    return sorted(ch for ch in set(text) if not ch.isspace() and ord(ch) not in charmap)
+    return sorted(ch for ch in set(text)
+                  if not ch.isspace() and unicodedata.category(ch) != "Cf" and ord(ch) not in charmap)
 
 
 def _missing_glyphs(path: str, native: bool) -> list[str]:
@@ -97,7 +99,11 @@ def _missing_glyphs(path: str, native: bool) -> list[str]:
 
 def _font_family(font: str | os.PathLike | None) -> list[str]:
     path = arabic_font(font)
-    if str(path) not in {entry.fname for entry in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(path)
     family = font_manager.get_font(path).family_name
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    # The face's other styles beside it (NotoSansArabic-Bold.ttf), so bold titles are drawn bold.
+    for style in [path, *sorted(path.parent.glob(f"{path.stem.split('-')[0]}-*{path.suffix}"))]:
+        if str(style) not in known and font_manager.get_font(style).family_name == family:
+            font_manager.fontManager.addfont(style)
+            known.add(str(style))
     return [family] if family == FALLBACK_FONT else [family, FALLBACK_FONT]

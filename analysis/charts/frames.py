@@ -11,10 +11,17 @@ from matplotlib.figure import Figure
 
 from analysis.charts.arabic import arabic_text
 from analysis.charts.layout import (
-    HEATMAP_CMAP, _colors, _finish, _frame_names, _groups, _label, _require, _styled, _text_width,
+    HEATMAP_CMAP, _data_columns, _finish, _fit_size, _frame_names, _groups,
+    _integer_axis, _label, _labelsize, _panels, _require, _styled, _text_width, _wrap, group_colors,
 )
 
 __all__ = ["plot_frame_rates", "plot_frame_heatmap"]
+
+FRAME_LABEL_WRAP = 26
+"""Frame labels longer than this many characters are broken into lines (panel titles)."""
+HEATMAP_LABEL_WRAP = 12
+"""Heatmap column labels are broken into lines of about this many characters."""
+
 
 def plot_frame_rates(
     table: pd.DataFrame,
@@ -25,11 +32,17 @@ def plot_frame_rates(
     ci_low: str = "ci_low",
     ci_high: str = "ci_high",
     frame_label: str | None = None,
+    ncols: int | None = None,
+    share_scale: bool = True,
     title: str | None = "Frame rates by source",
     xlabel: str | None = None,
     font: str | os.PathLike | None = None,
 ) -> Figure:
-    """Grouped horizontal bars of each frame's rate per group, with CI error bars.
+    """One panel per frame: a bar per group (its own colour) with CI error bars.
+
+    Groups are labelled beside their bars, in the same order on every panel, so no
+    legend is needed; panels wrap to fit a page (2 to 30 groups) and share one value
+    scale by default.
 
     Parameters
     ----------
@@ -39,7 +52,12 @@ def plot_frame_rates(
     group, frame, value, ci_low, ci_high : str
         Column names.
     frame_label : str, optional
-        Column with the frames' display names (e.g. ``label_en`` or ``label_ar``).
+        Column with the frames' display names (e.g. ``frame_label`` from
+        :func:`analysis.lexicon.label_frames`, in English, Arabic or both).
+    ncols : int, optional
+        Panels per row; by default as many as fit.
+    share_scale : bool
+        One value scale for every panel (default).
     title, xlabel : str, optional
     font : str or path-like, optional
 
@@ -55,18 +73,17 @@ def plot_frame_rates(
     2
     """
     _require(table, group, frame, value)
-    names = _frame_names(table, frame, frame_label)
+    names = _frame_names(table, frame, frame_label, wrap=FRAME_LABEL_WRAP)
     frames = sorted(names, key=lambda key: names[key])
     groups = _groups(table, group)
+    colors = group_colors(len(groups))
     with_ci = ci_low in table.columns and ci_high in table.columns
-    slot = 0.8 / len(groups)
+    label_width = _text_width(arabic_text(str(name)) for name in groups) + 0.4
     with _styled(font) as family:
-        width = 5.0 + _text_width(names.values()) + _text_width(groups)
-        fig = Figure(figsize=(width, 1.4 + 0.22 * len(frames) * len(groups)), layout="constrained")
-        ax = fig.subplots()
-        for index, (name, color) in enumerate(zip(groups, _colors(len(groups)))):
-            rows = table[table[group] == name].set_index(frame).reindex(frames)
-            positions = np.arange(len(frames)) - 0.4 + slot * (index + 0.5)
+        fig, axes, scale = _panels(len(frames), ncols, 2.7, 1.4 + 0.24 * len(groups), extra_width=label_width,
+                                   extra_height=0.9, sharex=share_scale, sharey=True)
+        for ax, key in zip(axes, frames):
+            rows = table[table[frame] == key].set_index(group).reindex(groups)
             rates = rows[value].to_numpy(dtype=float)
             errors = None
             if with_ci:
@@ -74,15 +91,20 @@ def plot_frame_rates(
                 # (a Wilson interval at a share of 0 or 1) has no bar on that side.
                 errors = np.nan_to_num(np.clip(np.vstack([rates - rows[ci_low].to_numpy(dtype=float),
                                                           rows[ci_high].to_numpy(dtype=float) - rates]), 0, None))
-            ax.barh(positions, rates, height=slot * 0.9, color=color, label=arabic_text(str(name)),
+            ax.barh(np.arange(len(groups)), np.nan_to_num(rates), height=0.75, color=colors,
                     xerr=errors, error_kw={"ecolor": "0.2", "elinewidth": 1, "capsize": 2})
-        ax.set_yticks(np.arange(len(frames)), [names[key] for key in frames])
-        ax.set_ylim(len(frames) - 0.5, -0.5)
-        ax.grid(axis="x", color="0.9")
-        ax.set_axisbelow(True)
-        ax.set_xlabel(_label(value, xlabel))
-        fig.legend(title=arabic_text(group), loc="outside right upper")
-        return _finish(fig, family, title)
+            ax.set_yticks(np.arange(len(groups)), [arabic_text(str(name)) for name in groups])
+            ax.set_ylim(len(groups) - 0.5, -0.5)
+            ax.tick_params(axis="x", labelbottom=True)
+            _integer_axis(ax.xaxis, value)
+            ax.grid(axis="x", color="0.9")
+            ax.set_axisbelow(True)
+            if len(frames) > 1 or frame_label is not None:
+                ax.set_title(names[key])
+        fig.supxlabel(_label(value, xlabel))
+        data = table[table[frame].isin(frames)].sort_values([frame, group])
+        return _finish(fig, family, title, data[_data_columns(table, group, frame, frame_label, value, ci_low, ci_high)],
+                       labelsize=_labelsize(scale))
 
 
 def plot_frame_heatmap(
@@ -94,13 +116,15 @@ def plot_frame_heatmap(
     frame_label: str | None = None,
     annotate: bool = True,
     fmt: str = ".1f",
+    transpose: bool | None = None,
     title: str | None = "Frame rates by source",
     font: str | os.PathLike | None = None,
 ) -> Figure:
-    """Heatmap of ``value`` with frames as rows and groups as columns.
+    """Heatmap of ``value`` for every group × frame, the longer side down the page.
 
-    Every row and column is labelled, horizontally: the figure grows by 0.45 in per
-    row and by the longest group name per column, so no label is dropped or turned.
+    Every row and column is labelled, horizontally: column labels are broken into
+    lines of about 12 characters, and rows and columns shrink to fit a page (at most
+    ``MAX_FIGURE_PIXELS`` either way); cell values are written while they fit.
 
     Parameters
     ----------
@@ -112,6 +136,9 @@ def plot_frame_heatmap(
         Column with the frames' display names.
     annotate : bool
         Write each cell's value, formatted with ``fmt``.
+    transpose : bool, optional
+        Groups as rows and frames as columns; by default when there are more groups
+        than frames.
     title : str, optional
     font : str or path-like, optional
 
@@ -122,25 +149,48 @@ def plot_frame_heatmap(
     Examples
     --------
     >>> table = pd.DataFrame({"source": ["okaz", "sabq"], "frame": ["الاقتصاد", "الاقتصاد"], "rate_per_1k": [1.5, 0.5]})
-    >>> [t.get_text() for t in plot_frame_heatmap(table).axes[0].get_xticklabels()]
+    >>> [t.get_text() for t in plot_frame_heatmap(table).axes[0].get_yticklabels()]  # more groups than frames
     ['okaz', 'sabq']
     """
     _require(table, group, frame, value)
     names = _frame_names(table, frame, frame_label)
+    wrapped = _frame_names(table, frame, frame_label, wrap=HEATMAP_LABEL_WRAP)
     grid = table.pivot(index=frame, columns=group, values=value)
-    grid = grid.loc[sorted(grid.index, key=lambda key: names[key]), _groups(table, group)]
-    grid.index = [names[key] for key in grid.index]
-    grid.columns = [arabic_text(str(name)) for name in grid.columns]
+    frames = sorted(grid.index, key=lambda key: names[key])
+    groups = _groups(table, group)
+    grid = grid.loc[frames, groups]
+    if transpose is None:
+        transpose = len(groups) > len(frames)
+    group_names = [arabic_text(str(name)) for name in groups]
+    wrapped_groups = [arabic_text(_wrap(str(name), HEATMAP_LABEL_WRAP)) for name in groups]
+    if transpose:
+        grid = grid.T
+        rows, columns = group_names, [wrapped[key] for key in frames]
+    else:
+        rows, columns = [names[key] for key in frames], wrapped_groups
+    grid.index, grid.columns = rows, columns
     with _styled(font) as family:
-        width = 1.8 + _text_width(grid.index) + max(1.2, _text_width(grid.columns) + 0.3) * grid.shape[1]
-        fig = Figure(figsize=(width, 1.4 + 0.45 * grid.shape[0]), layout="constrained")
+        column_width = max(0.7, _text_width(columns) + 0.25)
+        row_label = _text_width(rows) + 0.3
+        lines = max(str(c).count("\n") + 1 for c in columns)
+        width, height = 2.0 + row_label + column_width * len(columns), 1.3 + 0.18 * lines + 0.4 * len(rows)
+        fitted = _fit_size(width, height)
+        scale = min((fitted[0] - 2.0 - row_label) / (column_width * len(columns)),
+                    (fitted[1] - 1.3 - 0.18 * lines) / (0.4 * len(rows)), 1.0)
+        fig = Figure(figsize=fitted, layout="constrained")
         ax = fig.subplots()
+        cell_points = 72 * min(column_width, 0.4) * scale
+        annotate = annotate and cell_points >= 12
         # Labels are set here, not by seaborn: it measures its labels for overlap, and on a
         # figure without a canvas each measure allocates and keeps a figure-sized image.
         sns.heatmap(grid, ax=ax, cmap=HEATMAP_CMAP, annot=annotate, fmt=fmt, linewidths=0.5,
+                    annot_kws={"fontsize": max(6.0, min(9.0, cell_points / 2.2))},
                     xticklabels=False, yticklabels=False, cbar_kws={"label": _label(value, None)})
+        _integer_axis(ax.collections[0].colorbar.ax.yaxis, value)
         ax.set_xticks(np.arange(grid.shape[1]) + 0.5, grid.columns)
         ax.set_yticks(np.arange(grid.shape[0]) + 0.5, grid.index, verticalalignment="center")
-        ax.set_xlabel(arabic_text(group))
-        ax.set_ylabel("")
-        return _finish(fig, family, title)
+        ax.set_xlabel("" if transpose else arabic_text(group))
+        ax.set_ylabel(arabic_text(group) if transpose else "")
+        data = table.sort_values([frame, group])
+        return _finish(fig, family, title, data[_data_columns(table, group, frame, frame_label, value)],
+                       labelsize=_labelsize(scale))

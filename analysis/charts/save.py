@@ -9,13 +9,12 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from analysis.charts.layout import _THEME
-from analysis.outputs import atomic_file
+from analysis.charts.layout import _THEME, CHART_DATA, SAVE_DPI
+from analysis.outputs import atomic_file, write_atomic
 from analysis.paths import FIGURE_DIR
 
 __all__ = ["save_figure"]
 
-SAVE_DPI = 200
 MIN_SAVE_DPI = 150
 SAVE_FORMATS = ("png", "svg")
 _SAVE_METADATA = {"png": {}, "svg": {"Date": None}}
@@ -28,12 +27,16 @@ def save_figure(
     formats: Sequence[str] = SAVE_FORMATS,
     *,
     dpi: int = SAVE_DPI,
+    data: bool = True,
 ) -> list[Path]:
-    """Write ``fig`` as ``<directory>/<name>.<format>`` for each format, atomically.
+    """Write ``fig`` as ``<directory>/<name>.<format>`` for each format, and its data as ``<name>.csv``.
 
     PNG is written at ``dpi`` (at least 150); SVG keeps text as glyph outlines, so
     shaped Arabic stays correct in any viewer, and carries no date, so the same figure
-    gives the same bytes. Each file is written beside its target and then renamed.
+    gives the same bytes. The table a chart drew (its ``chart_data``: the rows and
+    columns shown, with their denominators) goes beside it as UTF-8 CSV, so every
+    number in the picture can be looked up. Each file is written beside its target
+    and then renamed.
 
     Parameters
     ----------
@@ -44,6 +47,8 @@ def save_figure(
         Created if missing; ``figures/`` by default.
     formats : sequence of {"png", "svg"}
     dpi : int
+    data : bool
+        Write ``<name>.csv`` when the figure carries its table (every ``plot_*`` figure does).
 
     Returns
     -------
@@ -57,7 +62,7 @@ def save_figure(
     >>> table = pd.DataFrame({"source": ["okaz"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
     >>> paths = save_figure(plot_top_terms(table), "terms", tempfile.mkdtemp())
     >>> [path.name for path in paths]
-    ['terms.png', 'terms.svg']
+    ['terms.png', 'terms.svg', 'terms.csv']
     """
     if not name or Path(name).name != name or name in {".", ".."}:
         raise ValueError(f"name must be a plain file name without directory, not {name!r}")
@@ -69,7 +74,11 @@ def save_figure(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(_THEME):
-        return [_save_one(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in formats]
+        paths = [_save_one(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in formats]
+    table = getattr(fig, CHART_DATA, None)
+    if data and table is not None:
+        paths.append(write_atomic(directory / f"{name}.csv", table.to_csv(index=False, lineterminator="\n")))
+    return paths
 
 
 def _save_one(fig: Figure, target: Path, fmt: str, dpi: int) -> Path:

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 from analysis.charts.arabic import arabic_text
 from analysis.charts.layout import (
-    PANEL_WIDTH, _colors, _finish, _groups, _label, _panels, _require, _styled,
+    PANEL_WIDTH, VALUE_LABELS, _finish, _groups, _integer_axis, _label, _labelsize, _panels, _require, _styled,
+    group_colors,
 )
 
 __all__ = ["plot_top_terms", "plot_distinctive_terms"]
@@ -18,6 +19,10 @@ __all__ = ["plot_top_terms", "plot_distinctive_terms"]
 BAR_HEIGHT = 0.3
 GLOSS_BAR_HEIGHT = 0.5
 SCORE_COLUMNS = ("log_odds", "z", "g2")
+
+
+Z_CRITICAL = 1.96
+"""Two-sided 5 % critical value of a z-score, drawn as a reference line on z-score bars."""
 
 
 def _term_label(term: str, gloss) -> str:
@@ -33,36 +38,51 @@ def _faceted_bars(
     term: str,
     value: str,
     gloss: str | None,
+    display: str | None,
     n: int,
-    ncols: int,
+    ncols: int | None,
+    share_scale: bool,
     title: str | None,
     xlabel: str | None,
     font: str | os.PathLike | None,
+    reference: float | None = None,
 ) -> Figure:
     _require(table, group, term, value)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     glossed = gloss is not None and gloss in table.columns
+    shown = display if display is not None and display in table.columns else term
     groups = _groups(table, group)
     bar_height = GLOSS_BAR_HEIGHT if glossed else BAR_HEIGHT
-    longest = max(min(n, int((table[group] == g).sum())) for g in groups)
+    drawn = (table[table[group].isin(groups)].sort_values([group, value, term], ascending=[True, False, True])
+             .groupby(group, sort=True).head(n))
+    longest = int(drawn.groupby(group).size().max())
     with _styled(font) as family:
-        fig, axes = _panels(len(groups), ncols, PANEL_WIDTH, 1.6 + bar_height * longest)
-        for ax, name, color in zip(axes, groups, _colors(len(groups))):
-            rows = table[table[group] == name].sort_values([value, term], ascending=[False, True]).head(n)
+        fig, axes, scale = _panels(len(groups), ncols, PANEL_WIDTH, 1.1 + bar_height * longest, extra_height=0.9,
+                                   sharex=share_scale)
+        for ax, name, color in zip(axes, groups, group_colors(len(groups))):
+            rows = drawn[drawn[group] == name]
             labels = [
-                _term_label(t, g) for t, g in zip(rows[term], rows[gloss] if glossed else [None] * len(rows))
+                _term_label(t, g) for t, g in zip(rows[shown].fillna(rows[term]),
+                                                  rows[gloss] if glossed else [None] * len(rows))
             ]
             positions = np.arange(len(rows))
             ax.barh(positions, rows[value].to_numpy(dtype=float), color=color, height=0.7)
             ax.set_yticks(positions, labels)
             ax.set_ylim(longest - 0.5, -0.5)
             ax.axvline(0, color="0.3", linewidth=0.8)
+            if reference is not None:
+                for x in (-reference, reference):
+                    ax.axvline(x, color="0.35", linewidth=0.9, linestyle="--")
+            ax.tick_params(axis="x", labelbottom=True)
+            _integer_axis(ax.xaxis, value)
             ax.grid(axis="x", color="0.9")
             ax.set_axisbelow(True)
             ax.set_title(arabic_text(str(name)))
-            ax.set_xlabel(_label(value, xlabel))
-        return _finish(fig, family, title)
+        fig.supxlabel(_label(value, xlabel) if reference is None or xlabel is not None
+                      else arabic_text(f"{VALUE_LABELS.get(value, value)} (dashed: ±{reference})"))
+        columns = [c for c in dict.fromkeys([group, term, shown, gloss if glossed else None, value]) if c]
+        return _finish(fig, family, title, drawn[columns], labelsize=_labelsize(scale))
 
 
 def plot_top_terms(
@@ -72,8 +92,10 @@ def plot_top_terms(
     term: str = "term",
     value: str = "per_10k",
     gloss: str | None = "gloss",
+    display: str | None = "display",
     n: int = 10,
-    ncols: int = 3,
+    ncols: int | None = None,
+    share_scale: bool = True,
     title: str | None = "Most frequent terms",
     xlabel: str | None = None,
     font: str | os.PathLike | None = None,
@@ -88,10 +110,16 @@ def plot_top_terms(
         Column names; ``value`` is drawn (``per_10k`` by default, or ``count``).
     gloss : str or None
         Column of English glosses shown under each Arabic term when present.
+    display : str or None
+        Column of the spellings to draw (``display`` from
+        :func:`analysis.terms.label_terms`: each normalized term in its most frequent
+        written form, أوكرانيا for اوكرانيا) when present; None draws ``term`` itself.
     n : int
         Terms per panel, largest on top (ties broken by term).
-    ncols : int
-        Panels per row.
+    ncols : int, optional
+        Panels per row; by default as many as fit the page (see ``MAX_FIGURE_PIXELS``).
+    share_scale : bool
+        One value scale for every panel (default), so bars compare across groups.
     title, xlabel : str, optional
         Figure title and x-axis label (a label for ``value`` by default).
     font : str or path-like, optional
@@ -109,8 +137,8 @@ def plot_top_terms(
     2
     """
     return _faceted_bars(
-        table, group=group, term=term, value=value, gloss=gloss, n=n, ncols=ncols,
-        title=title, xlabel=xlabel, font=font,
+        table, group=group, term=term, value=value, gloss=gloss, display=display, n=n, ncols=ncols,
+        share_scale=share_scale, title=title, xlabel=xlabel, font=font,
     )
 
 
@@ -121,8 +149,11 @@ def plot_distinctive_terms(
     term: str = "term",
     score: str | None = None,
     gloss: str | None = "gloss",
+    display: str | None = "display",
     n: int = 10,
-    ncols: int = 3,
+    ncols: int | None = None,
+    share_scale: bool = True,
+    reference: bool = True,
     title: str | None = "Most distinctive terms",
     xlabel: str | None = None,
     font: str | os.PathLike | None = None,
@@ -137,7 +168,9 @@ def plot_distinctive_terms(
         Column names.
     score : str, optional
         Score column; by default the first present of ``log_odds``, ``z``, ``g2``.
-    gloss, n, ncols, title, xlabel, font
+    reference : bool
+        With z-scores, dashed lines at ±1.96 (the two-sided 5 % level).
+    gloss, display, n, ncols, share_scale, title, xlabel, font
         As in :func:`plot_top_terms`.
 
     Returns
@@ -147,7 +180,7 @@ def plot_distinctive_terms(
     Examples
     --------
     >>> table = pd.DataFrame({"source": ["okaz", "sabq"], "term": ["جدة", "الرياض"], "log_odds": [2.1, 1.7]})
-    >>> plot_distinctive_terms(table).axes[0].get_xlabel()
+    >>> plot_distinctive_terms(table).get_supxlabel()
     'Log-odds ratio'
     """
     if score is None:
@@ -156,6 +189,7 @@ def plot_distinctive_terms(
             raise ValueError(f"table has none of the score columns {SCORE_COLUMNS}; pass score=")
         score = present[0]
     return _faceted_bars(
-        table, group=group, term=term, value=score, gloss=gloss, n=n, ncols=ncols,
-        title=title, xlabel=xlabel, font=font,
+        table, group=group, term=term, value=score, gloss=gloss, display=display, n=n, ncols=ncols,
+        share_scale=share_scale, title=title, xlabel=xlabel, font=font,
+        reference=Z_CRITICAL if reference and score == "z" else None,
     )

@@ -136,22 +136,33 @@ def duplicate_groups(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
     return table[columns].reset_index(drop=True)
 
 
-def choose_period(corpus: Corpus | pd.DataFrame, max_points: int = 60) -> str:
-    """The finest of ``"day"``, ``"week"``, ``"month"``, ``"year"`` that splits the dated span into at most ``max_points`` periods.
+def choose_period(corpus: Corpus | pd.DataFrame, max_points: int = 60, *, by: str | None = "source",
+                  min_docs: float = 3) -> str:
+    """The finest of ``"day"``, ``"week"``, ``"month"``, ``"year"`` that the data can carry.
+
+    That is the finest period splitting the dated span into at most ``max_points``
+    periods in which a typical ``by`` group (the median over the group × period cells
+    that have articles) has at least ``min_docs`` articles: one article per outlet and
+    day is plotted per week, not as a flat line of ones. Without a ``by`` column the
+    whole corpus counts as one group.
 
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"], "text": ["نص", "نص"],
     ...                      "date": pd.to_datetime(["2015-07-21", "2015-08-07"])})
-    >>> choose_period(docs), choose_period(docs, max_points=5)
-    ('day', 'week')
+    >>> choose_period(docs, min_docs=1), choose_period(docs, max_points=5, min_docs=1), choose_period(docs)
+    ('day', 'week', 'year')
     """
     docs = as_docs(corpus)
-    dates = docs["date"].dropna() if "date" in docs.columns else pd.Series([], dtype="datetime64[ns]")
-    if dates.empty:
+    dated = docs[docs["date"].notna()] if "date" in docs.columns else docs.iloc[0:0]
+    if dated.empty:
         return "day"
-    days = (dates.max().normalize() - dates.min().normalize()).days + 1
-    for period, length in (("day", 1), ("week", 7), ("month", 30.4), ("year", 365.25)):
-        if days / length <= max_points:
+    days = (dated["date"].max().normalize() - dated["date"].min().normalize()).days + 1
+    groups = [by] if by is not None and by in dated.columns else []
+    for period, length in (("day", 1), ("week", 7), ("month", 30.4)):
+        if days / length > max_points:
+            continue
+        keys, names = group_keys(dated, groups + [period])
+        if keys.groupby(names).size().median() >= min_docs:
             return period
     return "year"
