@@ -36,10 +36,30 @@ def write_csv(table, path: str | os.PathLike) -> None:
         table.to_csv(fh, index=False)
 
 
-def _load(args):
+PARTITION_BYTES = 256 * 1024**2
+"""A corpus folder whose files hold more than this (on disk) is read one file at a time by
+``terms`` and ``frames``, so that memory holds one file's documents (not with ``--select``)."""
+
+
+def _partitions(args) -> list | None:
+    """The partitions to read one at a time, or None to load the corpus at once."""
+    from analysis.scale import corpus_partitions
+
+    if args.corpus is None or args.select or not Path(args.corpus).is_dir():
+        return None
+    parts = corpus_partitions(args.corpus)
+    size = sum(entry.stat().st_size for part in parts for entry in ([part] if part.is_file() else part.rglob("*"))
+               if entry.is_file())
+    if len(parts) < 2 or size <= PARTITION_BYTES:
+        return None
+    print(f"{args.corpus}: {size / 1024**3:.1f} GB in {len(parts)} parts, read one at a time", file=sys.stderr)
+    return parts
+
+
+def _load(args, path=None):
     from analysis.corpus import load_corpus
 
-    corpus = load_corpus(args.corpus, text=args.text_column, source=args.source_column,
+    corpus = load_corpus(path or args.corpus, text=args.text_column, source=args.source_column,
                          date=args.date_column, encoding=args.encoding,
                          default_source=args.default_source, progress=None if args.progress else False,
                          cache=args.cache)
@@ -49,7 +69,7 @@ def _load(args):
         raise CLIError(f"{len(corpus.report.rejected)} row(s) rejected (--strict), first: "
                        f"{first['file']} {first['location']}: {first['reason']}")
     if len(corpus) == 0:
-        raise CLIError(f"{args.corpus or 'demo corpus'}: no documents kept; see the summary above")
+        raise CLIError(f"{path or args.corpus or 'demo corpus'}: no documents kept; see the summary above")
     if args.select:
         from analysis.corpus import select_documents
 
@@ -76,9 +96,18 @@ def _output(table, args) -> None:
 def _terms(args) -> None:
     from analysis.terms import count_terms, top_terms
 
-    corpus = _load(args)
     by = args.by or None
-    counts = count_terms(corpus, by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+    parts = _partitions(args)
+    if parts is None:
+        counts = count_terms(_load(args), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+    else:  # counts of disjoint documents add up (analysis.scale)
+        from analysis.terms import term_counts
+
+        total = None
+        for part in parts:
+            counted = term_counts(_load(args, part), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+            total = counted if total is None else total + counted
+        counts = total.table()
     _output(top_terms(counts, args.top, by=by), args)
 
 
@@ -88,11 +117,29 @@ def _frames(args) -> None:
     from analysis.lexicon import load_lexicon
 
     lexicon = load_lexicon(args.lexicon)
-    corpus = _load(args)
-    table = frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed)
-    _output(table, args)
+    parts = _partitions(args)
+    if parts is None:
+        corpus = _load(args)
+        _output(frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed), args)
+        if args.matches:
+            write_csv(frame_matches(corpus, lexicon), args.matches)
+            print(f"wrote matches to {args.matches}", file=sys.stderr)
+        return
+    import pandas as pd
+
+    from analysis.compare import frame_table_of_counts
+    from analysis.frames import doc_frame_counts
+
+    counts, matches = [], []
+    for part in parts:  # per-document counts are small; the bootstrap resamples them all at once
+        corpus = _load(args, part)
+        counts.append(doc_frame_counts(corpus, lexicon, args.by or None))
+        if args.matches:
+            matches.append(frame_matches(corpus, lexicon))
+        del corpus
+    _output(frame_table_of_counts(pd.concat(counts, ignore_index=True), args.by or None, args.n_boot, args.seed), args)
     if args.matches:
-        write_csv(frame_matches(corpus, lexicon), args.matches)
+        write_csv(pd.concat(matches, ignore_index=True), args.matches)
         print(f"wrote matches to {args.matches}", file=sys.stderr)
 
 
