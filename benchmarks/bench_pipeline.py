@@ -366,8 +366,7 @@ def synthetic_corpus(docs: pd.DataFrame, n: int, folder: Path, per_file: int = 5
 def targets(read: Step, loop: Step, cli: dict[str, Step]) -> None:
     """The issue's target table: each row against the plain-Python baseline of this run."""
     baseline = read.wall + loop.wall
-    print(f"
-targets (baseline: plain reading + loop + Counter = {baseline:.2f} s, measured in this run):")
+    print(f"\ntargets (baseline: plain reading + loop + Counter = {baseline:.2f} s, measured in this run):")
     print(f"  {'what':<58} {'measured':>12} {'target':>8}")
     rows = [("CLI terms on the corpus, cold cache / baseline", "terms cold", "wall", 0.5),
             ("CLI frames, cold cache / baseline", "frames cold", "wall", 0.6),
