@@ -36,6 +36,26 @@ def write_csv(table, path: str | os.PathLike) -> None:
         table.to_csv(fh, index=False)
 
 
+PARTITION_BYTES = 256 * 1024**2
+"""A corpus folder whose files hold more than this (on disk) is read one file at a time by
+``terms`` and ``frames``, so that memory holds one file's documents (not with ``--select``)."""
+
+
+def _partitions(args) -> list | None:
+    """The partitions to read one at a time, or None to load the corpus at once."""
+    from analysis.scale import corpus_partitions
+
+    if args.corpus is None or args.select or not Path(args.corpus).is_dir():
+        return None
+    parts = corpus_partitions(args.corpus)
+    size = sum(entry.stat().st_size for part in parts for entry in ([part] if part.is_file() else part.rglob("*"))
+               if entry.is_file())
+    if len(parts) < 2 or size <= PARTITION_BYTES:
+        return None
+    print(f"{args.corpus}: {size / 1024**3:.1f} GB in {len(parts)} parts, read one at a time", file=sys.stderr)
+    return parts
+
+
 def _load_options(args) -> dict:
     """The options of ``load_corpus`` given on the command line (those left out keep their defaults)."""
     given = {"text": args.text_column, "source": args.source_column, "date": args.date_column,
@@ -44,17 +64,17 @@ def _load_options(args) -> dict:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _load(args):
+def _load(args, path=None):
     from analysis.corpus import load_corpus
 
-    corpus = load_corpus(args.corpus, progress=None if args.progress else False, **_load_options(args))
+    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, **_load_options(args))
     report = corpus.report
     if args.strict and len(report.rejected):
         first = report.rejected.iloc[0]
         raise CLIError(f"{len(report.rejected)} row(s) rejected (--strict), first: "
                        f"{first['file']} {first['location']}: {first['reason']}")
     if len(corpus) == 0:
-        raise CLIError(f"{args.corpus or 'demo corpus'}: no documents kept ({_why_nothing_kept(report)})")
+        raise CLIError(f"{path or args.corpus or 'demo corpus'}: no documents kept ({_why_nothing_kept(report)})")
     print(report.summary(), file=sys.stderr)
     if args.select:
         from analysis.corpus import select_documents
@@ -95,9 +115,18 @@ def _output(table, args) -> None:
 def _terms(args) -> None:
     from analysis.terms import count_terms, top_terms
 
-    corpus = _load(args)
     by = args.by or None
-    counts = count_terms(corpus, by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+    parts = _partitions(args)
+    if parts is None:
+        counts = count_terms(_load(args), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+    else:  # counts of disjoint documents add up (analysis.scale)
+        from analysis.terms import term_counts
+
+        total = None
+        for part in parts:
+            counted = term_counts(_load(args, part), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+            total = counted if total is None else total + counted
+        counts = total.table()
     _output(top_terms(counts, args.top, by=by), args)
 
 
@@ -107,11 +136,29 @@ def _frames(args) -> None:
     from analysis.lexicon import load_lexicon
 
     lexicon = load_lexicon(args.lexicon)
-    corpus = _load(args)
-    table = frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed)
-    _output(table, args)
+    parts = _partitions(args)
+    if parts is None:
+        corpus = _load(args)
+        _output(frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed), args)
+        if args.matches:
+            write_csv(frame_matches(corpus, lexicon), args.matches)
+            print(f"wrote matches to {args.matches}", file=sys.stderr)
+        return
+    import pandas as pd
+
+    from analysis.compare import frame_table_of_counts
+    from analysis.frames import doc_frame_counts
+
+    counts, matches = [], []
+    for part in parts:  # per-document counts are small; the bootstrap resamples them all at once
+        corpus = _load(args, part)
+        counts.append(doc_frame_counts(corpus, lexicon, args.by or None))
+        if args.matches:
+            matches.append(frame_matches(corpus, lexicon))
+        del corpus
+    _output(frame_table_of_counts(pd.concat(counts, ignore_index=True), args.by or None, args.n_boot, args.seed), args)
     if args.matches:
-        write_csv(frame_matches(corpus, lexicon), args.matches)
+        write_csv(pd.concat(matches, ignore_index=True), args.matches)
         print(f"wrote matches to {args.matches}", file=sys.stderr)
 
 
@@ -160,7 +207,7 @@ def _report(args) -> None:
     if args.select:
         parameters["select"] = args.select
     index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None,
-                         load_options=_load_options(args))
+                         load_options={k: v for k, v in _load_options(args).items() if k != "cache"}, cache=args.cache)
     print(f"report: {index}", file=sys.stderr)
 
 

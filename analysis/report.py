@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import json
 import os
 import re
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from analysis.corpus.cache import SUFFIX as SNAPSHOT_SUFFIX
+from analysis.corpus.cache import fingerprint, input_files
 from analysis.display import html_table
 from analysis.outputs import write_atomic
 from analysis.paths import LEXICON_DIR, NOTEBOOK_DIR
@@ -119,11 +123,15 @@ def _failure(name: str, original, err) -> NotebookError:
     return NotebookError(name, cell, first, error)
 
 
-def _execute(path: Path, parameters: dict, kernel_name: str | None):
-    """Run one notebook; return (original, executed) or raise NotebookError."""
+def _execute(path: Path, parameters: dict, kernel_name: str | None, shown: dict | None = None):
+    """Run one notebook; return (original, executed) or raise NotebookError.
+
+    ``shown`` maps parameter values to what the injected-parameters cell displays instead.
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from papermill.translators import PythonTranslator
 
     original = nbformat.read(path, as_version=4)
     options = {}
@@ -142,6 +150,8 @@ def _execute(path: Path, parameters: dict, kernel_name: str | None):
     for cell in executed.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id; keep the output reproducible
+            for value, instead in (shown or {}).items():
+                cell.source = cell.source.replace(PythonTranslator.translate(value), PythonTranslator.translate(instead))
     return original, executed
 
 
@@ -174,7 +184,7 @@ def _provenance_of(executed) -> dict:
     return {}
 
 
-def _index_html(entries: list[tuple[str, str, str]], record: dict) -> str:
+def _index_html(entries: list[tuple[str, str, str]], record: dict, changed: bool = False) -> str:
     items = "\n".join(
         f'<li><a href="{html.escape(href)}">{html.escape(title)}</a>'
         + (f"<p>{html.escape(summary)}</p>" if summary else "") + "</li>"
@@ -186,6 +196,10 @@ def _index_html(entries: list[tuple[str, str, str]], record: dict) -> str:
         prov = html_table(fields.rows(), max_rows=None, max_chars=0).html
     else:
         prov = "<p>No provenance was recorded by the notebooks.</p>"
+    if changed:
+        prov = ("<p><strong>The corpus files changed while this report was built.</strong> Every page shows "
+                "them as they were read at its start (the SHA-256 below); build the report again to see the "
+                "new files.</p>\n" + prov)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -224,10 +238,15 @@ def build_report(
     parameters: dict | None = None,
     load_options: dict | None = None,
     progress: bool | None = None,
+    cache: bool | str | os.PathLike = True,
 ) -> Path:
     """Execute every notebook on a corpus and write a standalone HTML report.
 
-    Each notebook runs headlessly (papermill) in a fresh kernel, two at a time; its
+    The corpus is loaded once (through the corpus cache unless ``cache=False``) and
+    written to a snapshot file (:func:`analysis.corpus.write_snapshot`) that every
+    notebook reads, so that all pages describe the same documents even if the files
+    change during the run; a change is detected afterwards, reported on stderr and
+    stated on the index page. Each notebook runs headlessly (papermill) in a fresh kernel, two at a time; its
     figures go to ``out/figures`` and the executed notebook is rendered to
     ``out/<notebook>.html`` with images embedded. ``out/index.html`` links them,
     with their titles and the provenance (corpus, lexicon and its SHA-256,
@@ -247,6 +266,7 @@ def build_report(
     load_options : options of :func:`analysis.corpus.load_corpus` for reading the
         corpus (``text``, ``source``, ``date``, ``encoding``, ``default_source``, …).
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
+    cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load.
 
     Returns
     -------
@@ -262,6 +282,7 @@ def build_report(
         When a notebook fails; the message names the notebook, the failing cell
         (position and first line) and the error.
     """
+    from analysis.corpus import CorpusError
     from analysis.lexicon import load_lexicon
 
     if corpus is not None and not Path(corpus).exists():
@@ -289,30 +310,21 @@ def build_report(
     figures.mkdir(parents=True, exist_ok=True)
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
     lexicon_arg = Path(lex.path).stem if bundled else str(Path(lex.path).resolve())
-    params = {
-        **(parameters or {}),
-        "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
-        "load_options": dict(load_options or {}),
-        "lexicon": lexicon_arg,
-        "out_dir": str(figures),
-    }
     show = sys.stderr.isatty() if progress is None else progress
-
-    def run(path: Path):
-        """Execute and render one notebook (rendering overlaps the other kernel's work)."""
-        start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="arabic-framing-report-") as scratch:
         try:
-            original, executed = _execute(path, params, kernel_name)
-        except NotebookError as err:
-            return err
-        title = _title(original) or path.stem
-        page = _render(executed, title)
-        if show:
-            print(f"ran {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return title, _summary(original), page, _provenance_of(executed)
-
-    with ThreadPoolExecutor(max_workers=min(WORKERS, len(paths))) as pool:
-        results = list(pool.map(run, paths))
+            root, snapshot = _snapshot(corpus, Path(scratch), cache, load_options or {})
+        except CorpusError as err:
+            raise ReportError(str(err)) from None
+        params = {**(parameters or {}), "corpus": str(snapshot.path), "lexicon": lexicon_arg, "out_dir": str(figures)}
+        # Pages show the corpus asked for, not the temporary snapshot read in its place.
+        shown = {str(snapshot.path): str(root) if corpus is not None else None}
+        results = _run_notebooks(paths, params, kernel_name, show, shown)
+    changed = input_files(root)
+    changed = fingerprint(changed) != snapshot.fingerprint
+    if changed:
+        print(f"warning: the corpus {root} changed while the report was built; every page shows the files "
+              "as they were read at its start", file=sys.stderr)
     failures = [r for r in results if isinstance(r, NotebookError)]
     if failures:
         first = failures[0]
@@ -323,10 +335,54 @@ def build_report(
 
     entries, record = [], {}
     for path, (title, summary, page, found) in zip(paths, results):
+        if found and found.get("corpus_sha256") != snapshot.fingerprint:
+            raise ReportError(f"notebook {path.name} did not read the report's snapshot of the corpus "
+                              f"(its provenance names files {found.get('corpus_sha256', '')[:12] or 'unknown'}, "
+                              f"the snapshot {snapshot.fingerprint[:12]})")
         write_atomic(out / f"{path.stem}.html", page)
         entries.append((f"{path.stem}.html", title, summary))
         record = record or found
     index = out / "index.html"
-    write_atomic(index, _index_html(entries, record))
+    write_atomic(index, _index_html(entries, record, changed))
     return index
+
+
+@dataclasses.dataclass(frozen=True)
+class _Snapshot:
+    path: Path
+    fingerprint: str
+
+
+def _snapshot(corpus, folder: Path, cache, load_options: dict) -> tuple[Path, _Snapshot]:
+    """Load the corpus once and write it where every notebook reads it (the parent keeps no copy)."""
+    from analysis.corpus import load_corpus, write_snapshot
+    from analysis.paths import DEMO_CORPUS
+
+    root = Path(corpus).resolve() if corpus is not None else DEMO_CORPUS
+    loaded = load_corpus(root if corpus is not None else None, progress=False, **{"cache": cache, **load_options})
+    path = write_snapshot(loaded, folder / f"corpus{SNAPSHOT_SUFFIX}")
+    return root, _Snapshot(path, loaded.report.fingerprint)
+
+
+def _run_notebooks(paths: list[Path], params: dict, kernel_name: str | None, show: bool, shown: dict) -> list:
+    """Each notebook's (title, summary, page, provenance), or its NotebookError, in order.
+
+    ``shown`` maps parameter values to what the pages display in their place.
+    """
+
+    def run(path: Path):
+        """Execute and render one notebook (rendering overlaps the other kernel's work)."""
+        start = time.perf_counter()
+        try:
+            original, executed = _execute(path, params, kernel_name, shown)
+        except NotebookError as err:
+            return err
+        title = _title(original) or path.stem
+        page = _render(executed, title)
+        if show:
+            print(f"ran {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        return title, _summary(original), page, _provenance_of(executed)
+
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(paths))) as pool:
+        return list(pool.map(run, paths))
 

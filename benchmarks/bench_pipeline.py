@@ -37,9 +37,18 @@ memory, and counts the corpus files N times over with
 :func:`analysis.scale.count_terms_by_partition` (one file in memory at a time, loading
 included), to check that time grows linearly and memory stays bounded.
 
+The command line runs twice per command: on an empty corpus cache (cold) and on the
+cache that run filled (warm); ``--report`` times the HTML report on a cold cache (the
+memory of all its processes, kernels included), and ``--synthetic N`` writes N
+articles (the corpus replicated, each copy with its own outlets and dates) as JSON Lines
+to a temporary folder, never kept, and runs ``terms`` and ``frames`` on them. The last
+table gives every target of the performance issue against the plain-Python baseline
+(plain reading plus the loop with ``Counter``) measured in the same run; rows not run say so.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_pipeline.py [--repeat 3] [--replicate 4] [--corpus PATH] [--no-cli]
+        [--report] [--synthetic 250000]
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ import os
 import subprocess
 import sys
 import resource
+import shutil
 import tempfile
 import threading
 import time
@@ -290,14 +300,17 @@ def run_counts(docs: pd.DataFrame, label: str) -> dict[str, Step]:
     return runs
 
 
-def run_cli(corpus: Path, command: str) -> Step:
-    """Run ``python -m analysis <command>`` on the corpus; wall time and the child's peak memory."""
+def run_cli(corpus: Path, command: str, cache: Path, name: str | None = None, extra: tuple = ()) -> Step:
+    """Run ``python -m analysis <command>`` on the corpus with the corpus cache in ``cache``;
+    wall time and the peak memory of the child and its own children (a report's kernels)."""
     with tempfile.TemporaryDirectory() as tmp:
-        args = [sys.executable, "-m", "analysis", command, "--corpus", str(corpus), "--no-progress",
-                "--out", str(Path(tmp) / f"{command}.csv")]
+        target = ["--out", str(Path(tmp) / (command if command == "report" else f"{command}.csv"))]
+        args = [sys.executable, "-m", "analysis", command, "--corpus", str(corpus), *target, *extra]
+        args += [] if command == "report" else ["--no-progress"]
+        env = {**os.environ, "ARABIC_FRAMING_CACHE": str(cache)}
         start = time.perf_counter()
         with open(Path(tmp) / "stderr.txt", "w+") as err:
-            child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+            child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env)
             with TreePeak(child.pid) as tree:
                 _, status, usage = os.wait4(child.pid, 0)
             wall = time.perf_counter() - start
@@ -305,7 +318,9 @@ def run_cli(corpus: Path, command: str) -> Step:
             stderr = err.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"CLI {command} failed:\n{stderr}")
-    step = Step(f"CLI {command}", wall, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree.peak_mb), 0.0)
+    # The child's own ru_maxrss starts at this process's resident size (Linux keeps it across
+    # fork and exec), so only the sampled tree counts.
+    step = Step(name or f"CLI {command}", wall, usage.ru_utime + usage.ru_stime, tree.peak_mb, 0.0)
     print(f"  {step.name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
     return step
 
@@ -332,12 +347,57 @@ def ratios(steps: dict[str, Step], read: Step | None = None, load: Step | None =
                   f"load + terms + frames {ratio([load, terms, frames], [read, base])}")
 
 
+def synthetic_corpus(docs: pd.DataFrame, n: int, folder: Path, per_file: int = 50_000) -> Path:
+    """``n`` articles as JSON Lines files in ``folder``: the documents replicated, each copy with
+    its own outlets (``source`` + copy number) and dates (shifted by the copy number in weeks)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = docs[["source", "date", "title", "text"]].reset_index(drop=True)
+    written, copy = 0, 0
+    while written < n:
+        part = base.iloc[: n - written].copy()
+        part["source"] = part["source"] + f" {copy}"
+        part["date"] = (part["date"] + pd.Timedelta(weeks=copy)).dt.strftime("%Y-%m-%d")
+        for start in range(0, len(part), per_file):
+            chunk = part.iloc[start:start + per_file]
+            chunk.to_json(folder / f"part-{written + start:08d}.jsonl", orient="records", lines=True, force_ascii=False)
+        written += len(part)
+        copy += 1
+    return folder
+
+
+def targets(read: Step, loop: Step, cli: dict[str, Step]) -> None:
+    """The issue's target table: each row against the plain-Python baseline of this run."""
+    baseline, baseline_cpu = read.wall + loop.wall, read.cpu + loop.cpu
+    print(f"\ntargets (baseline: plain reading + loop + Counter = {baseline:.2f} s wall, {baseline_cpu:.2f} s cpu, "
+          "measured in this run; CPU-time ratio in brackets):")
+    print(f"  {'what':<58} {'measured':>16} {'target':>8}")
+    rows = [("CLI terms on the corpus, cold cache / baseline", "terms cold", "wall", 0.5),
+            ("CLI frames, cold cache / baseline", "frames cold", "wall", 0.6),
+            ("CLI terms, warm cache / baseline", "terms warm", "wall", 0.15),
+            ("report, wall / baseline", "report", "wall", 6),
+            ("report, peak memory of all its processes (MB)", "report", "peak", 2000),
+            ("synthetic corpus, CLI terms peak memory (MB)", "million terms", "peak", 4000),
+            ("synthetic corpus, CLI frames peak memory (MB)", "million frames", "peak", 4000)]
+    for what, key, field, target in rows:
+        step = cli.get(key)
+        if step is None:
+            value = "not run"
+        elif field == "wall":
+            value = f"{step.wall / baseline:.2f}x [{step.cpu / baseline_cpu:.2f}x]"
+        else:
+            value = f"{step.peak_mb:,.0f}"
+        print(f"  {what:<58} {value:>16} {'<= ' + str(target):>8}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=SAUDINEWSNET, help="corpus folder (default: SaudiNewsNet)")
     parser.add_argument("--replicate", type=int, default=1, help="also run on the corpus replicated N times")
     parser.add_argument("--repeat", type=int, default=1, help="run each step N times and keep the fastest")
     parser.add_argument("--no-cli", dest="cli", action="store_false", help="skip the command-line runs")
+    parser.add_argument("--report", action="store_true", help="also time the HTML report on the corpus (minutes)")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="also run the CLI on a synthetic corpus of N articles written to a temporary folder")
     args = parser.parse_args(argv)
     global REPEAT
     REPEAT = args.repeat
@@ -346,10 +406,18 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"corpus {args.corpus}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}; "
           f"load average {os.getloadavg()[0]:.1f} before starting (above 0: other processes are using the CPUs)")
-    load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus)
+    load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus, cache=False)
     docs = corpus.docs
-    del corpus
-    bare, _ = measure("load_corpus, near_duplicates=False", load_corpus, args.corpus, near_duplicates=False, clean=False)
+    with tempfile.TemporaryDirectory() as store:
+        measure_once("load_corpus, filling the cache", load_corpus, args.corpus, cache=store)
+        warm, cached = measure("load_corpus, warm cache", load_corpus, args.corpus, cache=store)
+    if not (cached.docs.equals(docs) and cached.report.files.equals(corpus.report.files)
+            and cached.report.rejected.equals(corpus.report.rejected)):
+        raise SystemExit("MISMATCH: the corpus read from the cache differs from the one loaded afresh")
+    print(f"  warm cache / load_corpus: {warm.wall / load.wall:.2f}; the cached corpus equals the fresh one")
+    del corpus, cached
+    bare, _ = measure("load_corpus, near_duplicates=False", load_corpus, args.corpus, near_duplicates=False, clean=False,
+                      cache=False)
     near, stories = measure("find_copies (near-duplicates)", find_copies, docs)
     pd.testing.assert_frame_equal(stories, docs[stories.columns])
     print(f"  find_copies / load_corpus without it (target <= 0.5): {near.wall / bare.wall:.2f} "
@@ -387,10 +455,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'copy_pairs':<34} {pairs_many.wall / pairs_one.wall:5.2f}x time; "
               f"{pairs_one.peak_mb:6.0f} -> {pairs_many.peak_mb:6.0f} MB")
 
+    cli: dict[str, Step] = {}
     if args.cli:
-        print("\ncommand line (start-up and loading included):")
-        for command in ("terms", "frames"):
-            run_cli(args.corpus, command)
+        print("\ncommand line (start-up and loading included; cold: an empty cache, warm: the cache the cold run filled):")
+        with tempfile.TemporaryDirectory() as store:
+            for command in ("terms", "frames"):
+                for _ in range(REPEAT):
+                    shutil.rmtree(store, ignore_errors=True)
+                    cold = run_cli(args.corpus, command, Path(store), f"CLI {command}, cold cache")
+                    cli[f"{command} cold"] = min(cli.get(f"{command} cold", cold), cold, key=lambda s: s.wall)
+                    warm_run = run_cli(args.corpus, command, Path(store), f"CLI {command}, warm cache")
+                    cli[f"{command} warm"] = min(cli.get(f"{command} warm", warm_run), warm_run, key=lambda s: s.wall)
+            run_cli(args.corpus, "terms", Path(store), "CLI terms, --no-cache", ("--no-cache",))
+    if args.report:
+        print("\nreport (every notebook, cold cache):")
+        with tempfile.TemporaryDirectory() as store:
+            cli["report"] = run_cli(args.corpus, "report", Path(store), "CLI report, cold cache")
+    if args.synthetic:
+        with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+            start = time.perf_counter()
+            folder = synthetic_corpus(docs, args.synthetic, Path(tmp) / "corpus")
+            size = sum(p.stat().st_size for p in folder.iterdir()) / 1024**2
+            print(f"\nsynthetic corpus: {args.synthetic:,} articles, {size:,.0f} MB in {len(list(folder.iterdir()))} "
+                  f"files, written in {time.perf_counter() - start:.0f} s")
+            del docs
+            for command in ("terms", "frames"):
+                cli[f"million {command}"] = run_cli(folder, command, Path(tmp) / "cache", f"CLI {command}, synthetic",
+                                                    ("--no-cache",))
+    if read is not None and cli:
+        targets(read, one["loop"], cli)
     print(f"\nLoad average now {os.getloadavg()[0]:.1f}.")
     return 0
 

@@ -1,5 +1,6 @@
 """The command line: output files, one-line errors, exit codes."""
 
+import json
 import argparse
 import subprocess
 import sys
@@ -151,3 +152,23 @@ def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypat
     def options(command):
         return {a.dest for a in _parser()._subparsers._group_actions[0].choices[command]._actions}
     assert options("terms") - {"by", "top", "ngram", "keep_stopwords", "out"} <= options("report")
+
+
+@pytest.mark.parametrize("command", ["terms", "frames"])
+def test_a_large_corpus_is_read_one_file_at_a_time_with_the_same_table(tmp_path, monkeypatch, capsys, command):
+    import analysis.cli
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i, texts in enumerate([["فرضت واشنطن عقوبات على موسكو", "محادثات في جنيف"], ["عقوبات وحصار", "مواجهة ومحادثات"]]):
+        rows = [{"source": f"s{j}", "date": f"2015-0{i + 1}-1{j}", "text": t} for j, t in enumerate(texts)]
+        (folder / f"part{i}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    outputs = {}
+    for limit in (10**12, 0):  # at once, then one file at a time
+        monkeypatch.setattr(analysis.cli, "PARTITION_BYTES", limit)
+        out = tmp_path / f"{command}-{limit}.csv"
+        assert main([command, "--corpus", str(folder), "--no-progress", "--out", str(out), "--by", "source"]) == 0
+        outputs[limit] = pd.read_csv(out)
+    assert "read one at a time" in capsys.readouterr().err
+    assert len(outputs[0]) > 0
+    pd.testing.assert_frame_equal(outputs[0], outputs[10**12])

@@ -491,3 +491,39 @@ def test_report_command_runs_on_a_saudinewsnet_subset(saudinewsnet_dir, tmp_path
     for name in PAGES:
         assert "<script" not in _page(out, name)
         assert re.search(r'<img[^>]* src="data:image/png;base64,', _page(out, name)), name
+
+
+def _provenance_notebook(folder: Path, name: str, edit: bool) -> Path:
+    """A notebook that shows the provenance of its corpus, after appending an article to ``victim`` if ``edit``."""
+    edit_cell = ("with open(victim, 'a', encoding='utf-8') as handle:\n"
+                 "    handle.write('{\"source\": \"عكاظ\", \"text\": \"خبر أضيف أثناء التقرير\"}\\n')")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(f"# {name}", id="title"),
+        nbformat.v4.new_code_cell("corpus = None\nlexicon = None\nout_dir = None\nvictim = None", id="parameters",
+                                  metadata={"tags": ["parameters"]}),
+        *([nbformat.v4.new_code_cell(edit_cell, id="edit")] if edit else []),
+        nbformat.v4.new_code_cell("from analysis.corpus import load_corpus\nfrom analysis.provenance import provenance\n"
+                                  "loaded = load_corpus(corpus, progress=False)\nprovenance(loaded)", id="load"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = folder / f"{name}.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_every_page_reads_one_snapshot_and_a_corpus_edited_during_the_run_is_reported(tmp_path, capsys):
+    from analysis.corpus.cache import fingerprint, input_files
+
+    corpus = _write_jsonl(tmp_path / "corpus", [{"source": "الرياض", "text": "عقوبات على موسكو"},
+                                                {"source": "عكاظ", "text": "محادثات في جنيف"}])
+    victim = next(corpus.glob("*.jsonl"))
+    before = fingerprint(input_files(corpus))
+    notebooks = [_provenance_notebook(tmp_path / "nb", "01_edit", True), _provenance_notebook(tmp_path / "nb", "02_read", False)]
+    index = build_report(corpus=corpus, out=tmp_path / "out", notebooks=notebooks, parameters={"victim": str(victim)})
+    assert len(load_corpus(corpus, cache=False)) == 3  # the edit happened
+    pages = [(index.parent / f"{nb.stem}.html").read_text(encoding="utf-8") for nb in notebooks]
+    for page in pages + [index.read_text(encoding="utf-8")]:
+        assert before in page and "2 rows read" in page  # the files as read at the start: two articles
+    assert "changed while this report was built" in index.read_text(encoding="utf-8")
+    assert "changed while the report was built" in capsys.readouterr().err
+    assert all(str(corpus) in page and "arabic-framing-report-" not in page for page in pages)  # not the temporary path
