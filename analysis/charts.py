@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import math
 import os
 import uuid
@@ -28,6 +29,7 @@ from wordcloud import WordCloud
 from analysis.paths import FIGURE_DIR
 
 __all__ = [
+    "ChartFigure",
     "renderer_shapes_arabic",
     "arabic_text",
     "arabic_font",
@@ -375,6 +377,31 @@ def _weight(value) -> float:
     return value if math.isfinite(value) else 0.0
 
 
+# --- figures and saving --------------------------------------------------------------
+
+
+class ChartFigure(Figure):
+    """The matplotlib ``Figure`` every ``plot_*`` returns; in Jupyter it shows itself.
+
+    Charts are drawn without pyplot (no global figure state, nothing to close), so
+    Jupyter's inline backend never sees them; as the last value of a cell this class
+    shows the picture (a PNG at :data:`FIGURE_DPI`) instead of ``<Figure size … with 2
+    Axes>``. Everything else is a plain matplotlib ``Figure``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
+    >>> plot_top_terms(table)._repr_png_()[:4]
+    b'\x89PNG'
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(_THEME):
+            self.savefig(buffer, format="png", dpi=FIGURE_DPI)
+        return buffer.getvalue()
+
+
 # --- saving --------------------------------------------------------------------------
 
 
@@ -478,7 +505,7 @@ def _panels(
         raise ValueError(f"ncols must be at least 1, not {ncols}")
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(width * ncols + extra_width, height * nrows + extra_height), layout="constrained")
+    fig = ChartFigure(figsize=(width * ncols + extra_width, height * nrows + extra_height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs).ravel().tolist()
     for ax in axes[n:]:
         ax.remove()
@@ -756,7 +783,7 @@ def plot_frame_rates(
     slot = 0.8 / len(groups)
     with _styled(font) as family:
         width = 5.0 + _text_width(names.values()) + _text_width(groups)
-        fig = Figure(figsize=(width, 1.4 + 0.22 * len(frames) * len(groups)), layout="constrained")
+        fig = ChartFigure(figsize=(width, 1.4 + 0.22 * len(frames) * len(groups)), layout="constrained")
         ax = fig.subplots()
         for index, (name, color) in enumerate(zip(groups, _colors(len(groups)))):
             rows = table[table[group] == name].set_index(frame).reindex(frames)
@@ -827,7 +854,7 @@ def plot_frame_heatmap(
     grid.columns = [arabic_text(str(name)) for name in grid.columns]
     with _styled(font) as family:
         width = 1.8 + _text_width(grid.index) + max(1.2, _text_width(grid.columns) + 0.3) * grid.shape[1]
-        fig = Figure(figsize=(width, 1.4 + 0.45 * grid.shape[0]), layout="constrained")
+        fig = ChartFigure(figsize=(width, 1.4 + 0.45 * grid.shape[0]), layout="constrained")
         ax = fig.subplots()
         # Labels are set here, not by seaborn: it measures its labels for overlap, and on a
         # figure without a canvas each measure allocates and keeps a figure-sized image.
