@@ -106,6 +106,15 @@ def test_show_dataframes_rtl_renders_every_dataframe_with_html_table_and_can_be_
 # --- in a browser: what a reader sees -------------------------------------------------
 
 
+def test_without_chromium_the_browser_tests_say_how_to_install_it(monkeypatch):
+    import browser_check
+
+    monkeypatch.setattr(browser_check.shutil, "which", lambda name: None)
+    assert browser_check.chromium_path() is None
+    assert "apt-get install chromium" in browser_check.chromium_unavailable()
+
+
+
 def test_a_mixed_direction_caption_and_a_date_read_in_logical_order_in_chromium(browser):
     """Regression: in a right-to-left table the caption read ".of 39 occurrences, sampled at random 15 :موسكو"
     and the date "02:42 2015-07-21"."""
