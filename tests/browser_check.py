@@ -16,8 +16,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser")
 
 # For each (element, piece) the left edge, in CSS pixels, of the first rectangle of the
 # piece's first occurrence in the element's rendered text; null where it is not found.
-_POSITIONS_JS = """([selector, pieces]) => {
-  const element = document.querySelector(selector);
+_POSITIONS_JS = """([selector, nth, pieces]) => {
+  const element = document.querySelectorAll(selector)[nth];
   if (!element) return null;
   const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
   const nodes = []; let text = '';
@@ -33,6 +33,12 @@ _POSITIONS_JS = """([selector, pieces]) => {
     return {left: rect.left, right: rect.right, top: rect.top};
   });
 }"""
+# The horizontal extent, in CSS pixels, of the rendered text of each element matching the selector.
+_TEXT_BOXES_JS = """(selector) => Array.from(document.querySelectorAll(selector)).map((element) => {
+  const range = document.createRange(); range.selectNodeContents(element);
+  const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+  return rects.length ? {left: Math.min(...rects.map((r) => r.left)), right: Math.max(...rects.map((r) => r.right))} : null;
+})"""
 
 
 def chromium_path() -> str | None:
@@ -69,9 +75,17 @@ class Browser:
         else:
             self.page.set_content(source)
 
-    def positions(self, selector: str, pieces: list[str]) -> list[dict | None]:
-        """Where each piece of the rendered text of the first element matching ``selector`` is drawn."""
-        return self.page.evaluate(_POSITIONS_JS, [selector, pieces])
+    def positions(self, selector: str, pieces: list[str], nth: int = 0) -> list[dict | None]:
+        """Where each piece of the rendered text of the ``nth`` element matching ``selector`` is drawn."""
+        return self.page.evaluate(_POSITIONS_JS, [selector, nth, pieces])
+
+    def text_boxes(self, selector: str) -> list[dict | None]:
+        """The left and right edges of the rendered text of every element matching ``selector``."""
+        return self.page.evaluate(_TEXT_BOXES_JS, selector)
+
+    def texts(self, selector: str) -> list[str]:
+        """The text content of every element matching ``selector``."""
+        return self.page.evaluate("(s) => Array.from(document.querySelectorAll(s)).map((e) => e.textContent)", selector)
 
     def close(self) -> None:
         self._browser.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import io
 import json
 import os
 import subprocess
@@ -362,6 +363,19 @@ def test_chart_returns_a_figure_with_every_arabic_label_shaped_for_the_renderer(
     fig = plot(table())
     assert isinstance(fig, Figure)
     assert any(any(ord(ch) in BASE_LETTERS for ch in t) for t in figure_texts(fig)) or name == "wordclouds"
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_chart_shows_itself_in_jupyter_as_the_picture_it_saves(name, tmp_path):
+    """Regression: a plot_* call as a cell's last line showed "<Figure size 1320x690 with 2 Axes>"."""
+    from IPython.core.formatters import PNGFormatter
+
+    plot, table, _ = CHARTS[name]
+    fig = plot(table())
+    assert isinstance(fig, charts.ChartFigure)
+    shown = Image.open(io.BytesIO(PNGFormatter()(fig)))  # what IPython displays for the cell's value
+    saved = Image.open(charts.save_figure(fig, name, tmp_path, ("png",), dpi=charts.FIGURE_DPI)[0])
+    assert shown.size == saved.size and shown.size[0] > 100
 
 
 @pytest.mark.parametrize("name", list(CHARTS))

@@ -342,3 +342,18 @@ def test_a_missing_relative_path_names_where_it_was_looked_for(tmp_path, monkeyp
         load_corpus("data/news.csv")
     assert f"resolved to {tmp_path / 'data' / 'news.csv'}" in str(err.value)
     assert f"working directory {tmp_path}" in str(err.value)
+
+
+def test_corpus_and_ingest_report_display_as_html_tables_with_rejected_rows_and_warnings(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("source,text,date\n<b>عكاظ</b>,خبر عن موسكو,2015-07-21\nعكاظ,,2015-07-22\n"
+                    "سبق,خبر آخر,1400-03-01\n", encoding="utf-8")
+    corpus = load_corpus(path, progress=False)
+    page = corpus._repr_html_()
+    assert page.index("<h4>Corpus</h4>") < page.index("<h4>Ingest report</h4>")
+    assert "<b>" not in page and "&lt;b&gt;عكاظ&lt;/b&gt;" in page  # source names are data
+    assert '<td dir="ltr">rows rejected</td><td class="af-num" dir="ltr">1</td>' in page
+    assert "<details open><summary>Rejected rows (1)</summary>" in page and ">line 3</td>" in page
+    assert "<details open><summary>Warnings (1)</summary>" in page and "1400-03-01" in page
+    assert '<td dir="ltr">2015-07-21 to 2015-07-21 (1 undated)</td>' in page
+    assert repr(corpus.report) == f"<IngestReport: {corpus.report.summary()}>"  # not the tables' 70 lines

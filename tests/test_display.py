@@ -106,6 +106,15 @@ def test_show_dataframes_rtl_renders_every_dataframe_with_html_table_and_can_be_
 # --- in a browser: what a reader sees -------------------------------------------------
 
 
+def test_without_chromium_the_browser_tests_say_how_to_install_it(monkeypatch):
+    import browser_check
+
+    monkeypatch.setattr(browser_check.shutil, "which", lambda name: None)
+    assert browser_check.chromium_path() is None
+    assert "apt-get install chromium" in browser_check.chromium_unavailable()
+
+
+
 def test_a_mixed_direction_caption_and_a_date_read_in_logical_order_in_chromium(browser):
     """Regression: in a right-to-left table the caption read ".of 39 occurrences, sampled at random 15 :موسكو"
     and the date "02:42 2015-07-21"."""
@@ -135,3 +144,54 @@ def test_keyword_in_context_reads_before_keyword_after_from_the_right_with_no_ga
     assert before["left"] - keyword["right"] < 40 and keyword["left"] - after["right"] < 40  # CSS pixels
     words = browser.positions(f"{row} td:nth-child(3)", ["قال", "وزير", "الخارجية", "إن"])
     assert reads_right_to_left(words), words
+
+
+# --- in a Jupyter kernel: what a JupyterLab user sees ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def kernel_outputs():
+    """Each cell's outputs, run in a real kernel on this interpreter (as JupyterLab runs them)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from analysis.report import _interpreter_kernel_manager
+
+    cells = [
+        "from analysis.corpus import load_corpus\ncorpus = load_corpus(progress=True)",
+        "corpus",
+        "import pandas as pd\nfrom analysis.charts import plot_top_terms\n"
+        "plot_top_terms(pd.DataFrame({'source': ['عكاظ'], 'term': ['الرياض'], 'count': [3], 'per_10k': [2.5]}))",
+        "from analysis.display import show_dataframes_rtl\nshow_dataframes_rtl()\ncorpus.docs[['source', 'title']].head(3)",
+        "load_corpus(progress=False)\nNone",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(nb, kernel_name="python3", kernel_manager_class=_interpreter_kernel_manager(), timeout=300).execute()
+    return [cell.outputs for cell in nb.cells]
+
+
+def test_progress_in_jupyter_is_a_notebook_bar_and_never_stderr_text(kernel_outputs):
+    """Regression: progress=True printed a text bar on a red stderr background."""
+    load, *_, quiet = kernel_outputs
+    assert not [o for o in load if o.output_type == "stream" and o.name == "stderr"], load
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in load), load
+    assert quiet == []  # progress=False shows nothing
+
+
+def test_a_corpus_shows_its_summary_and_ingest_report_as_html(kernel_outputs):
+    """Regression: the corpus's report printed ~70 lines of raw text."""
+    html_out = kernel_outputs[1][0]["data"]["text/html"]
+    assert "<h4>Corpus</h4>" in html_out and "<h4>Ingest report</h4>" in html_out
+    assert '<td dir="ltr">rows read</td><td class="af-num" dir="ltr">48</td>' in html_out
+
+
+def test_a_chart_returned_by_a_cell_shows_as_a_picture(kernel_outputs):
+    """Regression: a plot_* call as the last line showed "<Figure size 1320x690 with 2 Axes>" and no picture."""
+    import base64
+
+    data = kernel_outputs[2][0]["data"]
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+
+
+def test_show_dataframes_rtl_applies_to_the_dataframes_a_cell_returns(kernel_outputs):
+    assert '<table class="af-table" dir="rtl">' in kernel_outputs[3][0]["data"]["text/html"]

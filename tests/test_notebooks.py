@@ -1,6 +1,7 @@
 """The committed notebooks: stripped of outputs, thin, parameterized alike, runnable under the project's kernel."""
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -140,3 +141,16 @@ def test_notebooks_import_what_exists():
     code = "\n".join(_code_cells(_read(path))[0].source for path in NOTEBOOKS)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_make_lab_runs_as_root_and_passes_extra_arguments():
+    """Regression: `make lab` failed as root (Jupyter refuses root without --allow-root)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    result = subprocess.run([make, "-n", "-o", ".venv/.installed", "lab", "ARGS=--no-browser --port=8899"],
+                            capture_output=True, text=True, cwd=PROJECT_ROOT)
+    command = result.stdout.strip().splitlines()[-1].split()
+    assert command[:3] == [".venv/bin/jupyter", "lab", "notebooks/"]
+    assert ("--allow-root" in command) == (os.getuid() == 0)
+    assert command[-2:] == ["--no-browser", "--port=8899"]

@@ -320,6 +320,30 @@ def test_tables_put_arabic_right_to_left(demo_report):
         assert '<table class="af-table" dir="rtl">' in _page(demo_report, name)
 
 
+def test_keyword_in_context_pages_read_in_logical_order_in_chromium(demo_report, browser):
+    """On the rendered page each caption reads "keyword: n of m occurrences" left to right, and each line
+    reads before | keyword | after from the right, the text before and after sitting against the keyword."""
+    from browser_check import reads_left_to_right, reads_right_to_left
+
+    browser.load(demo_report / "02_term_frequencies.html")
+    kwic = "table.af-table[dir=rtl]"
+    captions = browser.texts(f"{kwic} caption")
+    assert len(captions) >= 1
+    for n, caption in enumerate(captions):
+        keyword, shown, _, total = caption.split()[:4]
+        positions = browser.positions(f"{kwic} caption", [keyword, shown, f"of {total}", "occurrences"], nth=n)
+        assert reads_left_to_right(positions), (caption, positions)
+    columns = browser.texts(f"{kwic} thead th")[:5]
+    assert columns == ["source", "date", "before", "keyword", "after"]
+    before, keyword, after = (browser.text_boxes(f"{kwic} tbody td:nth-child({columns.index(name) + 1})")
+                              for name in ("before", "keyword", "after"))
+    lines = [line for line in zip(before, keyword, after) if None not in line]  # not at a text's start or end
+    assert len(lines) >= len(before) // 2
+    for line in lines:
+        assert reads_right_to_left(list(line)), line
+        assert line[0]["left"] - line[1]["right"] < 40 and line[1]["left"] - line[2]["right"] < 40, line  # CSS px
+
+
 def test_every_page_and_the_index_state_the_provenance(demo_report):
     lexicon = load_lexicon("international-news")
     corpus = load_corpus(progress=False)

@@ -11,13 +11,14 @@ from analysis.charts.clouds import WORDCLOUD_COLORS, WORDCLOUD_DEFAULTS, plot_wo
 from analysis.charts.fonts import ARABIC_FONTS, ARABIC_LETTERS, FALLBACK_FONT, arabic_font
 from analysis.charts.frames import plot_frame_heatmap, plot_frame_rates
 from analysis.charts.layout import (
-    CHART_DATA, FIGURE_DPI, HEATMAP_CMAP, MAX_FIGURE_INCHES, MAX_FIGURE_PIXELS, PALETTE, VALUE_LABELS, group_colors,
+    CHART_DATA, FIGURE_DPI, HEATMAP_CMAP, MAX_FIGURE_INCHES, MAX_FIGURE_PIXELS, PALETTE, VALUE_LABELS, ChartFigure, group_colors,
 )
 from analysis.charts.over_time import plot_frames_over_time
 from analysis.charts.save import MIN_SAVE_DPI, SAVE_DPI, SAVE_FORMATS, save_figure
 from analysis.charts.terms import SCORE_COLUMNS, plot_distinctive_terms, plot_top_terms
 
 __all__ = [
+    "ChartFigure",
     "renderer_shapes_arabic",
     "arabic_text",
     "arabic_font",

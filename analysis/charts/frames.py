@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from analysis.charts.arabic import arabic_text
 from analysis.charts.layout import (
-    HEATMAP_CMAP, _data_columns, _finish, _fit_size, _frame_names, _groups,
+    HEATMAP_CMAP, ChartFigure, _data_columns, _finish, _fit_size, _frame_names, _groups,
     _integer_axis, _label, _labelsize, _panels, _require, _styled, _text_width, _wrap, group_colors,
 )
 
@@ -177,7 +177,7 @@ def plot_frame_heatmap(
         fitted = _fit_size(width, height)
         scale = min((fitted[0] - 2.0 - row_label) / (column_width * len(columns)),
                     (fitted[1] - 1.3 - 0.18 * lines) / (0.4 * len(rows)), 1.0)
-        fig = Figure(figsize=fitted, layout="constrained")
+        fig = ChartFigure(figsize=fitted, layout="constrained")
         ax = fig.subplots()
         cell_points = 72 * min(column_width, 0.4) * scale
         annotate = annotate and cell_points >= 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import textwrap
@@ -63,6 +64,29 @@ COUNT_COLUMNS = frozenset({"count", "hits", "docs", "tokens", "docs_with_hit", "
 """Columns of whole numbers: their axes get integer ticks."""
 
 
+class ChartFigure(Figure):
+    """The matplotlib ``Figure`` every ``plot_*`` returns; in Jupyter it shows itself.
+
+    Charts are drawn without pyplot (no global figure state, nothing to close), so
+    Jupyter's inline backend never sees them; as the last value of a cell this class
+    shows the picture (a PNG at :data:`FIGURE_DPI`) instead of ``<Figure size … with 2
+    Axes>``. Everything else is a plain matplotlib ``Figure``.
+
+    Examples
+    --------
+    >>> from analysis.charts import plot_top_terms
+    >>> table = pd.DataFrame({"source": ["عكاظ"], "term": ["الرياض"], "count": [3], "per_10k": [2.5]})
+    >>> plot_top_terms(table)._repr_png_()[:4]
+    b'\x89PNG'
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(_THEME):
+            self.savefig(buffer, format="png", dpi=FIGURE_DPI)
+        return buffer.getvalue()
+
+
 @contextlib.contextmanager
 def _styled(font: str | os.PathLike | None) -> Iterator[list[str]]:
     family = _font_family(font)
@@ -109,7 +133,7 @@ def _panels(
     choices = [min(ncols, n)] if ncols is not None else range(1, n + 1)
     scale, ncols = max((_fit(n, k, width, height, extra_width, extra_height), k) for k in choices)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(width * scale * ncols + extra_width, height * scale * nrows + extra_height),
+    fig = ChartFigure(figsize=(width * scale * ncols + extra_width, height * scale * nrows + extra_height),
                  layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs).ravel().tolist()
     for ax in axes[n:]:

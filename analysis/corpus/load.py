@@ -71,7 +71,8 @@ def load_corpus(
         (:func:`analysis.corpus.clean_corpus`), which every counting function then skips;
         a :class:`~analysis.corpus.CleanOptions` (or dict of its fields) chooses what;
         False counts every text as written, as before cleaning existed.
-    progress : show a progress bar over files (default: when writing to a terminal).
+    progress : show a progress bar over files (default: in a terminal, and in Jupyter,
+        where it is a notebook progress bar rather than text on stderr).
     cache : reuse what an earlier load of the same files with the same options built
         (see :mod:`analysis.corpus.cache`): True uses the cache folder
         (``$ARABIC_FRAMING_CACHE``, else the per-user cache folder), a path uses that
@@ -139,10 +140,11 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     file_rows += sidecar_rows
     pieces, rejected, warnings = [], [], []  # pieces: DataFrames, and runs of .txt records, in reading order
 
-    from tqdm.std import tqdm  # tqdm.auto warns in notebooks without ipywidgets
+    from tqdm.auto import tqdm  # in Jupyter a notebook bar (an ipywidgets widget), elsewhere text on stderr
 
     queue = list(members)
-    bar = tqdm(total=len(queue), desc="reading", unit="file", disable=progress is False or (progress is None and not sys.stderr.isatty()))
+    shown = progress if progress is not None else sys.stderr.isatty() or _in_jupyter()
+    bar = tqdm(total=len(queue), desc="reading", unit="file", disable=not shown)
     depth = {m.label: 0 for m in queue}
     while queue:
         member = queue.pop(0)
@@ -328,3 +330,10 @@ def _flag_duplicates(docs: pd.DataFrame, drop: bool) -> tuple[pd.DataFrame, pd.D
     if not drop:
         return docs, docs.iloc[0:0]
     return docs.loc[~is_dup].reset_index(drop=True), docs.loc[is_dup]
+
+
+def _in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (where a notebook progress bar can show)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in shell.config

@@ -80,6 +80,44 @@ class IngestReport:
             lines.append(f"  cache: {self.cache}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"<IngestReport: {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the counts, then the rejected rows, the warnings and the files, as tables."""
+        from analysis.display import html_table
+
+        unread = self.files[self.files["status"] != "read"]
+        counts = pd.DataFrame([
+            ("files read", self.files_read), ("files skipped or unreadable", len(unread)),
+            ("rows read", self.rows_read), ("rows kept", self.rows_kept), ("rows rejected", len(self.rejected)),
+            (f"duplicate texts {'dropped' if self.duplicates_dropped else 'flagged'}", self.duplicates),
+            ("warnings", len(self.warnings)),
+        ], columns=["", "count"])
+        parts = ["<h4>Ingest report</h4>", html_table(counts, max_rows=None).html]
+        if len(self.rejected):
+            reasons = (self.rejected["reason"].str.replace(r" \(.*", "", regex=True).value_counts()
+                       .rename_axis("reason").reset_index(name="rows"))
+            parts.append(_details(f"Rejected rows ({len(self.rejected):,})", html_table(reasons).html
+                                  + html_table(self.rejected, max_rows=REPR_ROWS).html, open_=True))
+        if len(self.warnings):
+            parts.append(_details(f"Warnings ({len(self.warnings):,})",
+                                  html_table(self.warnings, max_rows=REPR_ROWS).html, open_=True))
+        if len(unread):
+            parts.append(_details(f"Files not read ({len(unread):,})", html_table(unread).html, open_=True))
+        parts.append(_details(f"Files ({len(self.files):,})", html_table(self.files).html))
+        return "\n".join(parts)
+
+
+REPR_ROWS = 10
+"""Rejected rows and warnings shown in a notebook (all of them are in the tables)."""
+
+
+def _details(summary: str, body: str, *, open_: bool = False) -> str:
+    import html
+
+    return f"<details{' open' if open_ else ''}><summary>{html.escape(summary)}</summary>{body}</details>"
+
 
 @dataclasses.dataclass(frozen=True)
 class Selection:
@@ -156,6 +194,25 @@ class Corpus:
 
     def __repr__(self) -> str:
         return f"<Corpus {self.path!r}: {len(self.docs)} docs from {self.docs['source'].nunique()} sources>"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: what the corpus is (path, documents, sources, dates, selection), then its ingest report."""
+        from analysis.display import html_table
+
+        dates = self.docs["date"] if "date" in self.docs.columns else pd.Series(dtype="datetime64[ns]")
+        sources = self.docs["source"].value_counts().sort_index()
+        rows = [("path", self.path or "(a table)"), ("documents", f"{len(self.docs):,}"),
+                ("sources", f"{len(sources):,}")]
+        if dates.notna().any():
+            rows.append(("dates", f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
+                                  + (f" ({int(dates.isna().sum()):,} undated)" if dates.isna().any() else "")))
+        if self.selection is not None:
+            rows.append(("selection", self.selection.describe()))
+        table = html_table(pd.DataFrame(rows, columns=["", "value"]), max_rows=None, max_chars=0)
+        per_source = html_table(sources.rename_axis("source").reset_index(name="documents"), max_rows=None)
+        return ("<h4>Corpus</h4>" + table.html + _details(f"Documents per source ({len(sources):,})", per_source.html,
+                                                           open_=len(sources) <= REPR_ROWS)
+                + self.report._repr_html_())
 
 
 def as_docs(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
