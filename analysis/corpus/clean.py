@@ -181,6 +181,8 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     options = _options(options)
     docs = as_docs(corpus)
     texts = pc.fill_null(pa.array(docs["text"], pa.large_string(), from_pandas=True), "")
+    if isinstance(texts, pa.ChunkedArray):  # an Arrow-backed column (a corpus from the cache)
+        texts = texts.combine_chunks()
     parts = []
     if options.boilerplate and len(docs):
         parts.append(_boilerplate(docs, texts, options))
