@@ -295,3 +295,11 @@ def test_saudinewsnet_a_statement_run_by_many_outlets_is_one_story(saudinewsnet)
     shares = copy_shares(docs).set_index("source")
     assert shares["near_duplicates"].sum() == docs["is_near_duplicate"].sum()
     assert (shares["near_duplicates"] <= shares["docs"]).all()
+
+
+def test_copy_partners_of_a_corpus_where_no_story_is_shared_is_an_empty_table():
+    """Regression: with no copies, the share column was divided as strings and raised TypeError (notebook 01 failed)."""
+    docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "ب"], "text": ["نص أول هنا", "خبر آخر مختلف"],
+                         "story_id": ["1", "2"], "is_near_duplicate": [False, False]})
+    table = copy_partners(docs)
+    assert table.empty and list(table.columns) == ["source", "partner", "docs", "share"]

@@ -492,7 +492,8 @@ def copy_partners(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
     pairs = per_story.merge(per_story[["story_id", "source"]].rename(columns={"source": "partner"}), on="story_id")
     pairs = pairs.loc[pairs["source"] != pairs["partner"]]
     table = pairs.groupby(["source", "partner"], sort=True)["docs"].sum().reset_index()
-    table["share"] = table["docs"] / table["source"].map(docs["source"].value_counts())
+    table["docs"] = table["docs"].astype("int64")  # of any dtype when no story is shared
+    table["share"] = table["docs"] / table["source"].map(docs["source"].value_counts()).astype("float64")
     return table.sort_values(["source", "docs", "partner"], ascending=[True, False, True],
                              kind="stable").reset_index(drop=True)
 
