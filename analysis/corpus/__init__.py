@@ -6,13 +6,14 @@ Every row read is either kept in :attr:`Corpus.docs` or listed in
 
 One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
 limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
-(:func:`load_corpus`), ``select`` (date ranges and document counts), ``story`` (a
+(:func:`load_corpus`), ``cache`` (the corpus cache and snapshots), ``select`` (date ranges and document counts), ``story`` (a
 story's documents by query, actors and dates, and its coverage), ``copies`` (wire
 copy and near-duplicate stories, and the ``copies`` option of the counting functions)
 and ``clean`` (each source's boilerplate and web debris, the spans counting skips). The public
 names are all importable from ``analysis.corpus``.
 """
 
+from analysis.corpus.cache import CacheError, cache_dir, clear_cache, read_snapshot, write_snapshot
 from analysis.corpus.clean import (DEBRIS_KINDS, CleanOptions, boilerplate_patterns, clean_corpus, clean_spans,
                                    cleaned_docs, cleaning_summary)
 from analysis.corpus.columns import COLUMN_ALIASES
@@ -30,6 +31,11 @@ __all__ = [
     "Selection",
     "CorpusError",
     "load_corpus",
+    "CacheError",
+    "cache_dir",
+    "clear_cache",
+    "read_snapshot",
+    "write_snapshot",
     "as_docs",
     "doc_metadata",
     "group_keys",
