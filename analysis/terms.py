@@ -515,8 +515,8 @@ def kwic(
     term's count). ``sentence=True`` stops each context at sentence punctuation
     (``. ! ? ؟ ؛`` and line breaks: :data:`analysis.text.SENTENCE_END`). Contexts are cut from the original text.
     ``copies`` chooses the documents and ``clean`` the text counted as in
-    :func:`count_terms`: with cleaning, a context never reaches into skipped spans (they
-    show as blanks), while ``start`` and ``end`` point into the text as written.
+    :func:`count_terms`: with cleaning, no keyword lies in a skipped span and the window
+    counts the tokens counted, while the contexts are cut from the text as written.
 
     Returns
     -------
@@ -550,7 +550,9 @@ def kwic(
     starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
         [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
     (lo, start, _, _), (_, _, end, hi) = starts.reshape(4, -1), ends.reshape(4, -1)
-    text = take_texts(texts, doc)
+    # Contexts as written: skipped spans are blank only in the text counted.
+    written = text_array(as_docs(corpus)["text"].loc[docs.index]) if clean and getattr(corpus, "cleaning", None) is not None else texts
+    text = take_texts(written, doc)
     left = [t[a:b] for t, a, b in zip(text, lo.tolist(), start.tolist())]
     right = [t[a:b] for t, a, b in zip(text, end.tolist(), hi.tolist())]
     if sentence:

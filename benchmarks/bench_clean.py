@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"corpus not found: {args.corpus}")
     print(f"corpus {args.corpus}, {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} before starting")
     bare, corpus = measure("load_corpus, no copies, no cleaning", load_corpus, args.corpus,
-                           near_duplicates=False, clean=False, progress=False)
+                           near_duplicates=False, clean=False, progress=False, cache=False)
     docs = corpus.docs
     spans_step, spans = measure("clean_spans (everything)", clean_spans, docs)
     boiler, _ = measure("clean_spans (boilerplate only)", clean_spans, docs, CleanOptions(

@@ -136,11 +136,31 @@ def test_sms_subscription_line_goes_whole():
     assert (spans["end"] <= len(text)).all()
 
 
+def test_a_quranic_verse_in_braces_is_no_css():
+    text = "قال تعالى {وَإِذَا كُنتَ فِيهِمْ فَأَقَمْتَ لَهُمُ الصَّلاَةَ} صدق الله العظيم. .box { margin: 0; }"
+    docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})
+    spans = clean_spans(docs, CleanOptions(boilerplate=False))
+    assert [text[a:b] for a, b in zip(spans["start"], spans["end"])] == [".box { margin: 0; }"]
+
+
 def test_ordinary_text_has_no_debris_nor_boilerplate():
     docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(BODIES))], "source": ["أ"] * len(BODIES),
                          "text": [f"{b} في عام {2000 + i} بنسبة {i}% (وفق {b.split()[-1]}: ٢٠١٥)" for i, b in enumerate(BODIES)]})
     assert clean_spans(docs).empty
-    assert clean_spans(load_corpus(clean=False)).empty  # the demo corpus's articles
+
+
+def test_the_demo_corpus_template_is_skipped_and_nothing_else():
+    corpus = load_corpus()
+    assert set(corpus.cleaning["pattern"]) == {"للاشتراك في نشرة «الحصن» اليومية أرسل كلمة «حصن» في رسالة نصية",
+                                               "… اقرأ الخبر على موقع النذير: <title>"}
+    docs = corpus.docs
+    # The articles without the template the demo's outlets add to them.
+    bare = docs.assign(text=[text.split("\n")[0] if source == "al-hisn"
+                             else text.removesuffix(f" اقرأ الخبر على موقع النذير: {title}") if source == "al-nadhir"
+                             else text for source, text, title in zip(docs["source"], docs["text"], docs["title"])])
+    assert (bare["text"] != docs["text"]).sum() == 24
+    assert count_terms(corpus, by="source").equals(count_terms(bare, by="source"))
+    assert count_frames(corpus, "international-news").equals(count_frames(bare, "international-news"))
 
 
 # --------------------------------------------------------------------------- counting with cleaning
@@ -199,7 +219,11 @@ def test_counts_skip_the_spans_and_offsets_point_into_the_text_as_written():
                              zip(hits["doc_id"], hits["start"], hits["end"], hits["surface"]))
     lines = kwic(corpus, "العقوبات", window=3)
     assert all(texts[d][s:e] == k for d, s, e, k in zip(lines["doc_id"], lines["start"], lines["end"], lines["keyword"]))
-    assert not lines["right"].str.contains("رابط").any()
+    raw = kwic(corpus, "العقوبات", window=3, clean=False)
+    assert lines[["doc_id", "start", "end"]].equals(raw[["doc_id", "start", "end"]])  # no keyword in the template
+    # Contexts as written, their window in tokens counted: they stop where the template starts.
+    assert lines["right"].tolist() == ["على روسيا"] * len(BODIES)
+    assert raw["right"].str.endswith("رابط").all()
 
 
 def test_cleaned_docs_keeps_offsets_and_line_breaks():

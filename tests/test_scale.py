@@ -21,7 +21,10 @@ LEXICON = "international-news"
 
 @pytest.fixture(scope="module")
 def demo_parts(tmp_path_factory):
-    """The demo corpus split into three JSONL files (sources and months spread across them)."""
+    """The demo corpus split into three JSONL files (sources and months spread across them).
+
+    Its parts are counted as written (``clean=False``): with cleaning, each part would learn
+    its outlets' template from its own four articles each, fewer than ``min_docs``."""
     folder = tmp_path_factory.mktemp("demo_parts")
     lines = (DEMO_CORPUS / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     for k in range(3):
@@ -47,14 +50,14 @@ def test_demo_parts_really_split_sources_and_months(demo_parts):
 
 @pytest.mark.parametrize("by, ngram", [("source", 1), ("month", 2), (None, 1), (["source", "month"], 3)])
 def test_terms_by_partition_equal_the_whole_corpus(demo_parts, by, ngram):
-    whole = count_terms(load_corpus(demo_parts, progress=False), by, ngram=ngram)
-    parts = count_terms_by_partition(corpus_partitions(demo_parts), by, ngram=ngram)
+    whole = count_terms(load_corpus(demo_parts, progress=False, clean=False), by, ngram=ngram)
+    parts = count_terms_by_partition(corpus_partitions(demo_parts), by, ngram=ngram, clean=False)
     pd.testing.assert_frame_equal(parts, whole)
 
 
 def test_min_count_applies_to_the_total_not_to_each_partition(demo_parts):
-    whole = count_terms(load_corpus(demo_parts, progress=False), "source", min_count=2)
-    parts = count_terms_by_partition(corpus_partitions(demo_parts), "source", min_count=2)
+    whole = count_terms(load_corpus(demo_parts, progress=False, clean=False), "source", min_count=2)
+    parts = count_terms_by_partition(corpus_partitions(demo_parts), "source", min_count=2, clean=False)
     pd.testing.assert_frame_equal(parts, whole)
     assert (parts["count"] >= 2).all()
 
@@ -67,8 +70,8 @@ def test_term_counts_of_different_groupings_do_not_add():
 
 @pytest.mark.parametrize("by", ["source", ["source", "month"], None])
 def test_frames_by_partition_equal_the_whole_corpus(demo_parts, by):
-    whole = count_frames(load_corpus(demo_parts, progress=False), LEXICON, by)
-    parts = count_frames_by_partition(corpus_partitions(demo_parts), LEXICON, by)
+    whole = count_frames(load_corpus(demo_parts, progress=False, clean=False), LEXICON, by)
+    parts = count_frames_by_partition(corpus_partitions(demo_parts), LEXICON, by, clean=False)
     pd.testing.assert_frame_equal(parts, whole)
 
 
@@ -103,12 +106,12 @@ def _run_on(client, compute):
 
 @pytest.mark.slow
 def test_dask_counts_on_two_workers_equal_in_memory_counts(cluster_client, demo_parts):
-    whole = load_corpus(demo_parts, progress=False)
+    whole = load_corpus(demo_parts, progress=False, clean=False)
     parts = corpus_partitions(demo_parts)
-    terms, workers = _run_on(cluster_client, lambda: count_terms_dask(parts, "source", split_every=2))
+    terms, workers = _run_on(cluster_client, lambda: count_terms_dask(parts, "source", split_every=2, clean=False))
     pd.testing.assert_frame_equal(terms, count_terms(whole, "source"))
     assert len(workers) == 2
-    frames, _ = _run_on(cluster_client, lambda: count_frames_dask(parts, LEXICON, "month", split_every=2))
+    frames, _ = _run_on(cluster_client, lambda: count_frames_dask(parts, LEXICON, "month", split_every=2, clean=False))
     pd.testing.assert_frame_equal(frames, count_frames(whole, LEXICON, "month"))
 
 
@@ -129,11 +132,11 @@ def test_many_partitions_add_up_like_one(tmp_path):
     lines = (DEMO_CORPUS / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     for k in range(7):  # 7 = 4 + 2 + 1: every level of the pairwise sum is left over once
         (tmp_path / f"part{k}.jsonl").write_text("\n".join(lines[k::7]) + "\n", encoding="utf-8")
-    whole = load_corpus(tmp_path, progress=False)
+    whole = load_corpus(tmp_path, progress=False, clean=False)  # as written: see demo_parts
     parts = corpus_partitions(tmp_path)
     assert len(parts) == 7
-    pd.testing.assert_frame_equal(count_terms_by_partition(parts, "source"), count_terms(whole, "source"))
-    pd.testing.assert_frame_equal(count_frames_by_partition(parts, LEXICON), count_frames(whole, LEXICON))
+    pd.testing.assert_frame_equal(count_terms_by_partition(parts, "source", clean=False), count_terms(whole, "source"))
+    pd.testing.assert_frame_equal(count_frames_by_partition(parts, LEXICON, clean=False), count_frames(whole, LEXICON))
 
 
 def test_no_partitions_is_an_error():

@@ -57,7 +57,9 @@ _DEBRIS = {
         r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>"  # a tag
         r"|&(?:[A-Za-z]{2,8}|#[0-9]{2,5});"  # an entity
         r"|/\*[^*]{0,200}\*/"  # a comment
-        r"|(?:[#.@]?[A-Za-z_-][A-Za-z0-9_\-\[\]=:#.>,*\"' ]*)?\{[^{}]{0,2000}\}"  # a CSS rule (selector { … })
+        # a CSS rule: an ASCII selector, then braces around property: value (a Quranic
+        # verse quoted in braces is no CSS)
+        r"|[#.@]?[A-Za-z_-][A-Za-z0-9_\-\[\]=:#.>,*\"' ]*\{[ \t]*[A-Za-z-]+[ \t]*:[^{}]{0,2000}\}"
         rf"|(?:jQuery|function\s*\(|var\s+[A-Za-z_$][\w$]*\s*=|document\.|window\.)[^\n{_ARABIC}]*"  # JavaScript
     )),
     "email_protection": ("protected", re.compile(r"\[email[ \xa0]protected\]")),
@@ -180,9 +182,8 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     """
     options = _options(options)
     docs = as_docs(corpus)
-    texts = pc.fill_null(pa.array(docs["text"], pa.large_string(), from_pandas=True), "")
-    if isinstance(texts, pa.ChunkedArray):  # an Arrow-backed column (a corpus from the cache)
-        texts = texts.combine_chunks()
+    texts = pa.array(docs["text"], pa.large_string(), from_pandas=True)
+    texts = pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
     parts = []
     if options.boilerplate and len(docs):
         parts.append(_boilerplate(docs, texts, options))
@@ -544,6 +545,7 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
     bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
     rows = at[bounds[:-1]]
     array = pa.array(texts, pa.large_string(), from_pandas=True)
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     written = array.take(pa.array(rows)).to_pylist()
     blanked = []
     for text, lo, hi in zip(written, bounds[:-1].tolist(), bounds[1:].tolist()):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -125,7 +124,7 @@ def load_corpus(
         raise CorpusError(f"cache= must be True, False or a folder, not {cache!r:.80}")
     options = {**overrides, "default_source": default_source, "encoding": encoding, "dayfirst": dayfirst,
                "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates,
-               "clean": dataclasses.asdict(clean_options) if clean_options is not None else False}
+               "clean": clean_options.as_dict() if clean_options is not None else False}
     return cached_load(root, options, cache, lambda: _load(root, options, progress))
 
 
@@ -134,7 +133,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     overrides = {name: options[name] for name in ("text", "source", "date", "title", "url", "doc_id")}
     encoding, default_source, dayfirst = options["encoding"], options["default_source"], options["dayfirst"]
     drop_duplicates, near_duplicates = options["drop_duplicates"], options["near_duplicates"]
-    clean_options = CleanOptions(**options["clean"]) if options["clean"] else None
+    clean_options = CleanOptions(**options["clean"]) if options["clean"] is not False else None
     members, file_rows = _walk(root)
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
     file_rows += sidecar_rows
