@@ -596,4 +596,4 @@ def test_notebook_03_shows_precision_agreement_and_adjusted_rates_when_given_cod
     assert f"{len(codings):,} codes from 2 coding sheet(s)." in page
     rates = frame_table(demo, "international-news", n_boot=100, seed=0)
     adjusted = adjusted_frame_table(rates, precision_table(codings, sample), seed=0)
-    assert all(f"<td class=\"af-num\">{value:.4g}</td>" in page for value in adjusted["adjusted_ci_high"].iloc[:3])
+    assert all(f"<td class=\"af-num\" dir=\"ltr\">{value:.4g}</td>" in page for value in adjusted["adjusted_ci_high"].iloc[:3])
