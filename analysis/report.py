@@ -202,7 +202,7 @@ a {{ font-weight: 600; }}
 <body>
 <h1>Arabic media-framing report</h1>
 <p>Each page below is a notebook of the <code>analysis</code> package, executed on the corpus described
-under Provenance. Figures are also saved as PNG and SVG in <a href="figures/">figures/</a>.</p>
+under Provenance. Figures are also saved as PNG and SVG, each with the data it shows as CSV, in <a href="figures/">figures/</a>.</p>
 <h2>Notebooks</h2>
 <ol>
 {items}
@@ -222,6 +222,7 @@ def build_report(
     kernel_name: str | None = None,
     *,
     parameters: dict | None = None,
+    load_options: dict | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Execute every notebook on a corpus and write a standalone HTML report.
@@ -243,6 +244,8 @@ def build_report(
         started on the running interpreter, whatever kernel specs are installed.
     parameters : further papermill parameters for every notebook (``by``,
         ``date_from``, ``date_to``, ``top_n``, ``seed``).
+    load_options : options of :func:`analysis.corpus.load_corpus` for reading the
+        corpus (``text``, ``source``, ``date``, ``encoding``, ``default_source``, …).
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
 
     Returns
@@ -289,6 +292,7 @@ def build_report(
     params = {
         **(parameters or {}),
         "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
+        "load_options": dict(load_options or {}),
         "lexicon": lexicon_arg,
         "out_dir": str(figures),
     }
