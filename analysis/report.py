@@ -216,7 +216,7 @@ a {{ font-weight: 600; }}
 <body>
 <h1>Arabic media-framing report</h1>
 <p>Each page below is a notebook of the <code>analysis</code> package, executed on the corpus described
-under Provenance. Figures are also saved as PNG and SVG in <a href="figures/">figures/</a>.</p>
+under Provenance. Figures are also saved as PNG and SVG, each with the data it shows as CSV, in <a href="figures/">figures/</a>.</p>
 <h2>Notebooks</h2>
 <ol>
 {items}

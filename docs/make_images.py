@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             near.assign(actor=near["actor"].map(actor_names)).query("hits > 0"), frame_label="label_ar"),
     }
     for name, fig in figures.items():
-        print(*charts.save_figure(fig, name, IMAGE_DIR, ("png",)))
+        print(*charts.save_figure(fig, name, IMAGE_DIR, ("png",), data=False))
 
 
 def with_glosses(table: pd.DataFrame) -> pd.DataFrame:

@@ -88,16 +88,25 @@ def _starts_left_to_right(line: str) -> bool:
     return False
 
 
+def _reads_right_to_left(line: str) -> bool:
+    """Whether ``line`` is an Arabic line: at least as many Arabic letters as Latin ones
+    (the rule the report's HTML tables follow, :func:`analysis.display.text_direction`)."""
+    arabic = sum(_has_arabic(ch) and ch.isalpha() for ch in line)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in line)
+    return arabic > 0 and arabic >= latin
+
+
 def _display(text: str, native: bool) -> str:
-    # A line with Arabic is an Arabic line: its words run right to left even when it
-    # starts with a Latin word ("SMS تبدا" shows SMS at the right end, read first).
+    # An Arabic line runs right to left even when it starts with a Latin word
+    # ("SMS تبدا" shows SMS at the right end, read first).
     if not _has_arabic(text):
         return text
     lines = text.split("\n")
     if native:
-        return "\n".join(RLM + line if _has_arabic(line) and _starts_left_to_right(line) else line for line in lines)
-    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R") if _has_arabic(line) else line
-                     for line in lines)
+        return "\n".join(RLM + line if _reads_right_to_left(line) and _starts_left_to_right(line) else line
+                         for line in lines)
+    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R" if _reads_right_to_left(line) else "L")
+                     if _has_arabic(line) else line for line in lines)
 
 
 def arabic_text(text: str, *, reshape: bool | None = None) -> str:
@@ -106,9 +115,10 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     Where matplotlib shapes Arabic itself the logical string is returned unchanged;
     elsewhere each line is reshaped into joined letter forms and put in visual order,
     which keeps Latin words and numbers inside an Arabic label ("S-400", "NATO", "2")
-    in reading order. A line with Arabic reads right to left even when it starts with a
-    Latin word ("SMS تبدا": SMS at the right end, read first); natively that is a
-    right-to-left mark before it. Text without Arabic is always returned unchanged.
+    in reading order. A line with at least as many Arabic letters as Latin ones reads
+    right to left even when it starts with a Latin word ("SMS تبدا": SMS at the right
+    end, read first); natively that is a right-to-left mark before it. Text without
+    Arabic is always returned unchanged.
 
     Parameters
     ----------

@@ -31,7 +31,7 @@ WORDCLOUD_DEFAULTS = {
     "background_color": "white",
     "prefer_horizontal": 1.0,
     "colormap": WORDCLOUD_COLORS,
-    "margin": 4,
+    "margin": 14,
 }
 
 
