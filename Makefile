@@ -37,5 +37,6 @@ lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel (AR
 benchmark: $(STAMP)  ## time our pipeline against two baselines on SaudiNewsNet
 	$(BIN)/python benchmarks/bench_pipeline.py
 
-clean:  ## remove the virtual environment and generated outputs
+clean:  ## remove the virtual environment, generated outputs and the corpus cache
+	-test -x $(BIN)/python && $(BIN)/python -m analysis cache clear
 	rm -rf $(VENV) report .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis terms|frames|validate|report …`` over the same functions as the notebooks."""
+"""Command line: ``python -m analysis terms|frames|validate|report|cache …`` over the same functions as the notebooks."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def write_csv(table, path: str | os.PathLike) -> None:
 def _load_options(args) -> dict:
     """The options of ``load_corpus`` given on the command line (those left out keep their defaults)."""
     given = {"text": args.text_column, "source": args.source_column, "date": args.date_column,
-             "encoding": args.encoding, "default_source": args.default_source}
+             "encoding": args.encoding, "default_source": args.default_source,
+             "cache": None if args.cache else False}
     return {name: value for name, value in given.items() if value is not None}
 
 
@@ -163,6 +164,19 @@ def _report(args) -> None:
     print(f"report: {index}", file=sys.stderr)
 
 
+def _cache_clear(args) -> None:
+    from analysis.corpus.cache import cache_dir, clear_cache
+
+    removed = clear_cache()
+    print(f"removed {removed} file(s) from {cache_dir()}", file=sys.stderr)
+
+
+def _cache_dir(args) -> None:
+    from analysis.corpus.cache import cache_dir
+
+    print(cache_dir())
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=_program_name(), description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +190,8 @@ def _parser() -> argparse.ArgumentParser:
     corpus.add_argument("--encoding", help="force this encoding instead of detecting it per file")
     corpus.add_argument("--strict", action="store_true", help="fail if any input row is rejected")
     corpus.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    corpus.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="read the files afresh, neither using nor filling the corpus cache")
     corpus.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
                              "or a JSON object of select_documents options, e.g. "
                              "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
@@ -224,6 +240,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--codings", nargs="+", default=[], metavar="SHEET",
                         help="filled-in coding sheets (validate sample): the framing page adds precision and agreement")
     report.set_defaults(run=_report)
+
+    cache = sub.add_parser("cache", help="the corpus cache: where it is, and clearing it")
+    actions = cache.add_subparsers(dest="action", required=True)
+    actions.add_parser("clear", help="remove every cached corpus").set_defaults(run=_cache_clear)
+    actions.add_parser("dir", help="print the cache folder").set_defaults(run=_cache_dir)
     return parser
 
 
