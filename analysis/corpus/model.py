@@ -95,6 +95,8 @@ class IngestReport:
             ("warnings", len(self.warnings)),
         ], columns=["", "count"])
         parts = ["<h4>Ingest report</h4>", html_table(counts, max_rows=None).html]
+        if self.cache:
+            parts.append(html_table(pd.DataFrame({"cache": [self.cache]}), max_chars=0).html)
         if len(self.rejected):
             reasons = (self.rejected["reason"].str.replace(r" \(.*", "", regex=True).value_counts()
                        .rename_axis("reason").reset_index(name="rows"))
