@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.paths import FIGURE_DIR
 
-__all__ = ["HTMLTable", "html_table", "sample_rows", "figure_image"]
+__all__ = ["HTMLTable", "html_table", "sample_rows", "figure_image", "wide_table"]
 
 _P_COLUMN = re.compile(r"^p(_|$)")  # p, p_value, p_adjusted, p_asymptotic …
 P_FLOOR = 1e-300  # p-values below it, 0 included, are shown as "< 1e-300": underflow, not certainty
@@ -211,3 +211,50 @@ def figure_image(fig, name: str, directory: str | os.PathLike = FIGURE_DIR, *,
         raise ValueError(f"formats must include 'png' to show the figure, not {formats!r}")
     paths = save_figure(fig, name, directory, formats, dpi=dpi)
     return Image(filename=str(paths[list(formats).index("png")]))
+
+
+def wide_table(table: pd.DataFrame, index: str, columns: str, values: str, *, label: str | None = None) -> pd.DataFrame:
+    """A long table spread wide for reading: one row per ``index`` value, one column per ``columns`` value.
+
+    Safe for any names, since outlet, frame and label names are data: a group named
+    like the index column (an outlet called ``rank``, a frame labelled ``month``), or
+    two groups shown under one label (two frames with one ``label_en``), get a column
+    each, the later ones with the group's key (or a number) added. ``pivot`` followed
+    by ``reset_index`` fails on both.
+
+    Parameters
+    ----------
+    table : the long table; ``index`` × ``columns`` pairs must be unique.
+    index : the column whose values become rows (kept as the first column).
+    columns : the column whose values become columns (ids: unique per group).
+    values : the column whose values fill the cells.
+    label : a column naming each ``columns`` value for people (``frame_label``);
+        default: the values themselves.
+
+    Returns
+    -------
+    DataFrame
+        ``index`` first, then one column per group in sorted order of ``columns``.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"rank": [1, 1, 2, 2], "source": ["rank", "الرائد", "rank", "الرائد"],
+    ...                      "term": ["حرب", "سلام", "عقوبات", "محادثات"]})
+    >>> wide_table(long, "rank", "source", "term").columns.tolist()
+    ['rank', 'rank (2)', 'الرائد']
+    """
+    wide = table.pivot(index=index, columns=columns, values=values)
+    names = (table.drop_duplicates(columns).set_index(columns)[label] if label is not None
+             else pd.Series(wide.columns, index=wide.columns))
+    taken, shown = {str(index)}, []
+    for key in wide.columns:
+        name = str(names[key])
+        if name in taken:
+            name = f"{name} ({key})" if str(key) != name and f"{name} ({key})" not in taken else name
+            n = 2
+            while name in taken:
+                name, n = f"{names[key]} ({n})", n + 1
+        taken.add(name)
+        shown.append(name)
+    return pd.DataFrame({str(index): wide.index.to_numpy(), **{name: wide[key].to_numpy()
+                                                                for name, key in zip(shown, wide.columns)}})

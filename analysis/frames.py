@@ -11,7 +11,8 @@ import pandas as pd
 
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
-from analysis.lexicon import Lexicon, load_lexicon, term_words
+from analysis.lexicon import Lexicon, load_lexicon, terms_words
+from analysis.limits import shorten
 from analysis.text import NormalizeOptions, normalize, token_spans
 
 __all__ = [
@@ -92,26 +93,45 @@ def _position_forms(words: tuple[str, ...], k: int, marbuta: str) -> set[str]:
 @dataclasses.dataclass(frozen=True)
 class _Matcher:
     patterns: tuple[_Pattern, ...]
-    forms: dict[str, list[tuple[int, int]]]  # token form -> (pattern, word position)
-    prefixes: dict[str, list[tuple[int, int]]]  # wildcard token prefix -> (pattern, position)
+    forms: dict[str, list[tuple[int, int]]] | None  # token form -> (pattern, word position); None: per vocabulary
+    prefixes: dict[str, list[tuple[int, int]]] | None  # wildcard token prefix -> (pattern, position)
     rank: np.ndarray  # priority of each pattern within its frame (lower wins)
+    marbuta: str
+
+
+#: Above this many pattern words, forms are compiled only for the patterns a corpus's vocabulary can match.
+_EXPAND_LIMIT = 20_000
 
 
 @lru_cache(maxsize=16)
 def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
     marbuta = normalize("ة", options)
     patterns = [
-        _Pattern(f, term, *term_words(term, options), exclude)
+        _Pattern(f, term, *words, exclude)
         for f, frame in enumerate(lexicon.frames)
         for exclude, terms in ((False, frame.terms), (True, frame.exclude))
-        for term in terms
+        for term, words in zip(terms, terms_words(terms, options))
     ]
     empty = [pattern.term for pattern in patterns if not pattern.words]
     if empty:
-        raise ValueError(f"{lexicon.name}: term(s) {empty} have no word left with normalization options {options}")
+        raise ValueError(f"{lexicon.name}: term(s) {shorten(empty)} have no word left with normalization options {options}")
+    order = sorted(
+        range(len(patterns)),
+        key=lambda p: (-len(patterns[p].words), patterns[p].wildcard, -len("".join(patterns[p].words)), p),
+    )
+    rank = np.empty(len(patterns), dtype=np.int64)
+    rank[order] = np.arange(len(patterns))
+    if sum(len(pattern.words) for pattern in patterns) > _EXPAND_LIMIT:
+        return _Matcher(tuple(patterns), None, None, rank, marbuta)
+    return _Matcher(tuple(patterns), *_expand(patterns, range(len(patterns)), marbuta), rank, marbuta)
+
+
+def _expand(patterns, keep, marbuta: str, vocabulary: set[str] | None = None) -> tuple[dict, dict]:
+    """Token forms and wildcard prefixes of the patterns numbered in ``keep`` (the forms only those in ``vocabulary``)."""
     forms: dict[str, list[tuple[int, int]]] = {}
     prefixes: dict[str, list[tuple[int, int]]] = {}
-    for p, pattern in enumerate(patterns):
+    for p in keep:
+        pattern = patterns[p]
         n = len(pattern.words)
         for k in range(n):
             if pattern.wildcard and k == n - 1:
@@ -120,14 +140,69 @@ def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
                     prefixes.setdefault(head, []).append((p, k))
             else:
                 for form in _position_forms(pattern.words, k, marbuta):
-                    forms.setdefault(form, []).append((p, k))
-    order = sorted(
-        range(len(patterns)),
-        key=lambda p: (-len(patterns[p].words), patterns[p].wildcard, -len("".join(patterns[p].words)), p),
-    )
-    rank = np.empty(len(patterns), dtype=np.int64)
-    rank[order] = np.arange(len(patterns))
-    return _Matcher(tuple(patterns), forms, prefixes, rank)
+                    if vocabulary is None or form in vocabulary:
+                        forms.setdefault(form, []).append((p, k))
+    return forms, prefixes
+
+
+@lru_cache(maxsize=4)
+def _reach(marbuta: str) -> tuple[int, int] | None:
+    """How far from a token's start, and from its end, a key of a word can lie in its forms.
+
+    A word's keys are the word without its first letter and without its last; every
+    form of a word holds one of them.
+
+    Measured on the forms the rules above make of probe words, so it follows the rules;
+    None when some form holds neither key (then the patterns are not filtered).
+    """
+    head = tail = 0
+    for word in ("ثخذض", ARTICLE + "ثخذض", "ثخذض" + marbuta, "ثخذضى", "ثخذضا"):
+        words = (word, word)
+        for forms in (_position_forms((word,), 0, marbuta), _position_forms(words, 0, marbuta),
+                      _position_forms(words, 1, marbuta), _with_proclitics(word)):
+            for form in forms:
+                at = next(((form.find(key), key) for key in (word[1:], word[:-1]) if key in form), None)
+                if at is None:
+                    return None
+                head, tail = max(head, at[0]), max(tail, len(form) - at[0] - len(at[1]))
+    return head, tail
+
+
+def _vocabulary_patterns(vocabulary: list[str], matcher: _Matcher) -> list[int]:
+    """The patterns every word of which may be a form of some token of ``vocabulary``.
+
+    Every form of a word holds one of its keys (:func:`_reach`) within :func:`_reach` of
+    its start and end (a wildcard word: its first key, within reach of the start); a
+    word none of whose keys lies in a token that way cannot match, nor can a pattern
+    holding it. Time and memory grow with the vocabulary and the number of patterns,
+    not with patterns × forms.
+    """
+    reach = _reach(matcher.marbuta)
+    if reach is None:
+        return list(range(len(matcher.patterns)))
+    head, tail = reach
+    keys, starts = set(), set()  # keys of whole words; first keys of wildcard words
+    for pt in matcher.patterns:
+        whole = pt.words[:-1] if pt.wildcard else pt.words
+        keys.update(w[1:] for w in whole)
+        keys.update(w[:-1] for w in whole)
+        if pt.wildcard:
+            starts.add(pt.words[-1][1:])
+    lengths = sorted({len(key) for key in starts})
+    found, started = set(), set()  # keys met within reach of a token's ends, wildcard keys within reach of its start
+    for token in vocabulary:
+        size = len(token)
+        for i in range(min(head, size) + 1):
+            found.update(token[i:j] for j in range(max(i, size - tail), size + 1))
+            started.update(token[i:i + n] for n in lengths if i + n <= size)
+    found &= keys
+    started &= starts
+    keep = []
+    for p, pt in enumerate(matcher.patterns):
+        whole = pt.words[:-1] if pt.wildcard else pt.words
+        if all(w[1:] in found or w[:-1] in found for w in whole) and (not pt.wildcard or pt.words[-1][1:] in started):
+            keep.append(p)
+    return keep
 
 
 def _as_options(options: NormalizeOptions | dict | None) -> NormalizeOptions:
@@ -183,13 +258,17 @@ class _Hits:
 
 def _vocabulary_matches(vocabulary: list[str], matcher: _Matcher) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(token code, pattern, word position) for every distinct token and pattern word it matches."""
-    lengths = sorted({len(head) for head in matcher.prefixes})
+    forms, prefixes = matcher.forms, matcher.prefixes
+    if forms is None:  # a large lexicon: only the patterns this vocabulary can match
+        forms, prefixes = _expand(matcher.patterns, _vocabulary_patterns(vocabulary, matcher), matcher.marbuta,
+                                  set(vocabulary))
+    lengths = sorted({len(head) for head in prefixes})
     rows = []
     for code, token in enumerate(vocabulary):
-        for p, k in matcher.forms.get(token, ()):
+        for p, k in forms.get(token, ()):
             rows.append((code, p, k))
         for n in lengths:
-            for p, k in matcher.prefixes.get(token[:n], ()) if len(token) >= n else ():
+            for p, k in prefixes.get(token[:n], ()) if len(token) >= n else ():
                 rows.append((code, p, k))
     table = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return table[:, 0], table[:, 1], table[:, 2]

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.display import html_table
-from analysis.outputs import write_atomic
-from analysis.paths import LEXICON_DIR, NOTEBOOK_DIR
+from analysis.outputs import check_outputs, replace_folder, write_atomic
+from analysis.paths import DEMO_CORPUS, LEXICON_DIR, NOTEBOOK_DIR
 from analysis.provenance import PROVENANCE_KEY, Provenance
 
 __all__ = ["ReportError", "NotebookError", "notebook_paths", "build_report"]
@@ -230,8 +230,14 @@ def build_report(
     figures go to ``out/figures`` and the executed notebook is rendered to
     ``out/<notebook>.html`` with images embedded. ``out/index.html`` links them,
     with their titles and the provenance (corpus, lexicon and its SHA-256,
-    normalization options, package version). Every file is written atomically, and
-    only once every notebook has run.
+    normalization options, package version).
+
+    The report is built in a hidden folder beside ``out`` and swapped in for it only
+    when every notebook has run (:func:`analysis.outputs.replace_folder`): a failed,
+    interrupted or concurrent run leaves the previous report whole, and a second run
+    into the same folder is refused while one is under way. ``out`` may not be an
+    input, lie inside the corpus folder or hold an input, and an existing ``out`` must
+    be a report folder (or empty): it is replaced as a whole.
 
     Parameters
     ----------
@@ -253,8 +259,9 @@ def build_report(
     Raises
     ------
     ReportError
-        When the corpus or lexicon cannot be found or read, or when there are no
-        notebooks.
+        When the corpus or lexicon cannot be found or read, when there are no
+        notebooks, when ``out`` would destroy an input or a folder of other files, or
+        when another run is writing into ``out``.
     NotebookError
         When a notebook fails; the message names the notebook, the failing cell
         (position and first line) and the error.
@@ -279,9 +286,23 @@ def build_report(
         installed = KernelSpecManager().find_kernel_specs()
         if kernel_name not in installed:
             raise ReportError(f"no Jupyter kernel named {kernel_name!r}; installed: {', '.join(sorted(installed))}")
+    try:
+        check_outputs({"the report folder": out},
+                      {"the corpus": DEMO_CORPUS if corpus is None else corpus, "the lexicon": lex.path})
+    except ValueError as err:
+        raise ReportError(str(err)) from None
     out = Path(out).resolve()
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"{out}: exists and is not a folder")
+    try:
+        with replace_folder(out) as staging:
+            _build(staging, corpus, lex, paths, kernel_name, parameters, progress)
+    except OSError as err:
+        raise ReportError(str(err)) from None
+    return out / "index.html"
+
+
+def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
+           progress: bool | None) -> None:
+    """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``."""
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
@@ -322,7 +343,5 @@ def build_report(
         write_atomic(out / f"{path.stem}.html", page)
         entries.append((f"{path.stem}.html", title, summary))
         record = record or found
-    index = out / "index.html"
-    write_atomic(index, _index_html(entries, record))
-    return index
+    write_atomic(out / "index.html", _index_html(entries, record))
 
