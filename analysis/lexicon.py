@@ -264,12 +264,6 @@ def _terms(item: dict, key: str, where: str, required: bool) -> tuple[str, ...]:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} must be a string")
         if len(value) > MAX_TERM_CHARS:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} is longer than {MAX_TERM_CHARS} characters")
-        odd = _NOT_IN_TERMS.search(value.strip().removesuffix(_WILDCARD))
-        if odd:
-            char = odd.group()
-            raise ValueError(f"{where}: {key!r} entry {shorten(value)} holds {char!r} (U+{ord(char):04X} "
-                             f"{unicodedata.name(char, 'unnamed')}); a term is letters and spaces "
-                             f"(and a final {_WILDCARD}), nothing is a pattern")
     try:
         all_words = terms_words([value.strip() for value in values])
     except ValueError as err:
@@ -278,6 +272,12 @@ def _terms(item: dict, key: str, where: str, required: bool) -> tuple[str, ...]:
     for value, words in zip(values, all_words):
         if not words[0]:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} has no word left after normalization")
+        odd = _NOT_IN_TERMS.search(value.strip().removesuffix(_WILDCARD))
+        if odd:
+            char = odd.group()
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} holds {char!r} (U+{ord(char):04X} "
+                             f"{unicodedata.name(char, 'unnamed')}); a term is letters and spaces "
+                             f"(and a final {_WILDCARD}), nothing is a pattern")
         if len(words[0]) > MAX_TERM_WORDS:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} has more than {MAX_TERM_WORDS} words")
         if words in seen:

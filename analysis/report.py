@@ -294,15 +294,18 @@ def build_report(
     out = Path(out).resolve()
     try:
         with replace_folder(out) as staging:
-            _build(staging, corpus, lex, paths, kernel_name, parameters, progress)
+            _build(staging, corpus, lex, paths, kernel_name, parameters, progress, shown=out)
     except OSError as err:
         raise ReportError(str(err)) from None
     return out / "index.html"
 
 
 def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
-           progress: bool | None) -> None:
-    """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``."""
+           progress: bool | None, shown: Path) -> None:
+    """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``.
+
+    The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``.
+    """
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
@@ -322,6 +325,9 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
             original, executed = _execute(path, params, kernel_name)
         except NotebookError as err:
             return err
+        for cell in executed.cells:  # the parameters papermill injected name the folder being built
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell.source = cell.source.replace(str(out), str(shown))
         title = _title(original) or path.stem
         page = _render(executed, title)
         if show:

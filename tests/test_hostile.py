@@ -37,7 +37,7 @@ from analysis.frames import frame_matches, match_context
 from analysis.lexicon import load_lexicon
 from analysis.paths import PROJECT_ROOT
 from analysis.terms import kwic
-from analysis.text import normalize, token_spans, tokenize
+from analysis.text import clean_name, normalize, token_spans, tokenize
 
 pytestmark = pytest.mark.hostile
 
@@ -994,8 +994,9 @@ def test_csv_written_by_the_csv_module_round_trips_exactly(tmp_path_factory, row
     writer.writerows(rows)
     path = write(tmp_path_factory.mktemp("csv") / "a.csv", buffer.getvalue().encode(encoding))
     corpus = load(path)
-    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip()
-                and s != "nan" and t != "nan"]
+    # Outlet names are read as people see them (clean_name); texts exactly as written.
+    expected = [(clean_name(s), t) for s, t, _ in rows if clean_name(s) not in ("", "nan") and t.strip()
+                and t != "nan"]
     assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
 
 
@@ -1006,7 +1007,8 @@ def test_jsonl_round_trips_exactly_whatever_the_text(tmp_path_factory, rows, asc
     lines = [json.dumps({"source": s, "text": t, "date": d}, ensure_ascii=ascii_only) for s, t, d in rows]
     path = write(tmp_path_factory.mktemp("jsonl") / "a.jsonl", "\n".join(lines))
     corpus = load(path)
-    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip() and s != "nan" and t != "nan"]
+    expected = [(clean_name(s), t) for s, t, _ in rows if clean_name(s) not in ("", "nan") and t.strip()
+                and t != "nan"]
     assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
 
 

@@ -504,3 +504,26 @@ def test_the_report_renders_whatever_the_outlet_and_frame_names(tmp_path):
     assert len(pages) == 6
     for name in ("01_corpus_overview.html", "02_term_frequencies.html", "04_source_comparison.html"):
         assert "$\\frac$" in pages[name] and "rank" in pages[name], name
+
+
+@pytest.mark.parametrize("name", ["$\\frac$", "$x$ and $y$", "price $5", "\\$"])
+def test_chart_labels_are_never_parsed_as_mathtext(tmp_path, name):
+    """Regression: an outlet named $\\frac$ made matplotlib's mathtext parser fail the whole figure."""
+    from analysis.charts import plot_frame_rates, save_figure
+
+    table = pd.DataFrame({"source": [name, "الرائد"], "frame": ["sanctions"] * 2, "rate_per_1k": [1.0, 2.0],
+                          "ci_low": [0.5, 1.5], "ci_high": [1.5, 2.5]})
+    fig = plot_frame_rates(table, title=name)
+    paths = save_figure(fig, "rates", tmp_path, formats=("svg",))
+    texts = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels() + ax.get_xticklabels()]
+    assert any(name.replace("$", "\\$") == t or name == t for t in texts + [fig._suptitle.get_text()])
+    assert all(Path(p).stat().st_size > 0 for p in paths)
+
+
+def test_word_cloud_leaves_out_a_token_too_long_to_draw_and_says_so():
+    """Regression: a frequent 5,000-character token failed with "Couldn't find space to draw"."""
+    from analysis.charts import wordcloud_image
+
+    with pytest.warns(UserWarning, match="1 word.* too long to draw"):
+        image = wordcloud_image({"ب" * 5000: 100, "السعودية": 5, "الرياض": 3}, width=200, height=100)
+    assert image.size == (200, 100)

@@ -271,3 +271,10 @@ def test_check_count_and_shorten():
         check_count("n", 11, 10)
     assert len(shorten("ب" * 10**6)) < MAX_SHOWN + 40
     assert shorten([1, 2]) == "[1, 2]"
+
+
+def test_rejection_reasons_name_a_few_columns_not_all(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join(["x"] * 5000) + "\n", encoding="utf-8")
+    reason = load_corpus(path).report.rejected["reason"].iloc[0]
+    assert reason.startswith("no text column among ['c0', 'c1', 'c2', 'c3', … 5,000 in all]") and len(reason) < 200

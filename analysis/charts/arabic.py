@@ -84,7 +84,9 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     Where matplotlib shapes Arabic itself the logical string is returned unchanged;
     elsewhere each line is reshaped into joined letter forms and put in visual order,
     which keeps Latin words and numbers inside an Arabic label ("S-400", "NATO", "2")
-    in reading order. Text without Arabic is always returned unchanged.
+    in reading order. Text without Arabic is returned unchanged but for ``$``, escaped
+    so that matplotlib never parses a label as mathtext (an outlet named ``$\\frac$``
+    would fail the figure).
 
     Parameters
     ----------
@@ -106,6 +108,8 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     'ﻻ'
     >>> arabic_text("Riyadh", reshape=True)
     'Riyadh'
+    >>> print(arabic_text("$x$"))
+    \\$x\\$
     """
     native = renderer_shapes_arabic("matplotlib") if reshape is None else not reshape
-    return _display(str(text), native)
+    return _display(str(text), native).replace("$", r"\$")  # a name is data, never mathtext

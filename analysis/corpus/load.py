@@ -18,6 +18,7 @@ from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
 from analysis.corpus.model import Corpus, CorpusError, IngestReport, _file_row, _reason
 from analysis.corpus.readers import _parse_text, _read_parquet, _read_sidecars, _sidecar_warnings, _txt_record
+from analysis.limits import shorten
 from analysis.text import clean_name, normalize, visible
 
 
@@ -222,7 +223,7 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
     rows = raw.rename(columns={**_map_columns(columns, overrides), **_absent_overrides(columns, overrides)})
     if "text" not in rows:
         wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
-        reason = f"{wanted} among {columns}; name it with text=... (command line: --text-column)"
+        reason = f"{wanted} among {shorten(columns)}; name it with text=... (command line: --text-column)"
         return outcome("read", rejected + [(member.label, loc, reason) for loc in locations], n_read=n_read)
     rows["file"] = member.label
     rows["location"] = locations
