@@ -297,14 +297,14 @@ def build_report(
     out = Path(out).resolve()
     try:
         with replace_folder(out) as staging:
-            _build(staging, corpus, lex, paths, kernel_name, parameters, progress, shown=out)
+            _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out)
     except OSError as err:
         raise ReportError(str(err)) from None
     return out / "index.html"
 
 
 def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
-           progress: bool | None, shown: Path) -> None:
+           load_options: dict | None, progress: bool | None, shown: Path) -> None:
     """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``.
 
     The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``.
