@@ -49,15 +49,21 @@ DIGITS = {
     "٬": ",",
 }
 
-# Zero-width, byte-order and bidirectional control characters: invisible, but they
-# split or disguise words.
-CONTROLS = (
-    "\u200B\u200C\u200D\u200E\u200F"  # ZWSP, ZWNJ, ZWJ, LRM, RLM
-    "\u061C"  # Arabic letter mark
-    "\u202A\u202B\u202C\u202D\u202E"  # embeddings and overrides
-    "\u2066\u2067\u2068\u2069"  # isolates
-    "\uFEFF\u00AD\u2060"  # BOM / ZWNBSP, soft hyphen, word joiner
-)
+def _property_ranges(name: str) -> list[tuple[int, int]]:
+    """The code point ranges having a Unicode binary property, from the ``regex`` module's Unicode tables."""
+    import numpy as np
+    import regex
+
+    everything = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    return [(m.start(), m.end() - 1) for m in regex.finditer(rf"\p{{{name}}}+", everything)]
+
+
+# Every default-ignorable code point (the Unicode property Default_Ignorable_Code_Point:
+# zero-width spaces and joiners, the BOM, bidirectional controls and isolates, the soft
+# hyphen, the combining grapheme joiner, invisible operators, variation selectors, tags
+# …): invisible, but they split or disguise words. From the property, not a hand list.
+DEFAULT_IGNORABLE = _property_ranges("Default_Ignorable_Code_Point")
+CONTROLS = "".join(chr(c) for lo, hi in DEFAULT_IGNORABLE for c in range(lo, hi + 1))
 
 # Arabic presentation forms (contextual glyph code points found in text copied from
 # PDFs): decomposed with NFKC.
@@ -68,7 +74,7 @@ ARABIC_LETTERS = (
     "\u0621-\u063A\u0641-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF"
     "\u06FA-\u06FC\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE80-\uFEFC"
 )
-INVISIBLE = "\u200B-\u200F\u061C\u202A-\u202E\u2066-\u2069\u2060\u00AD\uFEFF"  # CONTROLS as a class
+INVISIBLE = "".join(chr(lo) if lo == hi else f"{chr(lo)}-{chr(hi)}" for lo, hi in DEFAULT_IGNORABLE)  # CONTROLS as a class
 ARABIC_MARKS = "\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\uFE70-\uFE7F" + INVISIBLE
 
 # Where a sentence ends: no multi-word term matches across one, and KWIC contexts can stop

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from analysis.outputs import atomic_file
+from analysis.limits import MAX_RESAMPLES, check_count
+from analysis.outputs import check_outputs, write_csv
 
-__all__ = ["main", "write_csv"]
+__all__ = ["main"]
 
 
 class CLIError(Exception):
     """A failure to report as one line, without a traceback."""
-
-
-def write_csv(table, path: str | os.PathLike) -> None:
-    """Write a table as UTF-8 CSV atomically: a crash never leaves a half-written file.
-
-    Written with :func:`analysis.outputs.atomic_file`: beside the target, then renamed
-    over it. A symbolic link is followed (the file it points to is replaced, the link
-    kept); a target that is not a regular file (``/dev/stdout``, a named pipe) is
-    written to directly, since renaming over it would replace the device or pipe itself.
-
-    Examples
-    --------
-    >>> import pandas as pd, tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> write_csv(pd.DataFrame({"term": ["عقوبات"]}), out)
-    >>> out.read_text(encoding="utf-8").splitlines()
-    ['term', 'عقوبات']
-    """
-    with atomic_file(path) as fh:
-        table.to_csv(fh, index=False)
 
 
 PARTITION_BYTES = 256 * 1024**2
@@ -88,6 +68,17 @@ def _load(args, path=None):
     return corpus
 
 
+def _check_outputs(args, outputs: dict, lexicon=None, sheets=()) -> None:
+    """Refuse, before any work, outputs that are an input, lie in the corpus folder or are one file twice."""
+    from analysis.paths import DEMO_CORPUS
+
+    inputs = {"--corpus": args.corpus or DEMO_CORPUS} if hasattr(args, "corpus") else {}
+    if lexicon is not None:
+        inputs["--lexicon"] = lexicon.path
+    inputs.update({f"the coding sheet {sheet}": sheet for sheet in sheets})
+    check_outputs(outputs, inputs)
+
+
 def _why_nothing_kept(report) -> str:
     """The first reason a corpus kept no document: a rejected row, else a file not read."""
     if len(report.rejected):
@@ -102,8 +93,8 @@ def _why_nothing_kept(report) -> str:
 
 
 def _output(table, args) -> None:
-    if args.out:
-        write_csv(table, args.out)
+    if args.out is not None:
+        write_csv(table, args.out, raw=args.raw_cells)
         print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
     else:
         import pandas as pd
@@ -115,6 +106,7 @@ def _output(table, args) -> None:
 def _terms(args) -> None:
     from analysis.terms import count_terms, top_terms
 
+    _check_outputs(args, {"--out": args.out})
     by = args.by or None
     parts = _partitions(args)
     if parts is None:
@@ -135,13 +127,15 @@ def _frames(args) -> None:
     from analysis.frames import frame_matches
     from analysis.lexicon import load_lexicon
 
+    check_count("--n-boot", args.n_boot, MAX_RESAMPLES)  # before the corpus is loaded
     lexicon = load_lexicon(args.lexicon)
+    _check_outputs(args, {"--out": args.out, "--matches": args.matches}, lexicon)
     parts = _partitions(args)
     if parts is None:
         corpus = _load(args)
         _output(frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed), args)
-        if args.matches:
-            write_csv(frame_matches(corpus, lexicon), args.matches)
+        if args.matches is not None:
+            write_csv(frame_matches(corpus, lexicon), args.matches, raw=args.raw_cells)
             print(f"wrote matches to {args.matches}", file=sys.stderr)
         return
     import pandas as pd
@@ -153,12 +147,12 @@ def _frames(args) -> None:
     for part in parts:  # per-document counts are small; the bootstrap resamples them all at once
         corpus = _load(args, part)
         counts.append(doc_frame_counts(corpus, lexicon, args.by or None))
-        if args.matches:
+        if args.matches is not None:
             matches.append(frame_matches(corpus, lexicon))
         del corpus
     _output(frame_table_of_counts(pd.concat(counts, ignore_index=True), args.by or None, args.n_boot, args.seed), args)
-    if args.matches:
-        write_csv(pd.concat(matches, ignore_index=True), args.matches)
+    if args.matches is not None:
+        write_csv(pd.concat(matches, ignore_index=True), args.matches, raw=args.raw_cells)
         print(f"wrote matches to {args.matches}", file=sys.stderr)
 
 
@@ -168,6 +162,8 @@ def _validate_sample(args) -> None:
     from analysis.validation import validation_sample, write_coding_sheet
 
     lexicon = load_lexicon(args.lexicon)
+    _check_outputs(args, {"--out": args.out, "its reading view": str(Path(args.out).with_suffix(".html"))
+                          if args.out.strip() else None}, lexicon)
     corpus = _load(args)
     sample = validation_sample(frame_matches(corpus, lexicon), corpus, per_frame=args.per_frame, seed=args.seed,
                                by=_columns(args.by) or None, window=args.window)
@@ -181,6 +177,7 @@ def _validate_score(args) -> None:
 
     from analysis.validation import agreement, precision_table, read_codings, read_sample
 
+    _check_outputs(args, {"--out": args.out}, sheets=[*args.sheets, *([args.sample] if args.sample else [])])
     sample = read_sample(args.sample or args.sheets[0])
     codings = read_codings(args.sheets, sample)
     by = _columns(args.by)
@@ -201,7 +198,7 @@ def _report(args) -> None:
     missing = [path for path in args.codings if not Path(path).is_file()]
     if missing:
         raise CLIError(f"coding sheet {missing[0]}: no such file")
-    load_lexicon(args.lexicon)
+    _check_outputs(args, {"--out": args.out}, load_lexicon(args.lexicon), sheets=args.codings)
     _load(args)  # a corpus that cannot be read fails here, in one line, before any notebook starts
     parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else {}
     if args.select:
@@ -250,6 +247,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="count single words (1, default), word pairs (2) or triples (3)")
     terms.add_argument("--keep-stopwords", action="store_true", help="list stopwords too (they always count in rates)")
     terms.add_argument("--out", help="CSV file to write (default: print)")
+    terms.add_argument("--raw-cells", action="store_true",
+                       help="write cells as they are; by default a text cell starting with = + - @ (a formula "
+                            "to a spreadsheet) is written with a leading apostrophe")
     terms.set_defaults(run=_terms)
 
     frames = sub.add_parser("frames", parents=[corpus], help="frame counts and rates with confidence intervals")
@@ -259,6 +259,9 @@ def _parser() -> argparse.ArgumentParser:
     frames.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     frames.add_argument("--out", help="CSV file to write (default: print)")
     frames.add_argument("--matches", help="also write every match to this CSV, for auditing")
+    frames.add_argument("--raw-cells", action="store_true",
+                       help="write cells as they are; by default a text cell starting with = + - @ (a formula "
+                            "to a spreadsheet) is written with a leading apostrophe")
     frames.set_defaults(run=_frames)
 
     validate = sub.add_parser("validate", help="check a lexicon by reading: draw a coding sample, score codings")
@@ -277,6 +280,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--sample", help="the sheet as written by 'validate sample' (default: the first sheet)")
     score.add_argument("--by", default="frame", help="precision per these sample columns (default frame; e.g. frame,term)")
     score.add_argument("--out", help="CSV file for the precision table (default: print)")
+    score.add_argument("--raw-cells", action="store_true",
+                       help="write cells as they are; by default a text cell starting with = + - @ (a formula "
+                            "to a spreadsheet) is written with a leading apostrophe")
     score.set_defaults(run=_validate_score)
 
     report = sub.add_parser("report", parents=[corpus], help="run every notebook and render an HTML report",

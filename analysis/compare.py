@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.corpus import Corpus
 from analysis.frames import _names, _rate, aggregate_frame_counts, count_frames, doc_frame_counts
 from analysis.lexicon import Lexicon
+from analysis.limits import MAX_RESAMPLES, check_count
 from analysis.text import NormalizeOptions
 
 __all__ = [
@@ -143,8 +144,7 @@ def frame_rate_ci(
     >>> float(row["rate_per_1k"]), bool(row["ci_low"] <= 10 <= row["ci_high"]), int(row["n_docs"])
     (10.0, True, 3)
     """
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, not {n_boot!r}")
+    n_boot = check_count("n_boot", n_boot, MAX_RESAMPLES)
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level!r}")
     names = _names(by, doc_counts)
@@ -343,8 +343,7 @@ def frame_association(
     >>> float(row["chi2"]), float(row["cramers_v"]), bool(row["p_asymptotic"] < 1e-4), bool(row["p_value"] > 0.1)
     (20.0, 0.5, True, True)
     """
-    if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
-        raise ValueError(f"n_permutations must be a positive integer, not {n_permutations!r}")
+    n_permutations = check_count("n_permutations", n_permutations, MAX_RESAMPLES)
     names = _names(by, doc_counts)
     if not names:
         raise ValueError("frame_association needs at least one grouping column")

@@ -16,7 +16,8 @@ from IPython.display import Image
 
 from analysis.paths import FIGURE_DIR
 
-__all__ = ["HTMLTable", "html_table", "text_direction", "show_dataframes_rtl", "sample_rows", "figure_image"]
+__all__ = ["HTMLTable", "html_table", "text_direction", "show_dataframes_rtl", "sample_rows", "figure_image",
+           "wide_table"]
 
 _P_COLUMN = re.compile(r"^p(_|$)")  # p, p_value, p_adjusted, p_asymptotic …
 P_FLOOR = 1e-300  # p-values below it, 0 included, are shown as "< 1e-300": underflow, not certainty
@@ -351,3 +352,50 @@ class FigureImage(Image):
                 f'alt="{html.escape(self.data_link.stem, quote=True)}" style="max-width: 100%">'
                 f'<figcaption><a href="{href}">Data behind this figure ({html.escape(self.data_link.name)})</a>'
                 "</figcaption></figure>")
+
+
+def wide_table(table: pd.DataFrame, index: str, columns: str, values: str, *, label: str | None = None) -> pd.DataFrame:
+    """A long table spread wide for reading: one row per ``index`` value, one column per ``columns`` value.
+
+    Safe for any names, since outlet, frame and label names are data: a group named
+    like the index column (an outlet called ``rank``, a frame labelled ``month``), or
+    two groups shown under one label (two frames with one ``label_en``), get a column
+    each, the later ones with the group's key (or a number) added. ``pivot`` followed
+    by ``reset_index`` fails on both.
+
+    Parameters
+    ----------
+    table : the long table; ``index`` × ``columns`` pairs must be unique.
+    index : the column whose values become rows (kept as the first column).
+    columns : the column whose values become columns (ids: unique per group).
+    values : the column whose values fill the cells.
+    label : a column naming each ``columns`` value for people (``frame_label``);
+        default: the values themselves.
+
+    Returns
+    -------
+    DataFrame
+        ``index`` first, then one column per group in sorted order of ``columns``.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"rank": [1, 1, 2, 2], "source": ["rank", "الرائد", "rank", "الرائد"],
+    ...                      "term": ["حرب", "سلام", "عقوبات", "محادثات"]})
+    >>> wide_table(long, "rank", "source", "term").columns.tolist()
+    ['rank', 'rank (2)', 'الرائد']
+    """
+    wide = table.pivot(index=index, columns=columns, values=values)
+    names = (table.drop_duplicates(columns).set_index(columns)[label] if label is not None
+             else pd.Series(wide.columns, index=wide.columns))
+    taken, shown = {str(index)}, []
+    for key in wide.columns:
+        name = str(names[key])
+        if name in taken:
+            name = f"{name} ({key})" if str(key) != name and f"{name} ({key})" not in taken else name
+            n = 2
+            while name in taken:
+                name, n = f"{names[key]} ({n})", n + 1
+        taken.add(name)
+        shown.append(name)
+    return pd.DataFrame({str(index): wide.index.to_numpy(), **{name: wide[key].to_numpy()
+                                                                for name, key in zip(shown, wide.columns)}})

@@ -14,6 +14,7 @@ from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_arr
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.paths import LEXICON_DIR
+from analysis.limits import shorten
 from analysis.text import SENTENCE_END, NormalizeOptions, normalize, token_spans
 
 __all__ = [
@@ -252,7 +253,7 @@ def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
     ]
     empty = [pattern.term for pattern in patterns if not pattern.words]
     if empty:
-        raise ValueError(f"{lexicon.name}: term(s) {empty} have no word left with normalization options {options}")
+        raise ValueError(f"{lexicon.name}: term(s) {shorten(empty)} have no word left with normalization options {options}")
     forms: dict[str, list[_Form]] = {}
     prefixes: dict[str, list[_Form]] = {}
     for p, pattern in enumerate(patterns):

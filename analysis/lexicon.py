@@ -5,20 +5,59 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from analysis.limits import MAX_LEXICON_BYTES, MAX_LEXICON_TERMS, MAX_TERM_CHARS, MAX_TERM_WORDS, shorten
 from analysis.paths import LEXICON_DIR
-from analysis.text import normalize, tokenize
+from analysis.text import NormalizeOptions, normalize, tokenize
 
-__all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words", "lexicon_summary", "label_frames"]
+__all__ = ["Frame", "Lexicon", "load_lexicon", "bundled_lexicons", "term_words", "terms_words", "lexicon_summary", "label_frames"]
 
 _TOP_KEYS = {"name", "description", "frames"}
 _FRAME_KEYS = {"id", "label_en", "label_ar", "description", "terms", "verbs", "exclude"}
 _FRAME_ID = re.compile(r"[\w.-]+")
 _WILDCARD = "*"
+# A term is words: letters with their marks, digits, single spaces. Anything else (| \d <b> - …)
+# would be silently dropped or split by tokenization, turning the term into another phrase.
+_NOT_IN_TERMS = re.compile(r"[^\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed ]|_")
+
+
+class _LexiconLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe YAML loader that refuses aliases and merge keys before they expand, and duplicate keys.
+
+    An alias (``*name``) or a merge key (``<<``) can make a file of a few hundred bytes
+    stand for gigabytes ("billion laughs"); a lexicon never needs either. An aliased
+    node is the only one met twice while constructing, so it is refused the second
+    time, before anything is built from it. A key written twice in one mapping would
+    otherwise keep its last value silently.
+    """
+
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in a lexicon (the node anchored here is used again)",
+                node.start_mark)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(None, None, "merge keys (<<) are not allowed in a lexicon",
+                                                        key_node.start_mark)
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {shorten(key_node.value)} (first on line {seen[key]})",
+                        key_node.start_mark)
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,14 +179,17 @@ def load_lexicon(source: str | Path | Lexicon) -> Lexicon:
         bundled = LEXICON_DIR / f"{source}.yaml"
         if not bundled.is_file():
             raise FileNotFoundError(
-                f"lexicon {str(source)!r} is neither a file nor a bundled lexicon "
+                f"lexicon {shorten(str(source))} is neither a file nor a bundled lexicon "
                 f"({', '.join(bundled_lexicons())})"
             )
         path = bundled
-    data = path.read_bytes()
     label = path.name
+    size = path.stat().st_size
+    if size > MAX_LEXICON_BYTES:
+        raise ValueError(f"{label}: {size:,} bytes; a lexicon may have at most {MAX_LEXICON_BYTES:,}")
+    data = path.read_bytes()
     try:
-        spec = yaml.safe_load(data.decode("utf-8"))
+        spec = yaml.load(data.decode("utf-8"), Loader=_LexiconLoader)
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         raise ValueError(f"{label}: not a readable UTF-8 YAML file ({err})") from err
     except RecursionError:
@@ -161,7 +203,7 @@ def _parse(spec, label: str) -> tuple[str, str, tuple[Frame, ...]]:
         raise ValueError(f"{label}: the file must be a mapping with 'name' and 'frames'")
     unknown = set(spec) - _TOP_KEYS
     if unknown:
-        raise ValueError(f"{label}: unknown key(s) {sorted(map(str, unknown))}; allowed: {sorted(_TOP_KEYS)}")
+        raise ValueError(f"{label}: unknown key(s) {shorten(sorted(map(str, unknown)))}; allowed: {sorted(_TOP_KEYS)}")
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{label}: 'name' must be a non-empty string")
@@ -169,11 +211,15 @@ def _parse(spec, label: str) -> tuple[str, str, tuple[Frame, ...]]:
     items = spec.get("frames")
     if not isinstance(items, list) or not items:
         raise ValueError(f"{label}: 'frames' must be a non-empty list")
-    frames, seen = [], set()
+    frames, seen, total = [], set(), 0
     for i, item in enumerate(items):
+        total += sum(len(item.get(key) or ()) for key in ("terms", "exclude") if isinstance(item, dict))
+        if total > MAX_LEXICON_TERMS:
+            raise ValueError(f"{label}: more than {MAX_LEXICON_TERMS:,} terms and exclude expressions in all; "
+                             "split the lexicon")
         frame = _parse_frame(item, f"{label}: frames[{i}]")
         if frame.id in seen:
-            raise ValueError(f"{label}: frames[{i}]: duplicate frame id {frame.id!r}")
+            raise ValueError(f"{label}: frames[{i}]: duplicate frame id {shorten(frame.id)}")
         seen.add(frame.id)
         frames.append(frame)
     return name, description, tuple(frames)
@@ -184,11 +230,11 @@ def _parse_frame(item, where: str) -> Frame:
         raise ValueError(f"{where}: must be a mapping with 'id' and 'terms'")
     frame_id = item.get("id")
     if not isinstance(frame_id, str) or not _FRAME_ID.fullmatch(frame_id):
-        raise ValueError(f"{where}: 'id' must be a word without spaces (letters, digits, _ . -), got {frame_id!r}")
-    where = f"{where} (id {frame_id!r})"
+        raise ValueError(f"{where}: 'id' must be a word without spaces (letters, digits, _ . -), got {shorten(frame_id)}")
+    where = f"{where} (id {shorten(frame_id)})"
     unknown = set(item) - _FRAME_KEYS
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(map(str, unknown))}; allowed: {sorted(_FRAME_KEYS)}")
+        raise ValueError(f"{where}: unknown key(s) {shorten(sorted(map(str, unknown)))}; allowed: {sorted(_FRAME_KEYS)}")
     verbs = _terms(item, "verbs", where, required=False)
     terms = _terms(item, "terms", where, required=not verbs)
     exclude = _terms(item, "exclude", where, required=False)
@@ -221,18 +267,30 @@ def _terms(item: dict, key: str, where: str, required: bool) -> tuple[str, ...]:
         return ()
     if not isinstance(values, list) or (required and not values):
         raise ValueError(f"{where}: {key!r} must be a {'non-empty ' if required else ''}list")
-    seen: dict[tuple[str, ...], str] = {}
     for value in values:
         if not isinstance(value, str):
-            raise ValueError(f"{where}: {key!r} entry {value!r} must be a string")
-        try:
-            words = term_words(value)
-        except ValueError as err:
-            raise ValueError(f"{where}: {err}") from None
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} must be a string")
+        if len(value) > MAX_TERM_CHARS:
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} is longer than {MAX_TERM_CHARS} characters")
+    try:
+        all_words = terms_words([value.strip() for value in values])
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+    seen: dict[tuple[str, ...], str] = {}
+    for value, words in zip(values, all_words):
         if not words[0]:
-            raise ValueError(f"{where}: {key!r} entry {value!r} has no word left after normalization")
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} has no word left after normalization")
+        odd = _NOT_IN_TERMS.search(value.strip().removesuffix(_WILDCARD))
+        if odd:
+            char = odd.group()
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} holds {char!r} (U+{ord(char):04X} "
+                             f"{unicodedata.name(char, 'unnamed')}); a term is letters and spaces "
+                             f"(and a final {_WILDCARD}), nothing is a pattern")
+        if len(words[0]) > MAX_TERM_WORDS:
+            raise ValueError(f"{where}: {key!r} entry {shorten(value)} has more than {MAX_TERM_WORDS} words")
         if words in seen:
-            raise ValueError(f"{where}: {key!r} lists {value!r} and {seen[words]!r}, the same term after normalization")
+            raise ValueError(f"{where}: {key!r} lists {shorten(value)} and {shorten(seen[words])}, "
+                             "the same term after normalization")
         seen[words] = value
     return tuple(value.strip() for value in values)
 
@@ -257,15 +315,46 @@ def term_words(term: str, options=None) -> tuple[tuple[str, ...], bool]:
     >>> term_words("NATO")
     (('nato',), False)
     """
-    text = term.strip()
-    wildcard = text.endswith(_WILDCARD)
-    if wildcard:
-        text = text[: -len(_WILDCARD)]
-    if _WILDCARD in text:
-        raise ValueError(f"term {term!r}: '*' is only allowed at the end of a term")
-    if wildcard and text != text.rstrip():
-        raise ValueError(f"term {term!r}: '*' must follow a word directly")
-    return tuple(tokenize(normalize(text, options).casefold())), wildcard
+    return terms_words([term], options)[0]
+
+
+def terms_words(terms, options=None) -> list[tuple[tuple[str, ...], bool]]:
+    """:func:`term_words` of many terms, normalized in one call.
+
+    The words of the last lists of terms are kept, so validating a lexicon and
+    compiling its matcher normalize its terms once.
+
+    Examples
+    --------
+    >>> terms_words(["عقوبات", "تفاوض*"])
+    [(('عقوبات',), False), (('تفاوض',), True)]
+    """
+    return list(_terms_words(tuple(terms), _as_options(options)))
+
+
+@lru_cache(maxsize=256)
+def _terms_words(terms: tuple[str, ...], options: NormalizeOptions) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    texts, wildcards = [], []
+    for term in terms:
+        text = term.strip()
+        wildcard = text.endswith(_WILDCARD)
+        if wildcard:
+            text = text[: -len(_WILDCARD)]
+        if _WILDCARD in text:
+            raise ValueError(f"term {shorten(term)}: '*' is only allowed at the end of a term")
+        if wildcard and text != text.rstrip():
+            raise ValueError(f"term {shorten(term)}: '*' must follow a word directly")
+        texts.append(text)
+        wildcards.append(wildcard)
+    if any("\n" in text for text in texts):  # the separator of the one call
+        normalized = [normalize(text, options).casefold() for text in texts]
+    else:
+        normalized = normalize("\n".join(texts), options).casefold().split("\n")
+    return tuple((tuple(tokenize(text)), wildcard) for text, wildcard in zip(normalized, wildcards))
+
+
+def _as_options(options) -> NormalizeOptions:
+    return NormalizeOptions(**options) if isinstance(options, dict) else options or NormalizeOptions()
 
 
 def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:

@@ -18,8 +18,8 @@ from pathlib import Path
 from analysis.corpus.cache import SUFFIX as SNAPSHOT_SUFFIX
 from analysis.corpus.cache import fingerprint, input_files
 from analysis.display import html_table
-from analysis.outputs import write_atomic
-from analysis.paths import LEXICON_DIR, NOTEBOOK_DIR
+from analysis.outputs import check_outputs, replace_folder, write_atomic
+from analysis.paths import DEMO_CORPUS, LEXICON_DIR, NOTEBOOK_DIR
 from analysis.provenance import PROVENANCE_KEY, Provenance
 
 __all__ = ["ReportError", "NotebookError", "notebook_paths", "build_report"]
@@ -250,8 +250,14 @@ def build_report(
     figures go to ``out/figures`` and the executed notebook is rendered to
     ``out/<notebook>.html`` with images embedded. ``out/index.html`` links them,
     with their titles and the provenance (corpus, lexicon and its SHA-256,
-    normalization options, package version). Every file is written atomically, and
-    only once every notebook has run.
+    normalization options, package version).
+
+    The report is built in a hidden folder beside ``out`` and swapped in for it only
+    when every notebook has run (:func:`analysis.outputs.replace_folder`): a failed,
+    interrupted or concurrent run leaves the previous report whole, and a second run
+    into the same folder is refused while one is under way. ``out`` may not be an
+    input, lie inside the corpus folder or hold an input, and an existing ``out`` must
+    be a report folder (or empty): it is replaced as a whole.
 
     Parameters
     ----------
@@ -276,13 +282,13 @@ def build_report(
     Raises
     ------
     ReportError
-        When the corpus or lexicon cannot be found or read, or when there are no
-        notebooks.
+        When the corpus or lexicon cannot be found or read, when there are no
+        notebooks, when ``out`` would destroy an input or a folder of other files, or
+        when another run is writing into ``out``.
     NotebookError
         When a notebook fails; the message names the notebook, the failing cell
         (position and first line) and the error.
     """
-    from analysis.corpus import CorpusError
     from analysis.lexicon import load_lexicon
 
     if corpus is not None and not Path(corpus).exists():
@@ -303,9 +309,28 @@ def build_report(
         installed = KernelSpecManager().find_kernel_specs()
         if kernel_name not in installed:
             raise ReportError(f"no Jupyter kernel named {kernel_name!r}; installed: {', '.join(sorted(installed))}")
+    try:
+        check_outputs({"the report folder": out},
+                      {"the corpus": DEMO_CORPUS if corpus is None else corpus, "the lexicon": lex.path})
+    except ValueError as err:
+        raise ReportError(str(err)) from None
     out = Path(out).resolve()
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"{out}: exists and is not a folder")
+    try:
+        with replace_folder(out) as staging:
+            _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out, cache=cache)
+    except OSError as err:
+        raise ReportError(str(err)) from None
+    return out / "index.html"
+
+
+def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
+           load_options: dict | None, progress: bool | None, shown: Path, cache) -> None:
+    """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``.
+
+    The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``.
+    """
+    from analysis.corpus import CorpusError
+
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
@@ -318,8 +343,9 @@ def build_report(
             raise ReportError(str(err)) from None
         params = {**(parameters or {}), "corpus": str(snapshot.path), "lexicon": lexicon_arg, "out_dir": str(figures)}
         # Pages show the corpus asked for, not the temporary snapshot read in its place.
-        shown = {str(snapshot.path): str(root) if corpus is not None else None}
-        results = _run_notebooks(paths, params, kernel_name, show, shown)
+        # and the folder the report becomes, not the one it is built in.
+        displayed = {str(snapshot.path): str(root) if corpus is not None else None, str(figures): str(shown / "figures")}
+        results = _run_notebooks(paths, params, kernel_name, show, displayed)
     changed = input_files(root)
     changed = fingerprint(changed) != snapshot.fingerprint
     if changed:
@@ -342,9 +368,7 @@ def build_report(
         write_atomic(out / f"{path.stem}.html", page)
         entries.append((f"{path.stem}.html", title, summary))
         record = record or found
-    index = out / "index.html"
-    write_atomic(index, _index_html(entries, record, changed))
-    return index
+    write_atomic(out / "index.html", _index_html(entries, record, changed))
 
 
 @dataclasses.dataclass(frozen=True)

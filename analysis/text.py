@@ -23,6 +23,8 @@ __all__ = [
     "stopwords",
     "TOKEN_PATTERN",
     "SENTENCE_END",
+    "visible",
+    "clean_name",
 ]
 
 
@@ -38,7 +40,9 @@ class NormalizeOptions:
     alef_maqsura : write ى as ي.
     persian : write Persian/Urdu look-alikes (ی ک ە ۀ …) as Arabic letters.
     digits : write Arabic-Indic and Persian digits as ASCII digits.
-    controls : remove zero-width and bidirectional control characters.
+    controls : remove every default-ignorable code point (zero-width characters, the BOM,
+        bidirectional controls, the combining grapheme joiner, invisible operators,
+        variation selectors, tags …: the Unicode property, see ``charsets.CONTROLS``).
     presentation_forms : decompose presentation-form glyphs (ﻻ → لا) with NFKC.
     teh_marbuta : write ة as ه (off by default: it merges distinct words).
 
@@ -117,6 +121,22 @@ def _translation_table(options: NormalizeOptions) -> dict[str, str]:
 _FREQUENT = "أإآىة"
 
 
+def _ranges(chars) -> str:
+    """A character-class body for ``chars`` with runs of consecutive code points as ranges.
+
+    The default-ignorable code points number thousands (4,096 tags alone); listed one
+    by one, a class beyond the BMP is searched linearly for every character of a text.
+    """
+    codes = sorted(map(ord, chars))
+    runs, start = [], 0
+    for i in range(1, len(codes) + 1):
+        if i == len(codes) or codes[i] != codes[i - 1] + 1:
+            lo, hi = re.escape(chr(codes[start])), re.escape(chr(codes[i - 1]))
+            runs.append(lo if start == i - 1 else f"{lo}-{hi}")
+            start = i
+    return "".join(runs)
+
+
 @lru_cache(maxsize=64)
 def _normalizer(options: NormalizeOptions) -> Callable[[str], str]:
     """The normalization function for ``options``, built once.
@@ -130,7 +150,7 @@ def _normalizer(options: NormalizeOptions) -> Callable[[str], str]:
     table = _translation_table(options)
     frequent = [(ch, table[ch]) for ch in _FREQUENT if ch in table]
     rest = {ch: to for ch, to in table.items() if ch not in _FREQUENT}
-    pattern = re.compile("[" + "".join(re.escape(ch) for ch in sorted(rest)) + "]") if rest else None
+    pattern = re.compile(f"[{_ranges(rest)}]") if rest else None
 
     def replace(match: re.Match) -> str:
         return rest[match.group()]
@@ -221,3 +241,46 @@ def stopwords(options: NormalizeOptions | None = None) -> frozenset[str]:
     return frozenset(
         token for word in words for token in tokenize(normalize(word, options))
     )
+
+
+_UNSEEN = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{charsets.INVISIBLE}]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def visible(name: str) -> str:
+    r"""``name`` with control, invisible and bidirectional characters written as escapes, for showing it to people.
+
+    A file or column name holding an ANSI escape sequence, a newline or a right-to-left
+    override would otherwise reach a terminal or a page raw (a forged summary line, text
+    reordered or hidden).
+
+    Examples
+    --------
+    >>> print(visible("أخبار\u202e.txt"), visible("a\x1b[31mb\nc"))
+    أخبار\u202e.txt a\u001b[31mb\u000ac
+    """
+    return _UNSEEN.sub(_escape, name)
+
+
+_IGNORABLE = re.compile(f"[{charsets.INVISIBLE}]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_name(name: str) -> str:
+    r"""A name (an outlet, a group) as people see it: NFC, without default-ignorable code points, controls as spaces.
+
+    Names that differ only by a zero-width space, a right-to-left mark, a BOM, an
+    override or by NFD against NFC render identically, so they are one name.
+
+    Examples
+    --------
+    >>> clean_name("\ufeffالرائد\u200b") == clean_name("الرائد") == "الرائد"
+    True
+    >>> clean_name("Al\tRaed\n")
+    'Al Raed'
+    """
+    return " ".join(_CONTROL.sub(" ", _IGNORABLE.sub("", unicodedata.normalize("NFC", name))).split())

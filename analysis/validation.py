@@ -17,7 +17,8 @@ import pandas as pd
 from analysis.compare import group_rng
 from analysis.corpus import Corpus
 from analysis.frames import match_context
-from analysis.outputs import write_atomic
+from analysis.limits import MAX_RESAMPLES, check_count
+from analysis.outputs import neutralize_cell, restore_cell, write_atomic
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -38,8 +39,6 @@ SHEET_COLUMNS = ("item_id", "frame", "term", "before", "surface", "after", "code
                  "source", "doc_id", "start", "end")
 """Columns of a coding sheet, in order: what a coder reads and fills in first, the references last."""
 _CODES = {"0": 0, "1": 1, "٠": 0, "١": 1, "۰": 0, "۱": 1, "0.0": 0, "1.0": 1}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_APOSTROPHE = "'"
 _DELIMITERS = (",", ";", "\t")
 _WHITESPACE = re.compile(r"\s+")
 _SEPARATOR = "\x1f"  # the unit separator: in no id or frame name
@@ -142,20 +141,6 @@ def validation_sample(
 
 
 # --------------------------------------------------------------------------- coding sheets
-
-
-def _neutralize(value):
-    """A text cell as a spreadsheet will show it, never run it: see :func:`write_coding_sheet`."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START + (_APOSTROPHE,)):
-        return _APOSTROPHE + value
-    return value
-
-
-def _restore(value):
-    """Undo :func:`_neutralize`."""
-    if isinstance(value, str) and value.startswith(_APOSTROPHE) and value[1:].startswith(_FORMULA_START + (_APOSTROPHE,)):
-        return value[1:]
-    return value
 
 
 def _check_sample(sample: pd.DataFrame, where: str) -> None:
@@ -282,7 +267,7 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
 
 def _write_csv(sheet: pd.DataFrame, path: Path) -> None:
     """A sheet as CSV: UTF-8 with a byte-order mark, CRLF line ends, formula cells neutralized."""
-    text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    text = sheet.map(neutralize_cell).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     write_atomic(path, "\ufeff" + text)
 
 
@@ -445,7 +430,7 @@ def _read_sheet(path: str | os.PathLike) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{path}: not a readable CSV: {_WHITESPACE.sub(' ', str(err)).strip()}") from None
     table.columns = [str(c).strip() for c in table.columns]
-    return _numbered(table.fillna("").map(_restore))
+    return _numbered(table.fillna("").map(restore_cell))
 
 
 def _numbered(table: pd.DataFrame) -> pd.DataFrame:
@@ -768,8 +753,7 @@ def adjusted_frame_table(
     """
     from scipy.stats import norm
 
-    if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ValueError(f"n_draws must be a positive integer, not {n_draws!r}")
+    n_draws = check_count("n_draws", n_draws, MAX_RESAMPLES)
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level!r}")
     missing = [c for c in ("frame", "rate_per_1k", "ci_low", "ci_high") if c not in frame_table.columns]

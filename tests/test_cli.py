@@ -142,7 +142,7 @@ def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypat
     calls = []
     monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: calls.append(kwargs) or tmp_path / "index.html")
     assert main(["report", "--corpus", str(tmp_path / "a.csv"), "--text-column", "words", "--source-column", "site",
-                 "--date-column", "day", "--encoding", "utf-8", "--select", "خبر", "--out", str(tmp_path)]) == 0
+                 "--date-column", "day", "--encoding", "utf-8", "--select", "خبر", "--out", str(tmp_path / "report")]) == 0
     assert calls[0]["load_options"] == {"text": "words", "source": "site", "date": "day", "encoding": "utf-8"}
     assert calls[0]["parameters"] == {"select": "خبر"}
     err = capsys.readouterr().err
@@ -151,7 +151,7 @@ def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypat
 
     def options(command):
         return {a.dest for a in _parser()._subparsers._group_actions[0].choices[command]._actions}
-    assert options("terms") - {"by", "top", "ngram", "keep_stopwords", "out"} <= options("report")
+    assert options("terms") - {"by", "top", "ngram", "keep_stopwords", "out", "raw_cells"} <= options("report")
 
 
 @pytest.mark.parametrize("command", ["terms", "frames"])

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.cli import write_csv
+from analysis.outputs import write_csv
 from analysis.corpus import CorpusError, detect_encoding, load_corpus
 from analysis.corpus import dates as corpus_dates
 from analysis.corpus import files as corpus_files
@@ -37,7 +37,7 @@ from analysis.frames import frame_matches, match_context
 from analysis.lexicon import load_lexicon
 from analysis.paths import PROJECT_ROOT
 from analysis.terms import kwic
-from analysis.text import normalize, token_spans, tokenize
+from analysis.text import clean_name, normalize, token_spans, tokenize
 
 pytestmark = pytest.mark.hostile
 
@@ -871,12 +871,12 @@ class ExplodingTable:
 def test_write_csv_never_leaves_a_half_written_file(tmp_path):
     out = tmp_path / "out" / "terms.csv"
     with pytest.raises(OSError, match="No space left"):
-        write_csv(ExplodingTable(), out)
+        write_csv(ExplodingTable(), out, raw=True)
     assert list(out.parent.iterdir()) == []
     write_csv(pd.DataFrame({"term": ["عقوبات"], "count": [3]}), out)
     with pytest.raises(OSError):
-        write_csv(ExplodingTable(), out)
-    assert out.read_text(encoding="utf-8") == "term,count\nعقوبات,3\n"  # the old file is intact
+        write_csv(ExplodingTable(), out, raw=True)
+    assert out.read_bytes().decode("utf-8") == "term,count\r\nعقوبات,3\r\n"  # the old file is intact
     assert [p.name for p in out.parent.iterdir()] == ["terms.csv"]
 
 
@@ -887,7 +887,7 @@ def test_write_csv_interrupted_leaves_no_temporary_file(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        write_csv(Interrupted(), tmp_path / "t.csv")
+        write_csv(Interrupted(), tmp_path / "t.csv", raw=True)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -915,7 +915,7 @@ def test_write_csv_through_a_symlink_replaces_the_file_and_keeps_the_link(tmp_pa
     real = write(tmp_path / "shared" / "terms.csv", "old\n")
     os.symlink(real, tmp_path / "terms.csv")
     write_csv(pd.DataFrame({"term": ["عقوبات"]}), tmp_path / "terms.csv")
-    assert (tmp_path / "terms.csv").is_symlink() and real.read_text(encoding="utf-8") == "term\nعقوبات\n"
+    assert (tmp_path / "terms.csv").is_symlink() and real.read_bytes().decode("utf-8") == "term\r\nعقوبات\r\n"
 
 
 # ---------------------------------------------------------------- text is data, never markup
@@ -994,8 +994,9 @@ def test_csv_written_by_the_csv_module_round_trips_exactly(tmp_path_factory, row
     writer.writerows(rows)
     path = write(tmp_path_factory.mktemp("csv") / "a.csv", buffer.getvalue().encode(encoding))
     corpus = load(path)
-    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip()
-                and s != "nan" and t != "nan"]
+    # Outlet names are read as people see them (clean_name); texts exactly as written.
+    expected = [(clean_name(s), t) for s, t, _ in rows if clean_name(s) not in ("", "nan") and t.strip()
+                and t != "nan"]
     assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
 
 
@@ -1006,7 +1007,8 @@ def test_jsonl_round_trips_exactly_whatever_the_text(tmp_path_factory, rows, asc
     lines = [json.dumps({"source": s, "text": t, "date": d}, ensure_ascii=ascii_only) for s, t, d in rows]
     path = write(tmp_path_factory.mktemp("jsonl") / "a.jsonl", "\n".join(lines))
     corpus = load(path)
-    expected = [(s.strip(), t) for s, t, _ in rows if s.strip() and t.strip() and s != "nan" and t != "nan"]
+    expected = [(clean_name(s), t) for s, t, _ in rows if clean_name(s) not in ("", "nan") and t.strip()
+                and t != "nan"]
     assert list(zip(corpus.docs["source"], corpus.docs["text"])) == expected
 
 

@@ -290,7 +290,7 @@ def _page(report: Path, name: str) -> str:
 def test_report_writes_an_index_and_one_page_per_notebook(demo_report):
     assert len(PAGES) == 5
     assert sorted(p.name for p in demo_report.iterdir()) == sorted(
-        [f"{name}.html" for name in PAGES] + ["index.html", "figures"])
+        [f"{name}.html" for name in PAGES] + ["index.html", "figures", ".arabic-framing-report"])
     index = (demo_report / "index.html").read_text(encoding="utf-8")
     for path in notebook_paths():
         title = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0][2:]

@@ -118,7 +118,8 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     in reading order. A line with at least as many Arabic letters as Latin ones reads
     right to left even when it starts with a Latin word ("SMS تبدا": SMS at the right
     end, read first); natively that is a right-to-left mark before it. Text without
-    Arabic is always returned unchanged.
+    Arabic is returned unchanged but for ``$``, escaped so that matplotlib never parses a
+    label as mathtext (an outlet named ``$\\frac$`` would fail the figure).
 
     Parameters
     ----------
@@ -142,6 +143,8 @@ def arabic_text(text: str, *, reshape: bool | None = None) -> str:
     'Riyadh'
     >>> arabic_text("SMS تبدا", reshape=False)
     '\u200fSMS تبدا'
+    >>> print(arabic_text("$x$"))
+    \\$x\\$
     """
     native = renderer_shapes_arabic("matplotlib") if reshape is None else not reshape
-    return _display(str(text), native)
+    return _display(str(text), native).replace("$", r"\$")  # a name is data, never mathtext

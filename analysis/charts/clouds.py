@@ -22,6 +22,7 @@ from analysis.charts.arabic import _display, arabic_text, renderer_shapes_arabic
 from analysis.charts.fonts import FALLBACK_FONT, _default_font_path, _resolve_font, _uncovered
 from analysis.charts.layout import PALETTE, PANEL_WIDTH, _finish, _groups, _labelsize, _panels, _require, _styled
 from analysis.terms import content_terms
+from analysis.limits import shorten
 
 __all__ = ["wordcloud_image", "plot_wordclouds"]
 
@@ -48,7 +49,9 @@ def wordcloud_image(
     """Draw a word cloud of Arabic terms, correct whether or not Pillow has raqm.
 
     Words are placed with ``WordCloud.generate_from_frequencies``, so nothing is
-    re-tokenized; each word is given to Pillow in the form it renders correctly.
+    re-tokenized; each word is given to Pillow in the form it renders correctly. A word
+    too long to be drawn at all (a frequent 5,000-letter token) is left out with a
+    warning, and the cloud drawn without it.
 
     Parameters
     ----------
@@ -92,8 +95,30 @@ def wordcloud_image(
     # wordcloud measures each word's box from its top-left ink ("lt") but draws it from
     # the ascender ("la"): the ink lands below (and, for Arabic, beside) the box it was
     # placed by, and runs into the neighbouring words. Drawn from "lt", it stays in its box.
-    with unittest.mock.patch.object(wordcloud.wordcloud, "ImageDraw", _TopAnchoredDraw):
-        return cloud.generate_from_frequencies(words).to_image()
+    skipped = []
+    for _ in range(_REDRAWS):
+        try:
+            with unittest.mock.patch.object(wordcloud.wordcloud, "ImageDraw", _TopAnchoredDraw):
+                image = cloud.generate_from_frequencies(words).to_image()
+            break
+        except ValueError as err:  # the first word does not fit even at the smallest size
+            if "find space" not in str(err) or len(words) < 2:
+                raise ValueError(f"no word of the cloud can be drawn at {width}×{height} pixels: "
+                                 f"{shorten(next(iter(words)))} is too long") from None
+            top = max(words, key=words.get)
+            skipped.append(top)
+            del words[top]
+    else:
+        raise ValueError(f"word cloud: the {_REDRAWS} most frequent words are too long to draw, "
+                         f"e.g. {shorten(skipped[0])}")
+    if skipped:
+        warnings.warn(f"word cloud: {len(skipped)} word(s) too long to draw left out: "
+                      f"{', '.join(shorten(word, 30) for word in skipped)}", UserWarning, stacklevel=2)
+    return image
+
+
+#: Times a cloud is redrawn without its most frequent word when that word cannot be placed at all.
+_REDRAWS = 5
 
 
 class _TopLeftDraw(ImageDraw.ImageDraw):

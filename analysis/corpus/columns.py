@@ -9,6 +9,8 @@ import pandas as pd
 
 STANDARD = ["doc_id", "source", "date", "title", "url", "text"]
 ADDED_COLUMNS = ["file", "location", "is_duplicate", "duplicate_of"]
+# Working columns of the loader: an input column so named is renamed like an added one.
+INTERNAL_COLUMNS = ["_damage", "_calendar"]
 
 # Column names recognised in the input (compared lower-cased, spaces and dashes as "_").
 COLUMN_ALIASES = {
@@ -53,7 +55,7 @@ def _map_columns(columns: list[str], overrides: dict[str, str | None]) -> dict[s
     # An unmapped input column already named like a standard one, or like a column the
     # loader adds (file, location…), keeps its data under another name.
     for column in columns:
-        if column not in mapping and (column in mapping.values() or column in ADDED_COLUMNS):
+        if column not in mapping and (column in mapping.values() or column in ADDED_COLUMNS + INTERNAL_COLUMNS):
             mapping[column] = f"{column}_input"
     return mapping
 

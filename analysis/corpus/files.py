@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from analysis.corpus.model import _file_row, _reason
+from analysis.text import visible
 
 
 TEXT_FORMATS = {".txt", ".csv", ".tsv", ".json", ".jsonl", ".ndjson"}
@@ -31,33 +32,36 @@ MAX_ZIP_DEPTH = 2
 
 @dataclasses.dataclass
 class _Member:
-    label: str  # shown in reports: relative path, "archive.zip!inner/file.json"
+    label: str  # shown in reports: relative path, "archive.zip!inner/file.json", controls escaped (text.visible)
     suffix: str
     folder: str  # first sub-folder under the root ("" for top level): source of .txt files
     read: object  # () -> bytes
     note: str = ""  # carried to the file's row in the report
 
 
-def _walk(root: Path) -> tuple[list[_Member], list[dict]]:
+def _walk(root: Path, follow_links: bool = False) -> tuple[list[_Member], list[dict]]:
     """Files under root (sorted), and the ones skipped with a note.
 
-    Symbolic links to files are read; links to folders are not followed (a link to
-    ``..`` or ``/`` would never end). Broken links, link loops and anything that is not
-    a regular file (a named pipe would block for ever) are listed with a note.
+    Symbolic links to files inside the root are read; links to files outside it are
+    skipped with a note unless ``follow_links`` (a link to ``/etc/passwd.txt`` would
+    pull a system file into the articles); links to folders are not followed (a link
+    to ``..`` or ``/`` would never end). Broken links, link loops and anything that is
+    not a regular file (a named pipe would block for ever) are listed with a note.
     """
     if root.is_file():
-        return [_Member(root.name, root.suffix.lower(), root.parent.name, root.read_bytes)], []
+        return [_Member(visible(root.name), root.suffix.lower(), root.parent.name, root.read_bytes)], []
     members, skipped = [], []
+    inside = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         links = sorted(d for d in dirnames if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d)))
         for name in links:
-            label = (Path(dirpath) / name).relative_to(root).as_posix()
+            label = visible((Path(dirpath) / name).relative_to(root).as_posix())
             skipped.append(_file_row(label, "", None, "skipped", note="symbolic link to a folder, not followed"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in links)
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root)
-            label = rel.as_posix()
+            label = visible(rel.as_posix())
             if name.startswith("."):
                 continue
             suffix = path.suffix.lower()
@@ -67,6 +71,11 @@ def _walk(root: Path) -> tuple[list[_Member], list[dict]]:
             problem = _not_a_regular_file(path)
             if problem:
                 skipped.append(_file_row(label, suffix, None, "unreadable", note=problem))
+                continue
+            if not follow_links and path.is_symlink() and not path.resolve().is_relative_to(inside):
+                skipped.append(_file_row(label, suffix, None, "skipped", note=(
+                    f"symbolic link to {visible(str(path.resolve()))}, outside the corpus folder; not read "
+                    "(follow_links=True reads it)")))
                 continue
             folder = rel.parts[0] if len(rel.parts) > 1 else ""
             members.append(_Member(label, suffix, folder, path.read_bytes))
@@ -103,7 +112,7 @@ def _zip_members(member: _Member, data: bytes, depth: int) -> tuple[list[_Member
         name = info.filename
         if info.is_dir() or name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("."):
             continue
-        label = f"{member.label}!{name}"
+        label = f"{member.label}!{visible(name)}"
         suffix = PurePosixPath(name).suffix.lower()
         if suffix not in FORMATS:
             skipped.append(_file_row(label, suffix, None, "skipped", note=f"not a corpus format ({suffix or 'no extension'})"))

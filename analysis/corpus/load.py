@@ -19,8 +19,9 @@ from analysis.corpus.dates import _parse_dates
 from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
 from analysis.corpus.model import Corpus, CorpusError, IngestReport, _file_row, _reason
-from analysis.corpus.readers import _parse_text, _read_parquet, _read_sidecars, _txt_record
-from analysis.text import normalize
+from analysis.corpus.readers import _parse_text, _read_parquet, _read_sidecars, _sidecar_warnings, _txt_record
+from analysis.limits import shorten
+from analysis.text import clean_name, normalize, visible
 
 
 def load_corpus(
@@ -38,6 +39,7 @@ def load_corpus(
     drop_duplicates: bool = False,
     near_duplicates: bool = True,
     clean: bool | CleanOptions | dict = True,
+    follow_links: bool = False,
     progress: bool | None = None,
     cache: bool | str | os.PathLike = True,
 ) -> Corpus:
@@ -70,6 +72,8 @@ def load_corpus(
         (:func:`analysis.corpus.clean_corpus`), which every counting function then skips;
         a :class:`~analysis.corpus.CleanOptions` (or dict of its fields) chooses what;
         False counts every text as written, as before cleaning existed.
+    follow_links : read files that symbolic links in the folder point to outside it
+        (by default they are skipped with a note).
     progress : show a progress bar over files (default: in a terminal, and in Jupyter,
         where it is a notebook progress bar rather than text on stderr).
     cache : reuse what an earlier load of the same files with the same options built
@@ -123,7 +127,7 @@ def load_corpus(
     if not isinstance(cache, (bool, str, os.PathLike)):
         raise CorpusError(f"cache= must be True, False or a folder, not {cache!r:.80}")
     options = {**overrides, "default_source": default_source, "encoding": encoding, "dayfirst": dayfirst,
-               "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates,
+               "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates, "follow_links": follow_links,
                "clean": clean_options.as_dict() if clean_options is not None else False}
     return cached_load(root, options, cache, lambda: _load(root, options, progress))
 
@@ -134,10 +138,11 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     encoding, default_source, dayfirst = options["encoding"], options["default_source"], options["dayfirst"]
     drop_duplicates, near_duplicates = options["drop_duplicates"], options["near_duplicates"]
     clean_options = CleanOptions(**options["clean"]) if options["clean"] is not False else None
-    members, file_rows = _walk(root)
+    members, file_rows = _walk(root, options["follow_links"])
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
     file_rows += sidecar_rows
     pieces, rejected, warnings = [], [], []  # pieces: DataFrames, and runs of .txt records, in reading order
+    txt_labels = []
 
     from tqdm.auto import tqdm  # in Jupyter a notebook bar (an ipywidgets widget), elsewhere text on stderr
 
@@ -160,7 +165,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
                 file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
                 continue
             inner_meta, sidecar_rows, inner = _read_sidecars(inner, root.name)  # metadata.csv inside the archive
-            meta.update(inner_meta)
+            meta.merge(inner_meta)
             file_rows += sidecar_rows
             for m in inner:
                 depth[m.label] = depth[member.label] + 1
@@ -169,6 +174,8 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
             file_rows += skipped
             file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
             continue
+        if member.suffix == ".txt":
+            txt_labels.append(member.label)
         result = _read_member(member, data, encoding, overrides, meta)
         file_rows.append(result["file_row"])
         rejected += result["rejected"]
@@ -178,6 +185,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
         elif result["rows"] is not None:
             pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
     bar.close()
+    warnings += _sidecar_warnings(meta, txt_labels)
 
     frames = [pd.DataFrame.from_records(p) if isinstance(p, list) else p for p in pieces]
     docs, invalid, date_warnings = _validate(frames, default_source, dayfirst)
@@ -251,7 +259,7 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
     rows = raw.rename(columns={**_map_columns(columns, overrides), **_absent_overrides(columns, overrides)})
     if "text" not in rows:
         wanted = f"text column {overrides['text']!r} not found" if overrides.get("text") else "no text column"
-        reason = f"{wanted} among {columns}; name it with text=... (command line: --text-column)"
+        reason = f"{wanted} among {shorten(columns)}; name it with text=... (command line: --text-column)"
         return outcome("read", rejected + [(member.label, loc, reason) for loc in locations], n_read=n_read)
     rows["file"] = member.label
     rows["location"] = locations
@@ -279,6 +287,7 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
     lossy = has_text & rows["_damage"].notna()
     damaged = lossy & rows["text"].where(lossy, "").astype(str).str.contains("\ufffd", regex=False)
     reasons[damaged] = rows["_damage"][damaged]
+    rows["source"], merged = _clean_sources(rows["source"])
     reasons[~_present(rows["source"]) & reasons.isna()] = "missing source (give default_source=... or a source column; command line: --default-source or --source-column)"
     bad = reasons.notna()
     rejected = list(zip(rows.loc[bad, "file"], rows.loc[bad, "location"], reasons[bad]))
@@ -286,6 +295,7 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
 
     docs["date"], docs["_calendar"], date_warnings = _parse_dates(docs["date"], dayfirst, docs["file"])
     warnings = [(docs["file"].iloc[i], docs["location"].iloc[i], "date", msg) for i, msg in date_warnings]
+    warnings += [(rows["file"].iloc[i], rows["location"].iloc[i], "source", msg) for i, msg in merged]
     for column in ("text", "source", "title", "url"):
         docs[column] = docs[column].where(docs[column].notna(), "").astype(str)
     docs["source"] = docs["source"].str.strip()
@@ -293,6 +303,28 @@ def _validate(frames: list[pd.DataFrame], default_source, dayfirst) -> tuple[lis
     docs["doc_id"] = own_id if "doc_id" not in docs else docs["doc_id"].astype(object).where(
         docs["doc_id"].notna(), own_id).astype(str)
     return [docs], rejected, warnings
+
+
+def _clean_sources(sources: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
+    """Outlet names as people see them (:func:`analysis.text.clean_name`), and a note where written forms merged.
+
+    Names differing only by invisible characters (ZWSP, RLM, BOM, an override) or by
+    NFD against NFC render identically; kept apart, they would be separate groups that
+    look like one. The notes give the row of the first document of each merged form.
+    """
+    written = pd.Series(sources.unique())
+    text = written[written.map(lambda v: isinstance(v, str))]
+    cleaned = text.map(clean_name)
+    mapping = dict(zip(text, cleaned))
+    notes = []
+    for name, forms in pd.Series(text.to_numpy(), index=cleaned.to_numpy()).groupby(level=0, sort=True):
+        if len(forms) > 1 and name:
+            first = int(np.flatnonzero((sources == forms.iloc[0]).to_numpy())[0])
+            shown = ", ".join(repr(visible(form)) for form in forms.iloc[:5])
+            notes.append((first, f"{len(forms)} written forms of the outlet name {name!r} ({shown}) differ only in "
+                                 "invisible characters or Unicode normalization: counted as one outlet"))
+    changed = {k: v for k, v in mapping.items() if k != v}
+    return (sources.map(lambda v: changed.get(v, v) if isinstance(v, str) else v) if changed else sources), notes
 
 
 def _in_reading_order(table: pd.DataFrame) -> pd.DataFrame:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
+import re
+import unicodedata
+from collections import Counter
 from pathlib import PurePosixPath
 
 import pandas as pd
 
-from analysis.corpus.columns import _canonical, _map_columns
+from analysis.corpus.columns import COLUMN_ALIASES, _canonical, _map_columns
 from analysis.corpus.encodings import _decode, detect_encoding
 from analysis.corpus.files import SIDECAR, _Member
 from analysis.corpus.model import _file_row, _reason
+from analysis.limits import MAX_RECORD_COLUMNS, shorten
+from analysis.text import visible
 
 
 # An article longer than csv's default field limit (128 KiB) is still an article.
@@ -21,6 +27,8 @@ csv.field_size_limit(2**31 - 1)
 # Each reader turns one file's bytes into (rows DataFrame of strings, location list, rejections).
 
 _Rejects = list  # of (location, reason)
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
@@ -42,6 +50,8 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
             for record in reader:
                 if header is None:
                     header = [h.strip() for h in record] if record else None
+                elif record and [field.strip() for field in record] == header:
+                    rejects.append((f"line {first + 1}", "repeated header row (files concatenated?)"))
                 elif record:
                     _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
                 first = start + reader.line_num
@@ -96,7 +106,45 @@ def _records_frame(items: list, label: str) -> tuple[pd.DataFrame, list[str], _R
             locations.append(location)
         else:
             rejects.append((location, f"not a {label} object ({type(item).__name__})"))
-    return pd.DataFrame.from_records(rows), locations, rejects
+    keys = Counter(key for row in rows for key in row)
+    if len(keys) <= MAX_RECORD_COLUMNS:
+        # Object columns: an integer id stays 7 (not 7.0 beside a missing one), and every digit beyond 2**53.
+        return pd.DataFrame(rows, columns=list(keys), dtype=object), locations, rejects
+    return _fold_rare_keys(rows, keys), locations, rejects
+
+
+_ALIASES = {alias for aliases in COLUMN_ALIASES.values() for alias in aliases}
+#: A key gets a column of its own (beyond MAX_RECORD_COLUMNS keys) when at least one record in this many has it.
+_SPARSE = 16
+
+
+def _fold_rare_keys(rows: list[dict], keys: Counter) -> pd.DataFrame:
+    """Records with more distinct keys than :data:`~analysis.limits.MAX_RECORD_COLUMNS` as a table of bounded size.
+
+    Keys naming a standard column, then the commonest keys that at least one record in
+    ``_SPARSE`` has, get a column each (at most ``MAX_RECORD_COLUMNS``); the other keys of
+    each record are kept together in one JSON column, ``extra_keys``. A dense table over
+    the union of keys would cost records × keys cells (gigabytes from a file of a few MB).
+    """
+    ranked = [key for key, _ in keys.most_common()]
+    kept = [key for key in ranked if _canonical(key) in _ALIASES]
+    kept += [key for key in ranked if keys[key] * _SPARSE >= len(rows) and key not in kept]
+    kept = kept[:MAX_RECORD_COLUMNS]
+    extra = "extra_keys"
+    while extra in keys:
+        extra += "_"
+    columns = {key: [] for key in kept}
+    rest = []
+    kept_set = set(kept)
+    for row in rows:
+        for key, values in columns.items():
+            values.append(row.get(key))
+        more = {key: value for key, value in row.items() if key not in kept_set}
+        rest.append(json.dumps(more, ensure_ascii=False) if more else None)
+    frame = pd.DataFrame({**columns, extra: rest}, dtype=object)
+    frame.attrs["note"] = (f"{len(keys):,} distinct keys: {len(kept)} kept as columns, the other "
+                           f"{len(keys) - len(kept):,} (rarer) in the JSON column {extra!r}")
+    return frame
 
 
 def _scalar(value):
@@ -105,10 +153,23 @@ def _scalar(value):
     return value
 
 
+def _unique_keys(pairs: list) -> dict:
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {shorten(key)} in one object")
+        seen[key] = value
+    return seen
+
+
 def _loads(text: str):
-    """``json.loads`` whose failures are all ValueErrors that say where (nesting is limited by recursion)."""
+    """``json.loads`` whose failures are all ValueErrors that say where (nesting is limited by recursion).
+
+    A key written twice in one object is an error naming it (the last value would
+    otherwise win silently).
+    """
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise ValueError("nested too deeply to read (more levels than Python's recursion limit)") from None
 
@@ -117,10 +178,12 @@ def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     data = _loads(text)
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
-        if len(lists) != 1:
-            data = [data]  # a single article
-        else:
+        if len(lists) == 1:  # an API answer: {"status": "ok", "articles": [...]}
             data = lists[0]
+        elif data and all(isinstance(v, dict) for v in data.values()):  # articles by key: {"a1": {...}, ...}
+            return _records_frame([(f"key {shorten(k)}", v) for k, v in data.items()], "JSON")
+        else:
+            data = [data]  # a single article
     if not isinstance(data, list):
         raise ValueError(f"expected a JSON array of objects, found {type(data).__name__}")
     return _records_frame([(f"item {i + 1}", item) for i, item in enumerate(data)], "JSON")
@@ -128,8 +191,9 @@ def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
 
 def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     items, rejects = [], []
-    # Only "\n" ends a record: JSON strings may hold U+2028, U+0085 and friends unescaped.
-    for n, line in enumerate(text.split("\n"), start=1):
+    # LF, CRLF or a lone CR end a record (JSON strings hold no raw CR or LF); U+2028, U+0085
+    # and friends may stand unescaped inside strings.
+    for n, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
         try:
@@ -157,6 +221,11 @@ def _parse_text(suffix: str, text: str) -> tuple[pd.DataFrame, list[str], _Rejec
     JSON Lines saved as .json, and a JSON array saved as .jsonl, are common; each is
     read as what it is rather than refused.
     """
+    frame, locations, rejects, note = _parse_as(suffix, text)
+    return frame, locations, rejects, "; ".join(filter(None, [note, frame.attrs.pop("note", "")]))
+
+
+def _parse_as(suffix: str, text: str) -> tuple[pd.DataFrame, list[str], _Rejects, str]:
     if suffix in (".jsonl", ".ndjson") and text.lstrip().startswith("["):
         try:
             return (*_read_json(text), f"a JSON array in a {suffix} file; read as JSON")
@@ -188,13 +257,40 @@ def _read_parquet(data: bytes) -> tuple[pd.DataFrame, bool]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
+    header = _LINE_END.split(text, 1)[0]
     return max([",", ";", "\t"], key=header.count)
 
 
-def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, dict], list[dict], list[_Member]]:
+class _Sidecars(dict):
+    """Sidecar metadata: normalized file name (:func:`_sidecar_key`) → row; where each row was, which were used."""
+
+    def __init__(self):
+        super().__init__()
+        self.origin: dict[str, tuple[str, str]] = {}  # key -> (metadata.csv label, "line N")
+        self.folders: set[str] = set()  # keys of the folders holding a metadata.csv
+        self.used: set[str] = set()
+
+    def merge(self, other: _Sidecars) -> None:
+        self.update(other)
+        self.origin.update(other.origin)
+        self.folders |= other.folders
+
+    def find(self, label: str) -> dict | None:
+        for key in (_sidecar_key(label.split("!")[-1]), _sidecar_key(label)):
+            if key in self:
+                self.used.add(key)
+                return self[key]
+        return None
+
+
+def _sidecar_key(path: str) -> str:
+    """A file name as metadata.csv may write it: ``./a.txt``, ``A.TXT``, ``sub\\a.txt`` and ``sub/a.txt`` alike."""
+    return visible(posixpath.normpath(unicodedata.normalize("NFC", path.strip()).replace("\\", "/"))).casefold()
+
+
+def _read_sidecars(members: list[_Member], root_label: str) -> tuple[_Sidecars, list[dict], list[_Member]]:
     """metadata.csv files: file name → metadata row; they are not corpus files themselves."""
-    meta: dict[str, dict] = {}
+    meta = _Sidecars()
     rows, rest = [], []
     for m in members:
         if PurePosixPath(m.label.split("!")[-1]).name.lower() != SIDECAR:
@@ -204,15 +300,18 @@ def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, d
         try:
             data = m.read()
             encoding = detect_encoding(data)
-            frame, _, rejects = _read_delimited(_decode(data, encoding)[0].replace("\x00", ""), ",")
+            frame, locations, rejects = _read_delimited(_decode(data, encoding)[0].replace("\x00", ""), ",")
         except (OSError, ValueError) as err:
             rows.append(_file_row(m.label, ".csv", encoding, "unreadable", note=f"sidecar metadata: {_reason(err)}"))
             continue
         key = next((c for c in frame.columns if _canonical(c) in {"file", "filename", "file_name", "path", "الملف"}), None)
         base = str(PurePosixPath(m.label).parent)
-        for record in frame.to_dict("records") if key else []:
-            path = str(PurePosixPath(base) / record.pop(key)) if base != "." else record.pop(key)
+        meta.folders.add(_sidecar_key(base))
+        for record, location in zip(frame.to_dict("records"), locations) if key else []:
+            name = str(record.pop(key))
+            path = _sidecar_key(f"{base}/{name}" if base != "." else name)
             meta[path] = record
+            meta.origin[path] = (m.label, location)
         note = f"sidecar metadata for {len(frame)} file(s)" if key else "metadata.csv lacks a 'file' column"
         if rejects:
             note += f"; {len(rejects)} row(s) unreadable, first {rejects[0][0]}: {rejects[0][1]}"
@@ -220,11 +319,22 @@ def _read_sidecars(members: list[_Member], root_label: str) -> tuple[dict[str, d
     return meta, rows, rest
 
 
+def _sidecar_warnings(meta: _Sidecars, txt_labels: list[str]) -> list[tuple[str, str, str, str]]:
+    """Rows of metadata.csv that name no .txt file read, and .txt files beside a metadata.csv that has no row for them."""
+    warnings = [(*meta.origin[key], "file", "this metadata row names no .txt file of the corpus")
+                for key in meta if key not in meta.used]
+    for label in txt_labels:
+        folder = _sidecar_key(str(PurePosixPath(label).parent))
+        if folder in meta.folders and _sidecar_key(label) not in meta.used:
+            warnings.append((label, "file", "file", "no row for this file in the metadata.csv beside it"))
+    return warnings
+
+
 def _txt_record(member: _Member, text: str, damage: str | bool, overrides: dict, meta: dict) -> dict:
     """The one document of a .txt file: its text, first line as title, sidecar metadata, folder as source."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     record = {"text": text, "title": first[:300]}
-    extra = meta.get(member.label.split("!")[-1]) or meta.get(member.label) or {}
+    extra = meta.find(member.label) or {}
     for key, value in extra.items():
         record[_map_columns([key], overrides).get(key, key)] = value
     if "source" not in record and member.folder:
