@@ -21,7 +21,6 @@ from wordcloud import WordCloud
 from analysis.charts.arabic import _display, arabic_text, renderer_shapes_arabic
 from analysis.charts.fonts import FALLBACK_FONT, _default_font_path, _resolve_font, _uncovered
 from analysis.charts.layout import PALETTE, PANEL_WIDTH, _finish, _groups, _labelsize, _panels, _require, _styled
-from analysis.terms import content_terms
 from analysis.limits import shorten
 
 __all__ = ["wordcloud_image", "plot_wordclouds"]
@@ -222,6 +221,8 @@ def plot_wordclouds(
     """
     _require(table, group, term, value)
     shown = display if display is not None and display in table.columns else term
+    from analysis.terms import content_terms  # here: drawing a chart needs no corpus machinery
+
     kept = table[content_terms(table[term])] if content_only else table
     if kept.empty:
         raise ValueError("no term left to draw once function words, letters and numbers are left out "
