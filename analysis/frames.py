@@ -513,9 +513,9 @@ def frame_matches(
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
-    ...                      "text": ["قال: “المواجهة” مع واشنطن ومواجهتها بالعقوبات"]})
+    ...                      "text": ["قال: “التصعيد” مع واشنطن وتصعيدها بالعقوبات"]})
     >>> frame_matches(docs, "international-news")[["frame", "term", "surface", "start"]].values.tolist()
-    [['confrontation', 'مواجهة', 'المواجهة', 6], ['confrontation', 'مواجهة', 'ومواجهتها', 26], ['sanctions', 'عقوبات', 'بالعقوبات', 36]]
+    [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'عقوبات', 'بالعقوبات', 34]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies)
     tokens = _scan(docs, options)
