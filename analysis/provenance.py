@@ -45,6 +45,7 @@ class Provenance:
     selection: str = ""
     selected: tuple[tuple[str, int, int], ...] = ()  # (source, selected, articles before the selection)
     copies: str = "all"
+    corpus_sha256: str = ""  # of the input files' names, sizes and contents (IngestReport.fingerprint)
 
     def as_dict(self) -> dict:
         """The fields as plain JSON-ready values."""
@@ -58,6 +59,7 @@ class Provenance:
         sources = ", ".join(self.sources[:20]) + (f" … ({len(self.sources)} in all)" if len(self.sources) > 20 else "")
         items = [
             ("corpus", self.corpus),
+            *([("corpus files sha256", self.corpus_sha256)] if self.corpus_sha256 else []),
             ("documents", f"{self.documents:,} analysed" + (f" of {kept:,} kept" if self.documents != kept else "")
                           + f"; {self.rows_read:,} rows read, {self.rows_rejected:,} rejected at ingestion"),
             ("dates", f"{self.first_date or '?'} to {self.last_date or '?'}" + (
@@ -89,8 +91,8 @@ def provenance(
     date_to=None,
     copies: str = "all",
 ) -> Provenance:
-    """Record the corpus, lexicon (name and SHA-256), normalization options, the copies
-    option and version.
+    """Record the corpus (path and the SHA-256 of its files), lexicon (name and SHA-256),
+    normalization options, the copies option and version.
 
     Parameters
     ----------
@@ -145,4 +147,5 @@ def provenance(
         selected=tuple((str(row.source), int(row.selected), int(row.docs)) for row in selection.counts.itertuples())
         if selection is not None else (),
         copies=copies,
+        corpus_sha256=getattr(report, "fingerprint", "") if report is not None else "",
     )

@@ -222,6 +222,7 @@ def build_report(
     kernel_name: str | None = None,
     *,
     parameters: dict | None = None,
+    load_options: dict | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Execute every notebook on a corpus and write a standalone HTML report.
@@ -243,6 +244,8 @@ def build_report(
         started on the running interpreter, whatever kernel specs are installed.
     parameters : further papermill parameters for every notebook (``by``,
         ``date_from``, ``date_to``, ``top_n``, ``seed``).
+    load_options : options of :func:`analysis.corpus.load_corpus` for reading the
+        corpus (``text``, ``source``, ``date``, ``encoding``, ``default_source``, …).
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
 
     Returns
@@ -289,6 +292,7 @@ def build_report(
     params = {
         **(parameters or {}),
         "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
+        "load_options": dict(load_options or {}),
         "lexicon": lexicon_arg,
         "out_dir": str(figures),
     }

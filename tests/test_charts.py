@@ -25,6 +25,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from analysis import charts
+from analysis.charts.arabic import _has_arabic
 from analysis.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -355,7 +356,7 @@ def test_chart_returns_a_figure_with_every_arabic_label_shaped_for_the_renderer(
     plot, table, _ = CHARTS[name]
     force_shaping("reshape")
     texts = figure_texts(plot(table()))
-    assert any(charts._has_arabic(text) for text in texts) or name == "wordclouds"
+    assert any(_has_arabic(text) for text in texts) or name == "wordclouds"
     assert not [t for t in texts if any(ord(ch) in BASE_LETTERS for ch in t)]
     force_shaping("native")
     fig = plot(table())

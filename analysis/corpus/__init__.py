@@ -6,12 +6,13 @@ Every row read is either kept in :attr:`Corpus.docs` or listed in
 
 One module per concern: ``model`` (the nouns), ``files`` (walking, archives and their
 limits), ``encodings``, ``readers`` (one per format), ``columns``, ``dates``, ``load``
-(:func:`load_corpus`), ``select`` (date ranges and document counts), ``story`` (a
+(:func:`load_corpus`), ``cache`` (the corpus cache and snapshots), ``select`` (date ranges and document counts), ``story`` (a
 story's documents by query, actors and dates, and its coverage) and ``copies`` (wire
 copy and near-duplicate stories, and the ``copies`` option of the counting functions). The public
 names are all importable from ``analysis.corpus``.
 """
 
+from analysis.corpus.cache import CacheError, cache_dir, clear_cache, read_snapshot, write_snapshot
 from analysis.corpus.columns import COLUMN_ALIASES
 from analysis.corpus.copies import COPIES, copy_pairs, copy_partners, copy_shares, find_copies, flag_copies, select_copies
 from analysis.corpus.encodings import detect_encoding
@@ -27,6 +28,11 @@ __all__ = [
     "Selection",
     "CorpusError",
     "load_corpus",
+    "CacheError",
+    "cache_dir",
+    "clear_cache",
+    "read_snapshot",
+    "write_snapshot",
     "as_docs",
     "doc_metadata",
     "group_keys",

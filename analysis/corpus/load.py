@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.cache import SUFFIX, cached_load, read_snapshot
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
 from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
@@ -36,6 +37,7 @@ def load_corpus(
     drop_duplicates: bool = False,
     near_duplicates: bool = True,
     progress: bool | None = None,
+    cache: bool | str | os.PathLike = True,
 ) -> Corpus:
     """Read every document under ``path`` and account for every row.
 
@@ -63,6 +65,12 @@ def load_corpus(
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
         ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
     progress : show a progress bar over files (default: when writing to a terminal).
+    cache : reuse what an earlier load of the same files with the same options built
+        (see :mod:`analysis.corpus.cache`): True uses the cache folder
+        (``$ARABIC_FRAMING_CACHE``, else the per-user cache folder), a path uses that
+        folder, False reads afresh and stores nothing. ``report.cache`` says which
+        happened. A file written by :func:`analysis.corpus.write_snapshot` (``.corpus``)
+        is read back as the corpus it holds, whatever the other options.
 
     Returns
     -------
@@ -86,6 +94,8 @@ def load_corpus(
     problem = None if root.is_dir() else _not_a_regular_file(root)
     if problem:
         raise CorpusError(f"{root}: {problem}")
+    if root.is_file() and root.suffix.lower() == SUFFIX:
+        return read_snapshot(root)
     if root.is_file() and root.suffix.lower() not in FORMATS:
         raise CorpusError(f"{root}: not a corpus format ({root.suffix or 'no extension'}); "
                           f"expected one of {', '.join(sorted(FORMATS))}")
@@ -99,7 +109,18 @@ def load_corpus(
         if given is not None and not (isinstance(given, str) or (
                 isinstance(given, (list, tuple)) and given and all(isinstance(g, str) for g in given))):
             raise CorpusError(f"{name}= must be a column name or a list of column names, not {given!r:.80}")
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise CorpusError(f"cache= must be True, False or a folder, not {cache!r:.80}")
+    options = {**overrides, "default_source": default_source, "encoding": encoding, "dayfirst": dayfirst,
+               "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates}
+    return cached_load(root, options, cache, lambda: _load(root, options, progress))
 
+
+def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
+    """Read, validate and assemble the corpus under ``root`` (the work :func:`load_corpus` caches)."""
+    overrides = {name: options[name] for name in ("text", "source", "date", "title", "url", "doc_id")}
+    encoding, default_source, dayfirst = options["encoding"], options["default_source"], options["dayfirst"]
+    drop_duplicates, near_duplicates = options["drop_duplicates"], options["near_duplicates"]
     members, file_rows = _walk(root)
     meta, sidecar_rows, members = _read_sidecars(members, root.name)
     file_rows += sidecar_rows

@@ -26,6 +26,10 @@ class IngestReport:
         (e.g. an implausible date set to NaT, an ambiguous day/month order, NUL bytes
         removed from a file, whose location is then ``file``).
     duplicates : number of kept documents whose normalized text repeats an earlier one.
+    cache : where this corpus came from: read afresh and stored in the cache, read
+        from the cache, not stored and why (see :mod:`analysis.corpus.cache`).
+    fingerprint : SHA-256 of the input files' names, sizes and contents: two loads
+        with the same fingerprint read the same bytes.
     """
 
     files: pd.DataFrame
@@ -33,6 +37,8 @@ class IngestReport:
     warnings: pd.DataFrame
     duplicates: int
     duplicates_dropped: bool = False
+    cache: str = dataclasses.field(default="", compare=False)
+    fingerprint: str = dataclasses.field(default="", compare=False)
 
     @property
     def files_read(self) -> int:
@@ -66,6 +72,8 @@ class IngestReport:
             lines.append(f"  {row['status']}: {row['file']} ({row['note']})")
         if len(self.warnings):
             lines.append(f"  {len(self.warnings)} warning(s), e.g. {self.warnings.iloc[0]['message']}")
+        if self.cache:
+            lines.append(f"  cache: {self.cache}")
         return "\n".join(lines)
 
 
