@@ -269,7 +269,7 @@ def term_words(term: str, options=None) -> tuple[tuple[str, ...], bool]:
 
 
 def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
-    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many), ``examples``.
+    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many, verbs included), ``examples``.
 
     Examples
     --------
