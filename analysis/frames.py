@@ -15,7 +15,7 @@ from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_k
 from analysis.lexicon import Lexicon, load_lexicon, term_words
 from analysis.paths import LEXICON_DIR
 from analysis.limits import shorten
-from analysis.text import SENTENCE_END, NormalizeOptions, normalize, token_spans
+from analysis.text import NormalizeOptions, normalize, token_spans
 
 __all__ = [
     "frame_matches",
@@ -519,9 +519,9 @@ def frame_matches(
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
-    ...                      "text": ["قال: “المواجهة” مع واشنطن ومواجهتها بالعقوبات"]})
+    ...                      "text": ["قال: “التصعيد” مع واشنطن وتصعيدها بالعقوبات"]})
     >>> frame_matches(docs, "international-news")[["frame", "term", "surface", "start"]].values.tolist()
-    [['confrontation', 'مواجهة', 'المواجهة', 6], ['confrontation', 'مواجهة', 'ومواجهتها', 26], ['sanctions', 'عقوبات', 'بالعقوبات', 36]]
+    [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'عقوبات', 'بالعقوبات', 34]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     tokens = _scan(docs, options)
@@ -745,23 +745,13 @@ def _inside(hits: _Hits, spans: _Hits) -> np.ndarray:
     return (j >= 0) & (reach[np.maximum(j, 0)] >= hits.pos + hits.size)
 
 
-def _sentence_units(texts, tokens: _Tokens, pos: np.ndarray, doc: np.ndarray) -> np.ndarray:
+def _sentence_units(tokens: _Tokens, pos: np.ndarray, doc: np.ndarray) -> np.ndarray:
     """A number for the sentence of each token ``pos`` (of document ``doc``), increasing through the corpus.
 
-    A sentence ends at :data:`analysis.text.SENTENCE_END`; the number counts the sentence
-    ends of the document before the token, offset so that documents never share one.
+    Sentences end at :data:`SENTENCE_BREAKS` (:func:`_scan` counts them before each token);
+    adding the document's index keeps documents from sharing a number.
     """
-    index = pos - tokens.offsets[doc]
-    start, _ = token_offsets(texts, doc, index)
-    read, row = np.unique(doc, return_inverse=True)
-    ends = [np.array([m.start() for m in SENTENCE_END.finditer(text)], np.int64) for text in take_texts(texts, read)]
-    room = np.array([len(e) + 1 for e in ends], np.int64)  # sentence numbers each document read takes
-    first = np.cumsum(room) - room
-    # All documents' sentence ends on one line, each document shifted past the one before it.
-    width = int(start.max(initial=0)) + max((int(e[-1]) for e in ends if len(e)), default=0) + 1
-    line = np.concatenate([e + r * width for r, e in enumerate(ends)] + [np.zeros(0, np.int64)])
-    before = np.searchsorted(line, start + row * width, "right") - np.searchsorted(line, row * width, "left")
-    return first[row] + before
+    return tokens.sentence[pos].astype(np.int64) + doc
 
 
 def actor_frame_counts(
@@ -781,8 +771,7 @@ def actor_frame_counts(
     A frame hit counts for an actor when a mention of that actor (a hit of the actor
     lexicon) starts or ends at most ``window`` tokens away from it in the same
     document, overlapping included, and, with ``sentence=True`` (default), in the same
-    sentence (sentences end at ``. ! ? ؟ ؛`` and line breaks,
-    :data:`analysis.text.SENTENCE_END`). A hit counts once per actor however many of its
+    sentence (sentences end at ``. ! ? ؟ ؛`` and line breaks, :data:`SENTENCE_BREAKS`). A hit counts once per actor however many of its
     mentions are near, and for every actor that is near. A frame hit that lies wholly
     inside an actor mention is the actor's name, not a frame hit, and is not counted:
     البنتاغون is a mention of the United States, not a military hit near it (a longer
@@ -839,8 +828,7 @@ def actor_frame_counts(
     if sentence:
         with_mention = np.isin(doc_hits, doc_mentions)  # no other hit can be near a mention
         hits, doc_hits = _select(hits, with_mention), doc_hits[with_mention]
-        units = _sentence_units(text_array(docs["text"]), tokens, np.r_[hits.pos, mentions.pos],
-                                np.r_[doc_hits, doc_mentions])
+        units = _sentence_units(tokens, np.r_[hits.pos, mentions.pos], np.r_[doc_hits, doc_mentions])
         unit_hits, unit_mentions = units[:len(hits.pos)], units[len(hits.pos):]
     group_codes = keys.groupby(names, sort=True, dropna=False).ngroup().to_numpy() if names else np.zeros(len(docs), int)
     groups = keys.iloc[np.unique(group_codes, return_index=True)[1]].reset_index(drop=True) if names else pd.DataFrame(index=[0])

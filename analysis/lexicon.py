@@ -358,7 +358,7 @@ def _as_options(options) -> NormalizeOptions:
 
 
 def lexicon_summary(lexicon, examples: int = 6) -> pd.DataFrame:
-    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many), ``examples``.
+    """One row per frame of a lexicon: ``frame``, ``label_en``, ``label_ar``, ``terms`` (how many, verbs included), ``examples``.
 
     Examples
     --------

@@ -255,7 +255,7 @@ def test_lexicon_summary_and_labels_follow_the_lexicon():
     lexicon = load_lexicon("international-news")
     summary = lexicon_summary(lexicon)
     assert summary["frame"].tolist() == list(lexicon.frame_ids)
-    assert summary["terms"].tolist() == [len(frame.terms) for frame in lexicon.frames]
+    assert summary["terms"].tolist() == [len(frame.terms) + len(frame.verbs) for frame in lexicon.frames]
     labelled = label_frames(pd.DataFrame({"frame": ["sanctions", "unknown"]}), lexicon)
     assert labelled["frame_label"].tolist() == ["Sanctions and economic pressure", "unknown"]
 
