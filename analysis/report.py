@@ -351,14 +351,28 @@ class _Snapshot:
 
 
 def _snapshot(corpus, folder: Path, cache) -> tuple[Path, _Snapshot]:
-    """Load the corpus once and write it where every notebook reads it (the parent keeps no copy)."""
-    from analysis.corpus import load_corpus, write_snapshot
+    """Load the corpus once and write it where every notebook reads it.
+
+    The load runs in a process of its own, which returns its memory when it ends:
+    the report's process never holds the documents while the kernels run.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from analysis.paths import DEMO_CORPUS
 
     root = Path(corpus).resolve() if corpus is not None else DEMO_CORPUS
-    loaded = load_corpus(root if corpus is not None else None, progress=False, cache=cache)
-    path = write_snapshot(loaded, folder / f"corpus{SNAPSHOT_SUFFIX}")
-    return root, _Snapshot(path, loaded.report.fingerprint)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as loader:
+        path, digest = loader.submit(_write_snapshot, root if corpus is not None else None,
+                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache).result()
+    return root, _Snapshot(path, digest)
+
+
+def _write_snapshot(corpus: Path | None, path: Path, cache) -> tuple[Path, str]:
+    from analysis.corpus import load_corpus, write_snapshot
+
+    loaded = load_corpus(corpus, progress=False, cache=cache)
+    return write_snapshot(loaded, path), loaded.report.fingerprint
 
 
 def _run_notebooks(paths: list[Path], params: dict, kernel_name: str | None, show: bool, shown: dict) -> list:
