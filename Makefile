@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := arabic-framing
 CORPUS ?=
 OUT    ?= report
+ARGS   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install report test lab benchmark clean
@@ -24,14 +25,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the package with its test tools
 
-report: $(STAMP)  ## run every notebook on the demo corpus (CORPUS=path for another) and write report/ and figures/
-	$(BIN)/python -m analysis report $(if $(CORPUS),--corpus $(CORPUS)) --out $(OUT)
+report: $(STAMP)  ## run every notebook on the demo corpus (CORPUS=path, OUT=dir, ARGS=options): report/index.html, figures in report/figures/
+	$(BIN)/python -m analysis report $(if $(CORPUS),--corpus $(CORPUS)) --out $(OUT) $(ARGS)
 
 test: $(STAMP)  ## run the whole test suite
 	$(BIN)/python -m pytest
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel (ARGS=options for jupyter lab)
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 benchmark: $(STAMP)  ## time our pipeline against two baselines on SaudiNewsNet
 	$(BIN)/python benchmarks/bench_pipeline.py

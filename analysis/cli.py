@@ -56,20 +56,26 @@ def _partitions(args) -> list | None:
     return parts
 
 
+def _load_options(args) -> dict:
+    """The options of ``load_corpus`` given on the command line (those left out keep their defaults)."""
+    given = {"text": args.text_column, "source": args.source_column, "date": args.date_column,
+             "encoding": args.encoding, "default_source": args.default_source,
+             "cache": None if args.cache else False}
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def _load(args, path=None):
     from analysis.corpus import load_corpus
 
-    corpus = load_corpus(path or args.corpus, text=args.text_column, source=args.source_column,
-                         date=args.date_column, encoding=args.encoding,
-                         default_source=args.default_source, progress=None if args.progress else False,
-                         cache=args.cache)
-    print(corpus.report.summary(), file=sys.stderr)
-    if args.strict and len(corpus.report.rejected):
-        first = corpus.report.rejected.iloc[0]
-        raise CLIError(f"{len(corpus.report.rejected)} row(s) rejected (--strict), first: "
+    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, **_load_options(args))
+    report = corpus.report
+    if args.strict and len(report.rejected):
+        first = report.rejected.iloc[0]
+        raise CLIError(f"{len(report.rejected)} row(s) rejected (--strict), first: "
                        f"{first['file']} {first['location']}: {first['reason']}")
     if len(corpus) == 0:
-        raise CLIError(f"{path or args.corpus or 'demo corpus'}: no documents kept; see the summary above")
+        raise CLIError(f"{path or args.corpus or 'demo corpus'}: no documents kept ({_why_nothing_kept(report)})")
+    print(report.summary(), file=sys.stderr)
     if args.select:
         from analysis.corpus import select_documents
 
@@ -80,6 +86,19 @@ def _load(args, path=None):
         if len(corpus) == 0:
             raise CLIError(f"--select {args.select!r} kept no article")
     return corpus
+
+
+def _why_nothing_kept(report) -> str:
+    """The first reason a corpus kept no document: a rejected row, else a file not read."""
+    if len(report.rejected):
+        first = report.rejected.iloc[0]
+        return (f"{len(report.rejected):,} row(s) rejected, first: {first['file']} {first['location']}: "
+                f"{first['reason']}")
+    unread = report.files[report.files["status"] != "read"]
+    if len(unread):
+        first = unread.iloc[0]
+        return f"{len(unread):,} file(s) not read, first: {first['file']}: {first['status']} ({first['note']})"
+    return f"{report.rows_read:,} row(s) read" if len(report.files) else "no file of a known format found"
 
 
 def _output(table, args) -> None:
@@ -176,16 +195,19 @@ def _columns(text: str) -> list[str]:
 
 
 def _report(args) -> None:
+    from analysis.lexicon import load_lexicon
     from analysis.report import build_report
 
     missing = [path for path in args.codings if not Path(path).is_file()]
     if missing:
         raise CLIError(f"coding sheet {missing[0]}: no such file")
+    load_lexicon(args.lexicon)
+    _load(args)  # a corpus that cannot be read fails here, in one line, before any notebook starts
     parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else {}
     if args.select:
         parameters["select"] = args.select
     index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None,
-                         cache=args.cache)
+                         load_options=_load_options(args))
     print(f"report: {index}", file=sys.stderr)
 
 
@@ -257,17 +279,13 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--out", help="CSV file for the precision table (default: print)")
     score.set_defaults(run=_validate_score)
 
-    report = sub.add_parser("report", help="run every notebook and render an HTML report")
-    report.add_argument("--corpus", help="file or folder to load (default: the bundled demo corpus)")
+    report = sub.add_parser("report", parents=[corpus], help="run every notebook and render an HTML report",
+                            description="Check the corpus, then run every notebook on it and render an HTML report: "
+                                        "OUT/index.html, one page per notebook, and the figures in OUT/figures/.")
     report.add_argument("--lexicon", default="international-news", help="bundled lexicon name or YAML path")
-    report.add_argument("--out", default="report", help="output folder (default: report/)")
+    report.add_argument("--out", default="report", help="output folder (default: report/; figures go to report/figures/)")
     report.add_argument("--codings", nargs="+", default=[], metavar="SHEET",
                         help="filled-in coding sheets (validate sample): the framing page adds precision and agreement")
-    report.add_argument("--select", help="keep only the story's articles: a boolean query of terms, e.g. '(روسيا OR موسكو) AND عقوبات', "
-                             "or a JSON object of select_documents options, e.g. "
-                             "'{\"lexicon\": \"actors\", \"frames\": [\"russia\"], \"min_mentions\": 2}'")
-    report.add_argument("--no-cache", dest="cache", action="store_false",
-                        help="read the corpus afresh, neither using nor filling the corpus cache")
     report.set_defaults(run=_report)
 
     cache = sub.add_parser("cache", help="the corpus cache: where it is, and clearing it")

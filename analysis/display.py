@@ -1,4 +1,4 @@
-"""Notebook display helpers: escaped right-to-left HTML tables, reproducible row samples, saved figures shown as images."""
+"""Notebook display helpers: escaped, bidi-isolated HTML tables, reproducible row samples, saved figures shown as images."""
 
 from __future__ import annotations
 
@@ -12,11 +12,16 @@ import pandas as pd
 
 from analysis.paths import FIGURE_DIR
 
-__all__ = ["HTMLTable", "html_table", "sample_rows", "figure_image"]
+__all__ = ["HTMLTable", "html_table", "text_direction", "show_dataframes_rtl", "sample_rows", "figure_image"]
 
 _P_COLUMN = re.compile(r"^p(_|$)")  # p, p_value, p_adjusted, p_asymptotic …
 P_FLOOR = 1e-300  # p-values below it, 0 included, are shown as "< 1e-300": underflow, not certainty
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC_RANGES = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_ARABIC = re.compile(f"[{_ARABIC_RANGES}]")
+_ARABIC_LETTER = re.compile(f"[^\\W\\d_](?<=[{_ARABIC_RANGES}])")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+# A run of Arabic: from an Arabic letter to the last Arabic letter before the next Latin one.
+_ARABIC_RUN = re.compile(f"[{_ARABIC_RANGES}](?:[^A-Za-z\u00c0-\u024f]*[{_ARABIC_RANGES}])?")
 TABLE_CSS = (
     "<style>"
     "table.af-table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}"
@@ -24,6 +29,7 @@ TABLE_CSS = (
     "vertical-align:top;text-align:start}"
     "table.af-table td.af-num{text-align:right;font-variant-numeric:tabular-nums}"
     "table.af-table caption{caption-side:bottom;text-align:start;color:#555;font-size:0.9em}"
+    "table.af-table td.af-keyword{text-align:center;font-weight:600}"
     "</style>"
 )
 
@@ -52,14 +58,49 @@ def _is_arabic(text: str) -> bool:
     return _ARABIC.search(text) is not None
 
 
+def text_direction(text: str) -> str:
+    """The base direction a text reads in: ``"rtl"`` where Arabic letters are at least
+    as many as Latin ones, ``"ltr"`` otherwise (a number or a date alone included).
+
+    Unlike the first-strong rule of ``dir="auto"``, an English sentence that starts
+    with an Arabic word stays left-to-right.
+
+    Examples
+    --------
+    >>> text_direction("روسيا والولايات المتحدة"), text_direction("موسكو: 15 of 39 occurrences")
+    ('rtl', 'ltr')
+    >>> text_direction("2015-07-21 02:42"), text_direction("SMS تبدا")
+    ('ltr', 'rtl')
+    """
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return "rtl" if arabic and arabic >= len(_LATIN_LETTER.findall(text)) else "ltr"
+
+
+def _isolated(text: str, direction: str) -> str:
+    """``text`` escaped, each Arabic run inside left-to-right text isolated in ``<bdi>``.
+
+    Isolated, the run cannot pull the digits after it into right-to-left order
+    (``موسكو: 15`` would otherwise show as ``15 :موسكو``). Latin runs inside
+    right-to-left text read in order without it.
+    """
+    if direction == "rtl" or not _is_arabic(text):
+        return html.escape(text)
+    parts, end = [], 0
+    for run in _ARABIC_RUN.finditer(text):
+        parts += [html.escape(text[end:run.start()]), f"<bdi>{html.escape(run.group())}</bdi>"]
+        end = run.end()
+    return "".join(parts) + html.escape(text[end:])
+
+
 def _underflows(column: pd.Series) -> pd.Series:
     """Whether each value of a p-value column is below :data:`P_FLOOR` (0 included)."""
     numbers = pd.to_numeric(column, errors="coerce")
     return (numbers >= 0) & (numbers < P_FLOOR)
 
 
-def _format(value, digits: int, max_chars: int, p_value: bool = False) -> tuple[str, bool]:
-    """The display string of one value and whether it is a number (``p_value``: a p-value column's)."""
+def _format(value, digits: int, max_chars: int, p_value: bool = False, cut_start: bool = False) -> tuple[str, bool]:
+    """The display string of one value and whether it is a number (``p_value``: a p-value column's;
+    ``cut_start``: a long text loses its start, not its end)."""
     if value is None or (not isinstance(value, (str, list, tuple, dict, np.ndarray)) and pd.isna(value)):
         return "", False
     if p_value and isinstance(value, (float, np.floating, int, np.integer)) and 0 <= value < P_FLOOR:
@@ -81,13 +122,29 @@ def _format(value, digits: int, max_chars: int, p_value: bool = False) -> tuple[
         value = ", ".join(map(str, value))
     text = str(value)
     if max_chars and len(text) > max_chars:
-        text = text[: max_chars - 1].rstrip() + "…"
+        text = "…" + text[len(text) - max_chars + 1:].lstrip() if cut_start else text[: max_chars - 1].rstrip() + "…"
     return text, False
 
 
-def _cell(tag: str, text: str, numeric: bool) -> str:
-    attrs = ' class="af-num"' if numeric else ' dir="rtl" lang="ar"' if _is_arabic(text) else ""
-    return f"<{tag}{attrs}>{html.escape(text)}</{tag}>"
+def _cell(tag: str, text: str, numeric: bool, attrs: str = "") -> str:
+    """One cell, isolated in its own direction: numbers and dates left-to-right (so that
+    ``-1.5`` and ``2015-07-21 02:42`` never turn around in a right-to-left table), text by
+    :func:`text_direction`."""
+    if numeric:
+        return f'<{tag} class="af-num" dir="ltr"{attrs}>{html.escape(text)}</{tag}>'
+    direction = text_direction(text)
+    lang = ' lang="ar"' if direction == "rtl" else ""
+    return f'<{tag}{attrs} dir="{direction}"{lang}>{_isolated(text, direction)}</{tag}>'
+
+
+def _caption(notes: list[str]) -> str:
+    """The caption, in the direction of its text; a note in the other direction is isolated."""
+    if not notes:
+        return ""
+    direction = text_direction(" ".join(notes))
+    parts = [_isolated(note, direction) if text_direction(note) == direction
+             else f'<bdi dir="{text_direction(note)}">{_isolated(note, text_direction(note))}</bdi>' for note in notes]
+    return f'<caption dir="{direction}">{" ".join(parts)}</caption>'
 
 
 def html_table(
@@ -98,16 +155,21 @@ def html_table(
     digits: int = 4,
     caption: str | None = None,
     direction: str = "auto",
+    context: tuple[str, str] | None = None,
 ) -> HTMLTable:
-    """Render a table as escaped HTML with Arabic cells right-to-left.
+    """Render a table as escaped HTML, each cell and the caption isolated in its own direction.
 
     Every value is escaped: corpus text is data, never markup, so a ``<script>`` in
-    an article shows literally. A cell (or header) containing Arabic letters gets
-    ``dir="rtl" lang="ar"``; numbers are right-aligned with thousands separators.
-    The index is not shown (``reset_index()`` first to keep it). In p-value columns
-    (``p``, ``p_value``, ``p_adjusted``, any ``p_…``) a value below 1e-300, 0 included,
-    shows as ``< 1e-300``: the probability underflowed, it is not 0. The table itself
-    is not changed.
+    an article shows literally. Every cell, header and the caption carries its
+    direction: ``dir="rtl" lang="ar"`` where Arabic letters predominate
+    (:func:`text_direction`), ``dir="ltr"`` otherwise, numbers and dates included, so
+    mixed Arabic, Latin and digits read in their logical order in a table of either
+    direction (an Arabic run inside left-to-right text is isolated in ``<bdi>``).
+    Numbers are right-aligned with thousands separators. The index is not shown
+    (``reset_index()`` first to keep it). In p-value columns (``p``, ``p_value``,
+    ``p_adjusted``, any ``p_…``) a value below 1e-300, 0 included, shows as
+    ``< 1e-300``: the probability underflowed, it is not 0. The table itself is not
+    changed.
 
     Parameters
     ----------
@@ -116,9 +178,14 @@ def html_table(
     max_chars : longer texts are cut with "…" (0 keeps them whole).
     digits : significant digits of floats.
     caption : text under the table.
-    direction : ``"auto"`` sets the direction per cell; ``"rtl"`` makes the whole
-        table right-to-left (columns run from the right, as in a keyword-in-context
-        table read in Arabic order).
+    direction : ``"auto"`` lays the columns out left to right; ``"rtl"`` makes the
+        whole table right-to-left (columns run from the right, as in a
+        keyword-in-context table read in Arabic order).
+    context : the columns of text before and after a keyword, e.g.
+        ``("before", "after")``: a keyword-in-context layout. Each is aligned against
+        the keyword between them (in either table direction) and a long one is cut on
+        its far side, so the words next to the keyword always show; the column
+        between them is centred.
 
     Returns
     -------
@@ -128,24 +195,40 @@ def html_table(
     Examples
     --------
     >>> t = html_table(pd.DataFrame({"title": ["<b>عاجل</b>"], "hits": [1200]}))
-    >>> '<td dir="rtl" lang="ar">&lt;b&gt;عاجل&lt;/b&gt;</td>' in t.html, '<td class="af-num">1,200</td>' in t.html
+    >>> '<td dir="rtl" lang="ar">&lt;b&gt;عاجل&lt;/b&gt;</td>' in t.html, '<td class="af-num" dir="ltr">1,200</td>' in t.html
     (True, True)
+    >>> html_table(pd.DataFrame({"a": [1]}), caption="موسكو: 15 of 39 occurrences.").html.split("<thead>")[0][-68:]
+    '<caption dir="ltr"><bdi>موسكو</bdi>: 15 of 39 occurrences.</caption>'
+
     """
     if direction not in ("auto", "rtl"):
         raise ValueError(f"direction must be 'auto' or 'rtl', not {direction!r}")
+    columns = list(table.columns)
+    attrs = [""] * len(columns)
+    if context is not None:
+        if len(context) != 2 or any(name not in columns for name in context):
+            raise ValueError(f"context must name two columns of the table (before, after), not {context!r}; "
+                             f"it has {columns}")
+        before, after = (columns.index(name) for name in context)
+        if after - before != 2:
+            raise ValueError(f"context columns {context!r} must have exactly the keyword column between them")
+        towards, away = ("left", "right") if direction == "rtl" else ("right", "left")
+        attrs[before], attrs[before + 1], attrs[after] = (f' style="text-align:{towards}"', ' class="af-keyword"',
+                                                          f' style="text-align:{away}"')
     shown = table if max_rows is None else table.head(max_rows)
-    head = "".join(_cell("th", str(column), False) for column in shown.columns)
-    p_columns = [bool(_P_COLUMN.match(str(column))) for column in shown.columns]
+    head = "".join(_cell("th", str(column), False) for column in columns)
+    p_columns = [bool(_P_COLUMN.match(str(column))) for column in columns]
+    cut_start = [context is not None and i == columns.index(context[0]) for i in range(len(columns))]
     rows = []
     for values in shown.itertuples(index=False, name=None):
-        cells = (_cell("td", *_format(value, digits, max_chars, p)) for value, p in zip(values, p_columns))
+        cells = (_cell("td", *_format(value, digits, max_chars, p, cut), attr)
+                 for value, p, cut, attr in zip(values, p_columns, cut_start, attrs))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes = [caption] if caption else []
     if len(shown) < len(table):
         notes.append(f"{len(shown):,} of {len(table):,} rows shown.")
-    note = f"<caption>{html.escape(' '.join(notes))}</caption>" if notes else ""
     table_dir = ' dir="rtl"' if direction == "rtl" else ""
-    markup = (f'{TABLE_CSS}<table class="af-table"{table_dir}>{note}<thead><tr>{head}</tr></thead>'
+    markup = (f'{TABLE_CSS}<table class="af-table"{table_dir}>{_caption(notes)}<thead><tr>{head}</tr></thead>'
               f"<tbody>{''.join(rows)}</tbody></table>")
     underflow = {column: shown[column].astype(object).mask(_underflows(shown[column]), f"< {P_FLOOR:.0e}")
                  for column, p in zip(shown.columns, p_columns) if p}
@@ -153,6 +236,39 @@ def html_table(
         text = shown.assign(**underflow).to_string(index=False) + (
             f"\n({len(shown):,} of {len(table):,} rows shown)" if len(shown) < len(table) else "")
     return HTMLTable(markup, text)
+
+
+def show_dataframes_rtl(enable: bool = True, **options) -> None:
+    """Display every DataFrame in this Jupyter session right-to-left, as :func:`html_table` renders it.
+
+    Plain DataFrames of Arabic otherwise display left-to-right with nothing isolated.
+    The index is shown as columns unless it is the default one. ``options`` go to
+    :func:`html_table` (``max_rows`` defaults to pandas' ``display.max_rows``);
+    ``enable=False`` restores pandas' own display. Outside IPython it does nothing.
+
+    Examples
+    --------
+    >>> show_dataframes_rtl()  # outside IPython: nothing to change
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/html"]
+    if not enable:
+        formatter.pop(pd.DataFrame, None)
+        return
+
+    def render(frame: pd.DataFrame) -> str:
+        plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+        shown = frame if plain else frame.reset_index()
+        return html_table(shown, **{"max_rows": pd.get_option("display.max_rows"), "direction": "rtl",
+                                    **options}).html
+
+    formatter.for_type(pd.DataFrame, render)
 
 
 def sample_rows(table: pd.DataFrame, n: int, *, by: str | list[str] | None = None, seed: int = 0) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, term_words
-from analysis.text import NormalizeOptions, normalize, token_spans
+from analysis.text import SENTENCE_END, NormalizeOptions, normalize, token_spans
 
 __all__ = [
     "frame_matches",
@@ -523,19 +523,52 @@ def count_frames(
     return aggregate_frame_counts(doc_frame_counts(corpus, lexicon, by, options, copies=copies), by)
 
 
-def _near(hits: _Hits, mentions: _Hits, doc_hits: np.ndarray, doc_mentions: np.ndarray, window: int) -> np.ndarray:
-    """Whether each hit lies within ``window`` tokens of one of ``mentions`` in its document."""
+def _near(hits: _Hits, mentions: _Hits, unit_hits: np.ndarray, unit_mentions: np.ndarray, window: int) -> np.ndarray:
+    """Whether each hit lies within ``window`` tokens of one of ``mentions`` in its unit (document or sentence).
+
+    Units are numbers that never decrease through the corpus (a document's index, or
+    :func:`_sentence_units`).
+    """
     if not len(mentions.pos):
         return np.zeros(len(hits.pos), dtype=bool)
-    gap = window + 1  # documents are spaced apart so that no window crosses them
-    m_start = mentions.pos + doc_mentions * gap
+    gap = window + 1  # units are spaced apart so that no window crosses them
+    m_start = mentions.pos + unit_mentions * gap
     order = np.argsort(m_start, kind="stable")
     m_start, m_end = m_start[order], (m_start + mentions.size - 1)[order]
     m_reach = np.maximum.accumulate(m_end)
-    h_start = hits.pos + doc_hits * gap
+    h_start = hits.pos + unit_hits * gap
     h_end = h_start + hits.size - 1
     j = np.searchsorted(m_start, h_end + window, "right") - 1
     return (j >= 0) & (m_reach[np.maximum(j, 0)] >= h_start - window)
+
+
+def _inside(hits: _Hits, spans: _Hits) -> np.ndarray:
+    """Whether each hit lies wholly inside one of ``spans`` (of any frame)."""
+    if not len(spans.pos):
+        return np.zeros(len(hits.pos), dtype=bool)
+    order = np.argsort(spans.pos, kind="stable")
+    starts, reach = spans.pos[order], np.maximum.accumulate((spans.pos + spans.size)[order])
+    j = np.searchsorted(starts, hits.pos, "right") - 1
+    return (j >= 0) & (reach[np.maximum(j, 0)] >= hits.pos + hits.size)
+
+
+def _sentence_units(texts, tokens: _Tokens, pos: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """A number for the sentence of each token ``pos`` (of document ``doc``), increasing through the corpus.
+
+    A sentence ends at :data:`analysis.text.SENTENCE_END`; the number counts the sentence
+    ends of the document before the token, offset so that documents never share one.
+    """
+    index = pos - tokens.offsets[doc]
+    start, _ = token_offsets(texts, doc, index)
+    before = np.zeros(len(pos), np.int64)
+    read, row = np.unique(doc, return_inverse=True)
+    room = np.zeros(len(read), np.int64)  # sentence ends of each document read
+    for r, text in enumerate(take_texts(texts, read)):
+        ends = np.array([m.start() for m in SENTENCE_END.finditer(text)], np.int64)
+        mine = row == r
+        before[mine] = np.searchsorted(ends, start[mine], "right")
+        room[r] = len(ends) + 1
+    return (np.cumsum(room) - room)[row] + before
 
 
 def actor_frame_counts(
@@ -546,15 +579,20 @@ def actor_frame_counts(
     by: str | list[str] | None = "source",
     options: NormalizeOptions | dict | None = None,
     *,
+    sentence: bool = True,
     copies: str = "all",
 ) -> pd.DataFrame:
-    """Frame hits within ``window`` tokens of a mention of each actor.
+    """Frame hits within ``window`` tokens of a mention of each actor, in the same sentence.
 
     A frame hit counts for an actor when a mention of that actor (a hit of the actor
     lexicon) starts or ends at most ``window`` tokens away from it in the same
-    document, overlapping included. A hit counts once per actor however many of its
-    mentions are near, and for every actor that is near. Windows do not stop at
-    sentence ends.
+    document, overlapping included, and, with ``sentence=True`` (default), in the same
+    sentence (sentences end at ``. ! ? ؟ ؛`` and line breaks,
+    :data:`analysis.text.SENTENCE_END`). A hit counts once per actor however many of its
+    mentions are near, and for every actor that is near. A frame hit that lies wholly
+    inside an actor mention is the actor's name, not a frame hit, and is not counted:
+    البنتاغون is a mention of the United States, not a military hit near it (a longer
+    hit such as عقوبات أمريكية still counts).
 
     Parameters
     ----------
@@ -564,6 +602,8 @@ def actor_frame_counts(
     window : maximum distance in tokens (0: adjacent tokens do not count, only overlap).
     by : grouping column(s) as in :func:`count_frames`, or None.
     options : normalization options.
+    sentence : True (default) to stop windows at sentence ends; False lets them run
+        over the whole document.
     copies : what to do with copies (:func:`analysis.corpus.select_copies`): ``"all"``
         (default) keeps every document, ``"one"`` one per story, ``"one_per_source"``
         one per story and source.
@@ -582,6 +622,10 @@ def actor_frame_counts(
     >>> t = actor_frame_counts(docs, "international-news", window=2)
     >>> t.query("hits > 0")[["actor", "frame", "hits"]].values.tolist()
     [['russia', 'sanctions', 1], ['russia', 'threat', 1], ['united_states', 'sanctions', 1], ['united_states', 'threat', 1]]
+    >>> docs["text"] = ["هددت واشنطن. فرضت عقوبات"]
+    >>> t = actor_frame_counts(docs, "international-news", window=2)
+    >>> t.query("hits > 0")[["actor", "frame", "hits"]].values.tolist()
+    [['united_states', 'threat', 1]]
     """
     if not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a non-negative integer, not {window!r}")
@@ -591,15 +635,23 @@ def actor_frame_counts(
     tokens = _scan(docs, options)
     hits, _ = _find(tokens, lexicon, options)
     mentions, _ = _find(tokens, actors, options)
+    hits = _select(hits, ~_inside(hits, mentions))
     doc_hits = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     doc_mentions = np.searchsorted(tokens.offsets, mentions.pos, "right") - 1
+    unit_hits, unit_mentions = doc_hits, doc_mentions  # where windows stop: documents, or sentences
+    if sentence:
+        with_mention = np.isin(doc_hits, doc_mentions)  # no other hit can be near a mention
+        hits, doc_hits = _select(hits, with_mention), doc_hits[with_mention]
+        units = _sentence_units(text_array(docs["text"]), tokens, np.r_[hits.pos, mentions.pos],
+                                np.r_[doc_hits, doc_mentions])
+        unit_hits, unit_mentions = units[:len(hits.pos)], units[len(hits.pos):]
     group_codes = keys.groupby(names, sort=True, dropna=False).ngroup().to_numpy() if names else np.zeros(len(docs), int)
     groups = keys.iloc[np.unique(group_codes, return_index=True)[1]].reset_index(drop=True) if names else pd.DataFrame(index=[0])
     n_groups, n_actors, n_frames = len(groups), len(actors.frames), len(lexicon.frames)
     counts = np.zeros((n_groups, n_actors, n_frames), dtype=np.int64)
     for a in range(n_actors):
         mine = mentions.frame == a
-        near = _near(hits, _select(mentions, mine), doc_hits, doc_mentions[mine], window)
+        near = _near(hits, _select(mentions, mine), unit_hits, unit_mentions[mine], window)
         np.add.at(counts[:, a, :], (group_codes[doc_hits[near]], hits.frame[near]), 1)
     g, a, f = np.unravel_index(np.arange(counts.size), counts.shape)
     table = groups.iloc[g].reset_index(drop=True)[names]

@@ -236,6 +236,7 @@ def build_report(
     kernel_name: str | None = None,
     *,
     parameters: dict | None = None,
+    load_options: dict | None = None,
     progress: bool | None = None,
     cache: bool | str | os.PathLike = True,
 ) -> Path:
@@ -262,8 +263,11 @@ def build_report(
         started on the running interpreter, whatever kernel specs are installed.
     parameters : further papermill parameters for every notebook (``by``,
         ``date_from``, ``date_to``, ``top_n``, ``seed``).
+    load_options : options of :func:`analysis.corpus.load_corpus` for reading the
+        corpus (``text``, ``source``, ``date``, ``encoding``, ``default_source``, …).
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
-    cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load.
+    cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load
+        (``load_options["cache"]`` wins when given).
 
     Returns
     -------
@@ -308,12 +312,16 @@ def build_report(
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
     lexicon_arg = Path(lex.path).stem if bundled else str(Path(lex.path).resolve())
     show = sys.stderr.isatty() if progress is None else progress
+    options = dict(load_options or {})
+    cache = options.pop("cache", cache)
     with tempfile.TemporaryDirectory(prefix="arabic-framing-report-") as scratch:
         try:
-            root, snapshot = _snapshot(corpus, Path(scratch), cache)
+            root, snapshot = _snapshot(corpus, Path(scratch), cache, options)
         except CorpusError as err:
             raise ReportError(str(err)) from None
-        params = {**(parameters or {}), "corpus": str(snapshot.path), "lexicon": lexicon_arg, "out_dir": str(figures)}
+        # load_options travel for the record: the notebooks read the snapshot, already loaded with them.
+        params = {**(parameters or {}), "corpus": str(snapshot.path), "load_options": options,
+                  "lexicon": lexicon_arg, "out_dir": str(figures)}
         # Pages show the corpus asked for, not the temporary snapshot read in its place.
         shown = {str(snapshot.path): str(root) if corpus is not None else None}
         results = _run_notebooks(paths, params, kernel_name, show, shown)
@@ -350,7 +358,7 @@ class _Snapshot:
     fingerprint: str
 
 
-def _snapshot(corpus, folder: Path, cache) -> tuple[Path, _Snapshot]:
+def _snapshot(corpus, folder: Path, cache, options: dict) -> tuple[Path, _Snapshot]:
     """Load the corpus once and write it where every notebook reads it.
 
     The load runs in a process of its own, which returns its memory when it ends:
@@ -364,14 +372,14 @@ def _snapshot(corpus, folder: Path, cache) -> tuple[Path, _Snapshot]:
     root = Path(corpus).resolve() if corpus is not None else DEMO_CORPUS
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as loader:
         path, digest = loader.submit(_write_snapshot, root if corpus is not None else None,
-                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache).result()
+                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache, options).result()
     return root, _Snapshot(path, digest)
 
 
-def _write_snapshot(corpus: Path | None, path: Path, cache) -> tuple[Path, str]:
+def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict) -> tuple[Path, str]:
     from analysis.corpus import load_corpus, write_snapshot
 
-    loaded = load_corpus(corpus, progress=False, cache=cache)
+    loaded = load_corpus(corpus, progress=False, cache=cache, **options)
     return write_snapshot(loaded, path), loaded.report.fingerprint
 
 

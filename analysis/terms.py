@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from analysis.chunks import IntBuffer, TokenVocabulary, batches, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, doc_metadata, group_keys, select_copies
-from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
+from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = ["doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic"]
 
@@ -542,8 +542,8 @@ def kwic(
     left = [t[a:b] for t, a, b in zip(text, lo.tolist(), start.tolist())]
     right = [t[a:b] for t, a, b in zip(text, end.tolist(), hi.tolist())]
     if sentence:
-        left = [_SENTENCE_END.split(s)[-1] for s in left]
-        right = [_SENTENCE_END.split(s, maxsplit=1)[0] for s in right]
+        left = [SENTENCE_END.split(s)[-1] for s in left]
+        right = [SENTENCE_END.split(s, maxsplit=1)[0] for s in right]
     return doc_metadata(docs, doc).assign(
         left=pd.Series([s.strip() for s in left], dtype="str"),
         keyword=pd.Series([t[a:b] for t, a, b in zip(text, start.tolist(), end.tolist())], dtype="str"),
@@ -551,10 +551,6 @@ def kwic(
         start=start,
         end=end,
     )
-
-
-# Where a sentence ends, for contexts that stop there.
-_SENTENCE_END = re.compile(r"[.!?؟؛\n]")
 
 
 def _matched_occurrences(docs: pd.DataFrame, texts: pa.ChunkedArray, term: str, options: NormalizeOptions | None

@@ -22,6 +22,7 @@ __all__ = [
     "token_spans",
     "stopwords",
     "TOKEN_PATTERN",
+    "SENTENCE_END",
 ]
 
 
@@ -174,6 +175,8 @@ _LATIN = f"[A-Za-z\u00C0-\u024F][A-Za-z\\d\u00C0-\u024F{_M}]*"
 _NUMBER = f"\\d[\\d{_M}]*(?:[.,٫٬][{_M}]*\\d[\\d{_M}]*)*"
 TOKEN_PATTERN = re.compile(f"{_WORD}|{_LATIN}|{_NUMBER}")
 """Arabic words (with in-word marks), Latin words and numbers; everything else separates."""
+SENTENCE_END = re.compile(r"[!?؟؛\n]|\.(?!\d)|(?<!\d)\.")
+"""Where a sentence ends: ``. ! ? ؟ ؛`` and line breaks, but not a decimal point between digits (3.5)."""
 
 
 def tokenize(text: str) -> list[str]:

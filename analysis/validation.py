@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.compare import group_rng
 from analysis.corpus import Corpus
 from analysis.frames import match_context
 from analysis.outputs import write_atomic
@@ -23,6 +24,7 @@ __all__ = [
     "SHEET_COLUMNS",
     "validation_sample",
     "write_coding_sheet",
+    "write_judged_sample",
     "read_sample",
     "read_codings",
     "precision_table",
@@ -41,6 +43,8 @@ _APOSTROPHE = "'"
 _DELIMITERS = (",", ";", "\t")
 _WHITESPACE = re.compile(r"\s+")
 _SEPARATOR = "\x1f"  # the unit separator: in no id or frame name
+_FRAME_TABLE_STATS = frozenset({"hits", "docs_with_hit", "docs", "tokens", "rate_per_1k", "doc_share", "ci_low",
+                                "ci_high", "n_docs"})  # the columns of a frame table that are not its key
 
 
 # --------------------------------------------------------------------------- sampling
@@ -271,10 +275,90 @@ def write_coding_sheet(sample: pd.DataFrame, path: str | os.PathLike, lexicon=No
     if path.suffix.lower() == ".xlsx":
         write_atomic(path, _workbook(sheet, lexicon))
     else:
-        text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        write_atomic(path, "\ufeff" + text)
+        _write_csv(sheet, path)
     write_atomic(html_path, _sheet_html(sample, path.name, lexicon))
     return path, html_path
+
+
+def _write_csv(sheet: pd.DataFrame, path: Path) -> None:
+    """A sheet as CSV: UTF-8 with a byte-order mark, CRLF line ends, formula cells neutralized."""
+    text = sheet.map(_neutralize).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    write_atomic(path, "\ufeff" + text)
+
+
+def write_judged_sample(
+    sample: pd.DataFrame,
+    judgements: pd.DataFrame,
+    path: str | os.PathLike,
+    coder: str,
+    lexicon,
+) -> Path:
+    """Write a validation record: a sample with one coder's judgement and reason for every hit.
+
+    Parameters
+    ----------
+    sample : a :func:`validation_sample` table.
+    judgements : ``item_id``, ``code`` (1: the hit expresses its frame in its sentence,
+        0: it does not) and ``note`` (the reason), one row for every item of ``sample``.
+    path : the CSV to write.
+    coder : the name written in the ``coder`` column.
+    lexicon : the lexicon (Lexicon, YAML path or bundled name) the sample was drawn with;
+        its SHA-256 is written in the ``lexicon_sha256`` column.
+
+    Returns
+    -------
+    Path
+        ``path``: a coding sheet (:data:`SHEET_COLUMNS`, then ``lexicon_sha256``) written
+        as :func:`write_coding_sheet` writes its CSV, filled in, so :func:`read_sample`
+        and :func:`read_codings` read it back and notebook 03 takes it as ``codings``.
+        The hit is ``surface``, its context ``before`` and ``after``, the judgement
+        ``code`` and the reason ``note``.
+
+    Raises
+    ------
+    ValueError
+        An item of the sample without a judgement, a judgement of no sample item or two
+        of one item, a code other than 0 or 1, an empty reason or coder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sample = pd.DataFrame({"item_id": ["v0"], "frame": ["sanctions"], "term": ["عقوبات"], "doc_id": ["1"],
+    ...                        "source": ["أ"], "before": ["فرضت"], "surface": ["عقوبات"], "after": ["جديدة"],
+    ...                        "start": [5], "end": [11]})
+    >>> judged = pd.DataFrame({"item_id": ["v0"], "code": [1], "note": ["عقوبات على دولة"]})
+    >>> path = write_judged_sample(sample, judged, Path(tempfile.mkdtemp()) / "v.csv", "سارة", "international-news")
+    >>> read_codings(path, read_sample(path)).values.tolist()
+    [['v0', 'سارة', 1]]
+    """
+    from analysis.lexicon import load_lexicon
+
+    _check_sample(sample, "write_judged_sample")
+    missing = [c for c in ("item_id", "code", "note") if c not in judgements.columns]
+    if missing:
+        raise ValueError(f"write_judged_sample: judgements lack column(s) {missing}")
+    if not str(coder).strip():
+        raise ValueError("write_judged_sample: no coder's name")
+    twice = judgements["item_id"][judgements["item_id"].duplicated()]
+    if len(twice):
+        raise ValueError(f"write_judged_sample: item {twice.iloc[0]!r} is judged twice")
+    unknown = sorted(set(judgements["item_id"]) - set(sample["item_id"]))
+    unjudged = [i for i in sample["item_id"] if i not in set(judgements["item_id"])]
+    if unknown or unjudged:
+        problem = f"item {unknown[0]!r} is not in the sample" if unknown else f"item {unjudged[0]!r} has no judgement"
+        raise ValueError(f"write_judged_sample: {problem}")
+    judged = judgements.set_index("item_id")
+    bad = judged.index[~judged["code"].isin([0, 1])]
+    if len(bad):
+        raise ValueError(f"write_judged_sample: item {bad[0]!r} has code {judged.loc[bad[0], 'code']!r}, not 0 or 1")
+    empty = judged.index[judged["note"].fillna("").astype(str).str.strip() == ""]
+    if len(empty):
+        raise ValueError(f"write_judged_sample: item {empty[0]!r} has no reason")
+    sheet = sample.assign(code=sample["item_id"].map(judged["code"]).astype(int).astype(str), coder=str(coder),
+                          note=sample["item_id"].map(judged["note"]).astype(str))[list(SHEET_COLUMNS)]
+    path = Path(path)
+    _write_csv(sheet.assign(lexicon_sha256=load_lexicon(lexicon).sha256), path)
+    return path
 
 
 _XLSX_WIDTHS = {"item_id": 16, "frame": 14, "term": 16, "before": 48, "surface": 16, "after": 48, "code": 6,
@@ -644,7 +728,8 @@ def adjusted_frame_table(
     precision : a :func:`precision_table`; its grouping columns (``frame``, and perhaps
         ``source``) must be columns of ``frame_table``.
     n_draws : Monte Carlo draws per row.
-    seed : seed of ``numpy.random.default_rng``; the same seed gives the same intervals.
+    seed : seed of the random streams (:func:`analysis.compare.group_rng`); the same seed
+        gives the same intervals.
     level : coverage of the interval, also the level ``frame_table``'s interval was
         computed at.
 
@@ -657,7 +742,13 @@ def adjusted_frame_table(
 
     Notes
     -----
-    Monte Carlo propagation, each row drawn ``n_draws`` times independently:
+    Monte Carlo propagation, each row drawn ``n_draws`` times independently, from its own
+    random stream derived from ``seed`` and the row's key (its grouping columns, such as
+    ``source``, and ``frame``: every column but the statistics of ``frame_table`` and the
+    ``*_label`` columns of :func:`analysis.lexicon.label_frames`;
+    :func:`analysis.compare.group_rng`, as the bootstrap of
+    :func:`analysis.compare.frame_rate_ci` does), so dropping an outlet or a frame leaves
+    every other row's interval unchanged:
 
     * the rate from a normal distribution centred on ``rate_per_1k`` whose standard error
       is the bootstrap interval's width over 2 z (z the normal quantile of ``level``),
@@ -692,13 +783,16 @@ def adjusted_frame_table(
     if absent:
         raise ValueError(f"adjusted_frame_table: precision is grouped by {absent}, which frame_table lacks")
     table = frame_table.merge(precision[keys + ["n", "valid", "precision"]], on=keys, how="left", validate="m:1")
+    row_keys = [c for c in frame_table.columns
+                if c not in _FRAME_TABLE_STATS and c != "frame" and not c.endswith("_label")] + ["frame"]
     z = norm.ppf(0.5 + level / 2)
-    rng = np.random.default_rng(seed)
     low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
     tail = (1 - level) / 2 * 100
-    for i, row in enumerate(table[["rate_per_1k", "ci_low", "ci_high", "n", "valid"]].itertuples(index=False)):
+    rows = table[["rate_per_1k", "ci_low", "ci_high", "n", "valid"]].itertuples(index=False)
+    for i, (row, key) in enumerate(zip(rows, table[row_keys].itertuples(index=False))):
         if not (row.n > 0) or np.isnan(row.rate_per_1k):
             continue
+        rng = group_rng(seed, list(key))
         se = (row.ci_high - row.ci_low) / (2 * z) if np.isfinite(row.ci_high - row.ci_low) else 0.0
         rates = np.clip(rng.normal(row.rate_per_1k, se, n_draws), 0, None)
         shares = rng.beta(row.valid + 0.5, row.n - row.valid + 0.5, n_draws)

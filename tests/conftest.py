@@ -27,3 +27,20 @@ def saudinewsnet(saudinewsnet_dir):
     from analysis.corpus import load_corpus
 
     return load_corpus(saudinewsnet_dir, progress=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium page (tests/browser_check.py); skipped with the reason where absent, failed in CI."""
+    import os
+
+    import browser_check
+
+    reason = browser_check.chromium_unavailable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {reason}")
+        pytest.skip(reason)
+    driver = browser_check.Browser()
+    yield driver
+    driver.close()

@@ -123,6 +123,37 @@ def test_report_passes_the_selection_to_every_notebook(monkeypatch, tmp_path):
     assert seen["parameters"] == {"select": "روسيا"}
 
 
+def test_report_checks_the_corpus_before_any_notebook_and_fails_in_one_line(tmp_path, monkeypatch, capsys):
+    """Regression: on a CSV without a text column, report ran 42 s of notebooks before failing inside one."""
+    (tmp_path / "a.csv").write_text("source,words\nعكاظ,نص الخبر\n", encoding="utf-8")
+    started = []
+    monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: started.append(kwargs))
+    assert main(["report", "--corpus", str(tmp_path / "a.csv"), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not started
+    assert err.startswith(f"error: {tmp_path / 'a.csv'}: no documents kept (1 row(s) rejected, first: "
+                          "a.csv line 2: no text column among ['source', 'words']")
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypatch, capsys):
+    (tmp_path / "a.csv").write_text("site,words,day\nعكاظ,نص الخبر,2015-07-21\nسبق,خبر آخر,2015-07-22\n",
+                                    encoding="utf-8")
+    calls = []
+    monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: calls.append(kwargs) or tmp_path / "index.html")
+    assert main(["report", "--corpus", str(tmp_path / "a.csv"), "--text-column", "words", "--source-column", "site",
+                 "--date-column", "day", "--encoding", "utf-8", "--select", "خبر", "--out", str(tmp_path)]) == 0
+    assert calls[0]["load_options"] == {"text": "words", "source": "site", "date": "day", "encoding": "utf-8"}
+    assert calls[0]["parameters"] == {"select": "خبر"}
+    err = capsys.readouterr().err
+    assert "2 row(s) read, 2 kept, 0 rejected" in err and "selected 2 of 2 articles" in err
+    from analysis.cli import _parser
+
+    def options(command):
+        return {a.dest for a in _parser()._subparsers._group_actions[0].choices[command]._actions}
+    assert options("terms") - {"by", "top", "ngram", "keep_stopwords", "out"} <= options("report")
+
+
 @pytest.mark.parametrize("command", ["terms", "frames"])
 def test_a_large_corpus_is_read_one_file_at_a_time_with_the_same_table(tmp_path, monkeypatch, capsys, command):
     import analysis.cli

@@ -371,6 +371,32 @@ def test_actor_frame_counts_counts_a_hit_once_per_actor(tmp_path):
     assert t.values.tolist() == [["ru", "s", 1]]
 
 
+def test_actor_frame_counts_stops_windows_at_sentence_ends_by_default(tmp_path):
+    frames = make_lexicon(tmp_path, {"s": ["عقوبات"]}, name="frames")
+    actors = make_lexicon(tmp_path, {"ru": ["موسكو"]}, name="actors")
+    docs = docs_of("موسكو. عقوبات", "موسكو؟ عقوبات", "موسكو\nعقوبات", "موسكو؛ عقوبات", "موسكو، عقوبات",
+                   "موسكو دفعت 3.5 مليار عقوبات", sources=list("abcdef"))
+    hits = lambda **kw: actor_frame_counts(docs, frames, actors, window=5, **kw)["hits"].tolist()  # noqa: E731
+    assert hits() == [0, 0, 0, 0, 1, 1]  # a comma or a decimal point ends no sentence
+    assert hits(sentence=False) == [1, 1, 1, 1, 1, 1]
+
+
+def test_actor_frame_counts_sentences_are_those_of_each_document(tmp_path):
+    frames = make_lexicon(tmp_path, {"s": ["عقوبات"]}, name="frames")
+    actors = make_lexicon(tmp_path, {"ru": ["موسكو"]}, name="actors")
+    docs = docs_of("كلام. كلام. عقوبات موسكو", "عقوبات. موسكو", "عقوبات", "موسكو. كلام عقوبات موسكو")
+    assert actor_frame_counts(docs, frames, actors, by="doc_id")["hits"].tolist() == [1, 0, 0, 1]
+
+
+def test_actor_frame_counts_does_not_count_an_actor_name_as_a_frame_hit(tmp_path):
+    frames = make_lexicon(tmp_path, {"military": ["البنتاغون", "قوات"], "s": ["عقوبات أمريكية"]}, name="frames")
+    actors = make_lexicon(tmp_path, {"us": ["البنتاغون", "أمريكية"]}, name="actors")
+    t = actor_frame_counts(docs_of("أعلن البنتاغون", "قال البنتاغون إن قوات", "عقوبات أمريكية"),
+                           frames, actors, by="doc_id")
+    assert t.query("hits > 0")[["doc_id", "frame", "hits"]].values.tolist() == [
+        ["d1", "military", 1], ["d2", "s", 1]]  # قوات near البنتاغون counts; البنتاغون itself does not
+
+
 def test_actor_frame_counts_rejects_a_negative_window(tmp_path):
     with pytest.raises(ValueError, match="window"):
         actor_frame_counts(docs_of("حرب"), "international-news", window=-1)

@@ -1067,7 +1067,7 @@ def test_cli_corpus_with_no_documents_is_one_line(tmp_path):
     write(tmp_path / "a.csv", "kind,words\nأ,نص\n")
     result = run_cli("terms", "--corpus", str(tmp_path), "--no-progress")
     assert_one_line_failure(result, str(tmp_path), "no documents kept")
-    assert "rejected 1: no text column among ['kind', 'words']" in result.stderr
+    assert "1 row(s) rejected, first: a.csv line 2: no text column among ['kind', 'words']" in result.stderr
 
 
 def test_cli_output_path_that_is_a_folder_is_one_line(tmp_path, small_corpus):

@@ -3,8 +3,10 @@
 import hashlib
 import textwrap
 
+import pandas as pd
 import pytest
 
+from analysis.frames import frame_matches
 from analysis.lexicon import Lexicon, bundled_lexicons, load_lexicon, term_words
 from analysis.paths import LEXICON_DIR
 from analysis.text import normalize
@@ -155,11 +157,35 @@ def test_semetko_valkenburg_has_the_five_generic_frames_and_cites_the_paper():
     assert all(len(frame.terms) >= 15 for frame in lex.frames)
 
 
-def test_actor_lexicon_names_the_six_actors_with_their_usual_names():
+def test_actor_lexicon_names_the_actors_with_their_usual_names():
     lex = load_lexicon("actors")
-    assert lex.frame_ids == ("russia", "united_states", "ukraine", "china", "eu", "nato")
+    assert lex.frame_ids == ("russia", "united_states", "ukraine", "china", "eu", "nato",
+                             "iran", "yemen", "houthis", "isis", "gulf_states", "saudi_arabia")
     terms = {frame.id: set(frame.terms) for frame in lex.frames}
     assert {"روسيا", "موسكو", "الكرملين", "بوتين"} <= terms["russia"]
     assert {"الولايات المتحدة", "واشنطن", "البيت الأبيض", "بايدن"} <= terms["united_states"]
     assert {"الناتو", "حلف شمال الأطلسي", "NATO"} <= terms["nato"]
+    assert {"إيران", "طهران"} <= terms["iran"] and {"الحوثيين", "أنصار الله"} <= terms["houthis"]
+    assert {"داعش", "تنظيم الدولة"} <= terms["isis"] and {"السعودية", "المملكة"} <= terms["saudi_arabia"]
     assert "كيف" not in terms["ukraine"]  # "how"; the capital is written كييف
+    assert "عمان" not in terms["gulf_states"]  # also Amman; Oman is سلطنة عمان
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("صادرات أمريكا اللاتينية", "united_states"), ("بطولة كوبا أمريكا", "united_states"),
+    ("ارتفع الخام الأمريكي", "united_states"), ("دوري أبطال أوروبا", "eu"),
+    ("تحدثت المملكة المتحدة", "saudi_arabia"), ("الدوري السعودي للمحترفين", "saudi_arabia"),
+])
+def test_actor_lexicon_leaves_out_names_that_are_not_the_actor(text, actor):
+    docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": [text]})
+    assert actor not in set(frame_matches(docs, "actors")["frame"])
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("قالت الولايات المتحدة", "united_states"), ("الاتحاد الأوروبي", "eu"), ("طهران", "iran"),
+    ("ميليشيات الحوثي", "houthis"), ("تنظيم داعش", "isis"), ("دول مجلس التعاون", "gulf_states"),
+    ("أكدت المملكة", "saudi_arabia"), ("الحكومة اليمنية", "yemen"),
+])
+def test_actor_lexicon_finds_each_actor(text, actor):
+    docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": [text]})
+    assert actor in set(frame_matches(docs, "actors")["frame"])

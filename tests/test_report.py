@@ -43,15 +43,15 @@ def test_html_table_escapes_values_and_headers():
     table = html_table(pd.DataFrame({"<th>": [SCRIPT, 'a"b&c']}))
     assert "<script" not in table.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in table.html
-    assert "<th>&lt;th&gt;</th>" in table.html
+    assert '<th dir="ltr">&lt;th&gt;</th>' in table.html
     assert "a&quot;b&amp;c" in table.html
 
 
 def test_html_table_puts_arabic_cells_right_to_left_and_numbers_right():
     table = html_table(pd.DataFrame({"source": ["عكاظ", "okaz"], "hits": [1234, 5]}))
     cells = re.findall(r"<td[^>]*>[^<]*</td>", table.html)
-    assert cells == ['<td dir="rtl" lang="ar">عكاظ</td>', '<td class="af-num">1,234</td>',
-                     "<td>okaz</td>", '<td class="af-num">5</td>']
+    assert cells == ['<td dir="rtl" lang="ar">عكاظ</td>', '<td class="af-num" dir="ltr">1,234</td>',
+                     '<td dir="ltr">okaz</td>', '<td class="af-num" dir="ltr">5</td>']
 
 
 def test_html_table_shows_an_underflowed_p_value_as_below_1e_300_not_zero():
@@ -59,9 +59,9 @@ def test_html_table_shows_an_underflowed_p_value_as_below_1e_300_not_zero():
     table = pd.DataFrame({"frame": ["war", "peace", "talks"], "p_value": [0.0, 1e-310, 0.04],
                           "p_adjusted": [0.0, 2e-300, 0.08], "hits": [0, 3, 5], "top": [0.0, 1.0, 2.0]})
     shown = html_table(table)
-    assert shown.html.count('<td class="af-num">&lt; 1e-300</td>') == 3
-    assert '<td class="af-num">2e-300</td>' in shown.html and '<td class="af-num">0.04</td>' in shown.html
-    assert '<td class="af-num">0</td>' in shown.html  # hits and top: zeros that are zeros
+    assert shown.html.count('<td class="af-num" dir="ltr">&lt; 1e-300</td>') == 3
+    assert '<td class="af-num" dir="ltr">2e-300</td>' in shown.html and '<td class="af-num" dir="ltr">0.04</td>' in shown.html
+    assert '<td class="af-num" dir="ltr">0</td>' in shown.html  # hits and top: zeros that are zeros
     assert shown.text.count("< 1e-300") == 3 and "0.04" in shown.text
     assert table["p_value"].tolist() == [0.0, 1e-310, 0.04]  # the table stays numeric
 
@@ -313,9 +313,9 @@ def test_every_page_and_the_index_state_the_provenance(demo_report):
     for page in [_page(demo_report, name) for name in PAGES] + [(demo_report / "index.html").read_text("utf-8")]:
         assert "Provenance" in page
         assert lexicon.sha256 in page
-        assert f"<td>{DEMO_CORPUS}</td>" in page
+        assert f'<td dir="ltr">{DEMO_CORPUS}</td>' in page
         assert f"{len(corpus.docs):,} analysed; {corpus.report.rows_read:,} rows read, 0 rejected" in page
-        assert f"<td>analysis version</td><td>{__version__}</td>" in page
+        assert f'<td dir="ltr">analysis version</td><td dir="ltr">{__version__}</td>' in page
         assert "teh_marbuta off" in page
 
 
@@ -422,18 +422,31 @@ def test_the_command_line_reports_a_failing_notebook_in_one_line(tmp_path, monke
     broken = _broken_notebook(tmp_path)
     monkeypatch.setattr("analysis.report.notebook_paths", lambda: [broken])
     assert cli_main(["report", "--out", str(tmp_path / "out")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith("error: notebook 99_broken.ipynb failed in cell 4")
+    summary, error = capsys.readouterr().err.split("error: ")  # what was read, then the one error line
+    assert "row(s) read" in summary and "Traceback" not in summary
+    assert error.startswith("notebook 99_broken.ipynb failed in cell 4") and error.count("\n") == 1
 
 
 def test_the_command_line_rejects_a_missing_corpus_before_starting_kernels(tmp_path, capsys):
     assert cli_main(["report", "--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
-    assert capsys.readouterr().err == f"error: corpus {str(tmp_path / 'nowhere')!r}: no such file or folder\n"
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: no such file or folder\n"  # as terms says it
     with pytest.raises(ReportError, match="lexicon"):
         build_report(out=tmp_path / "out", lexicon="no-such-lexicon")
     with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel'; installed: "):
         build_report(out=tmp_path / "out", kernel_name="no-such-kernel")
+
+
+def test_the_notebooks_read_the_corpus_with_the_load_options_given(tmp_path):
+    demo = load_corpus(progress=False).docs
+    corpus = tmp_path / "renamed.csv"  # the demo corpus under column names no alias knows
+    demo[["source", "date", "text"]].rename(columns={"source": "site", "text": "words"}).to_csv(corpus, index=False)
+    with pytest.raises(NotebookError):  # without them: no text column, no document kept, a notebook fails
+        build_report(corpus=corpus, out=tmp_path / "bad", notebooks=notebook_paths()[:1])
+    index = build_report(corpus=corpus, out=tmp_path / "out", notebooks=notebook_paths()[:1],
+                         load_options={"text": "words", "source": "site"})
+    page = (index.parent / f"{PAGES[0]}.html").read_text(encoding="utf-8")
+    assert f"{len(demo):,} analysed; {len(demo):,} rows read, 0 rejected" in page
+    assert f"{demo['source'].nunique()}: " in page
 
 
 def test_a_named_kernel_can_be_chosen(tmp_path):

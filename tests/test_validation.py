@@ -23,6 +23,7 @@ from analysis.validation import (
     read_sample,
     validation_sample,
     write_coding_sheet,
+    write_judged_sample,
 )
 
 
@@ -429,6 +430,36 @@ def test_read_codings_refuses_a_file_that_is_not_a_workbook(tmp_path):
         read_codings(tmp_path / "a.xlsx")
 
 
+def test_a_judged_sample_reads_back_as_its_sample_and_one_coder_s_codes(sample, tmp_path):
+    from analysis.lexicon import load_lexicon
+
+    judged = pd.DataFrame({"item_id": sample["item_id"], "code": [i % 2 for i in range(len(sample))],
+                           "note": [f"سبب {i}" for i in range(len(sample))]})
+    path = write_judged_sample(sample, judged.iloc[::-1], tmp_path / "v.csv", "مقيّم", "international-news")
+    assert read_sample(path).equals(sample)
+    codings = read_codings(path, sample)
+    assert codings.set_index("item_id")["code"].to_dict() == judged.set_index("item_id")["code"].to_dict()
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert set(table["lexicon_sha256"]) == {load_lexicon("international-news").sha256}
+    assert table["note"].tolist() == judged["note"].tolist() and set(table["coder"]) == {"مقيّم"}
+    precision = precision_table(codings, sample)
+    assert precision["valid"].sum() == judged["code"].sum()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda j: j.iloc[1:], "has no judgement"),
+    (lambda j: pd.concat([j, j.iloc[:1]]), "is judged twice"),
+    (lambda j: j.assign(code=[2] + [1] * (len(j) - 1)), "not 0 or 1"),
+    (lambda j: j.assign(note=[""] + ["x"] * (len(j) - 1)), "has no reason"),
+    (lambda j: pd.concat([j, pd.DataFrame({"item_id": ["vnone"], "code": [1], "note": ["x"]})]), "not in the sample"),
+])
+def test_a_judged_sample_needs_one_judgement_with_a_reason_per_item(sample, tmp_path, change, message):
+    judged = pd.DataFrame({"item_id": sample["item_id"], "code": 1, "note": "x"})
+    with pytest.raises(ValueError, match=message):
+        write_judged_sample(sample, change(judged), tmp_path / "v.csv", "a", "international-news")
+    assert not (tmp_path / "v.csv").exists()
+
+
 # --------------------------------------------------------------------------- adjusted rates
 
 
@@ -467,6 +498,25 @@ def test_adjusted_rates_join_a_precision_table_by_frame_and_source():
     assert adjusted_frame_table(ft, pt)["adjusted_rate_per_1k"].tolist() == [4.0, 2.0]
     with pytest.raises(ValueError, match=r"grouped by \['source'\], which frame_table lacks"):
         adjusted_frame_table(ft.drop(columns="source").iloc[:1], pt)
+
+
+def test_adjusted_intervals_of_one_outlet_do_not_move_when_another_is_dropped():
+    ft = pd.DataFrame({"source": ["أ", "أ", "ب", "ب"], "frame": ["threat", "cyber"] * 2,
+                       "rate_per_1k": [4.0, 2.0, 3.0, 1.0], "ci_low": [3.0, 1.0, 2.0, 0.5],
+                       "ci_high": [5.0, 3.0, 4.0, 1.5]})
+    pt = pd.DataFrame({"frame": ["cyber", "threat"], "n": [40, 40], "valid": [35, 30],
+                       "precision": [0.875, 0.75]})
+    both = adjusted_frame_table(ft, pt, n_draws=500, seed=3)
+    alone = adjusted_frame_table(ft[ft["source"] == "ب"], pt, n_draws=500, seed=3)
+    columns = ["adjusted_ci_low", "adjusted_ci_high"]
+    assert both.loc[both["source"] == "ب", columns].to_numpy().tolist() == alone[columns].to_numpy().tolist()
+    labelled = adjusted_frame_table(ft.assign(frame_label=ft["frame"].str.title()), pt, n_draws=500, seed=3)
+    assert labelled[columns].equals(both[columns])  # labels are not part of a row's key
+    # the rows' streams differ: two rows with the same inputs get different Monte Carlo intervals
+    twins = pd.DataFrame({"source": ["أ", "ب"], "frame": ["threat"] * 2, "rate_per_1k": [4.0] * 2,
+                          "ci_low": [3.0] * 2, "ci_high": [5.0] * 2})
+    low = adjusted_frame_table(twins, pt, n_draws=500, seed=3)["adjusted_ci_low"]
+    assert low.iloc[0] != low.iloc[1]
 
 
 # --------------------------------------------------------------------------- command line
@@ -546,4 +596,4 @@ def test_notebook_03_shows_precision_agreement_and_adjusted_rates_when_given_cod
     assert f"{len(codings):,} codes from 2 coding sheet(s)." in page
     rates = frame_table(demo, "international-news", n_boot=100, seed=0)
     adjusted = adjusted_frame_table(rates, precision_table(codings, sample), seed=0)
-    assert all(f"<td class=\"af-num\">{value:.4g}</td>" in page for value in adjusted["adjusted_ci_high"].iloc[:3])
+    assert all(f"<td class=\"af-num\" dir=\"ltr\">{value:.4g}</td>" in page for value in adjusted["adjusted_ci_high"].iloc[:3])
