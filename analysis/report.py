@@ -272,7 +272,8 @@ def build_report(
     load_options : options of :func:`analysis.corpus.load_corpus` for reading the
         corpus (``text``, ``source``, ``date``, ``encoding``, ``default_source``, …).
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
-    cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load.
+    cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load
+        (``load_options["cache"]`` wins when given).
 
     Returns
     -------
@@ -336,12 +337,16 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
     bundled = Path(lex.path).resolve().parent == LEXICON_DIR.resolve()
     lexicon_arg = Path(lex.path).stem if bundled else str(Path(lex.path).resolve())
     show = sys.stderr.isatty() if progress is None else progress
+    options = dict(load_options or {})
+    cache = options.pop("cache", cache)
     with tempfile.TemporaryDirectory(prefix="arabic-framing-report-") as scratch:
         try:
-            root, snapshot = _snapshot(corpus, Path(scratch), cache, load_options or {})
+            root, snapshot = _snapshot(corpus, Path(scratch), cache, options)
         except CorpusError as err:
             raise ReportError(str(err)) from None
-        params = {**(parameters or {}), "corpus": str(snapshot.path), "lexicon": lexicon_arg, "out_dir": str(figures)}
+        # load_options travel for the record: the notebooks read the snapshot, already loaded with them.
+        params = {**(parameters or {}), "corpus": str(snapshot.path), "load_options": options,
+                  "lexicon": lexicon_arg, "out_dir": str(figures)}
         # Pages show the corpus asked for, not the temporary snapshot read in its place.
         # and the folder the report becomes, not the one it is built in.
         displayed = {str(snapshot.path): str(root) if corpus is not None else None, str(figures): str(shown / "figures")}
@@ -377,15 +382,29 @@ class _Snapshot:
     fingerprint: str
 
 
-def _snapshot(corpus, folder: Path, cache, load_options: dict) -> tuple[Path, _Snapshot]:
-    """Load the corpus once and write it where every notebook reads it (the parent keeps no copy)."""
-    from analysis.corpus import load_corpus, write_snapshot
+def _snapshot(corpus, folder: Path, cache, options: dict) -> tuple[Path, _Snapshot]:
+    """Load the corpus once and write it where every notebook reads it.
+
+    The load runs in a process of its own, which returns its memory when it ends:
+    the report's process never holds the documents while the kernels run.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from analysis.paths import DEMO_CORPUS
 
     root = Path(corpus).resolve() if corpus is not None else DEMO_CORPUS
-    loaded = load_corpus(root if corpus is not None else None, progress=False, **{"cache": cache, **load_options})
-    path = write_snapshot(loaded, folder / f"corpus{SNAPSHOT_SUFFIX}")
-    return root, _Snapshot(path, loaded.report.fingerprint)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as loader:
+        path, digest = loader.submit(_write_snapshot, root if corpus is not None else None,
+                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache, options).result()
+    return root, _Snapshot(path, digest)
+
+
+def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict) -> tuple[Path, str]:
+    from analysis.corpus import load_corpus, write_snapshot
+
+    loaded = load_corpus(corpus, progress=False, cache=cache, **options)
+    return write_snapshot(loaded, path), loaded.report.fingerprint
 
 
 def _run_notebooks(paths: list[Path], params: dict, kernel_name: str | None, show: bool, shown: dict) -> list:
