@@ -25,6 +25,7 @@ _WILDCARD = "*"
 # A term is words: letters with their marks, digits, single spaces. Anything else (| \d <b> - …)
 # would be silently dropped or split by tokenization, turning the term into another phrase.
 _NOT_IN_TERMS = re.compile(r"[^\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed ]|_")
+_DECIMAL_POINT = re.compile(r"(?<=\d)[.,\u066b\u066c](?=\d)")  # 3.5 and ٣٫٥ are one number, as the tokenizer reads them
 
 
 class _LexiconLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -280,11 +281,11 @@ def _terms(item: dict, key: str, where: str, required: bool) -> tuple[str, ...]:
     for value, words in zip(values, all_words):
         if not words[0]:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} has no word left after normalization")
-        odd = _NOT_IN_TERMS.search(value.strip().removesuffix(_WILDCARD))
+        odd = _NOT_IN_TERMS.search(_DECIMAL_POINT.sub("0", value.strip().removesuffix(_WILDCARD)))
         if odd:
             char = odd.group()
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} holds {char!r} (U+{ord(char):04X} "
-                             f"{unicodedata.name(char, 'unnamed')}); a term is letters and spaces "
+                             f"{unicodedata.name(char, 'unnamed')}); a term is letters, numbers and spaces "
                              f"(and a final {_WILDCARD}), nothing is a pattern")
         if len(words[0]) > MAX_TERM_WORDS:
             raise ValueError(f"{where}: {key!r} entry {shorten(value)} has more than {MAX_TERM_WORDS} words")

@@ -158,7 +158,7 @@ def kernel_outputs():
     from analysis.report import _interpreter_kernel_manager
 
     cells = [
-        "from analysis.corpus import load_corpus\ncorpus = load_corpus(progress=True)",
+        "from analysis.corpus import load_corpus\ncorpus = load_corpus(progress=True, cache=False)",  # a cached corpus reads no file
         "corpus",
         "import pandas as pd\nfrom analysis.charts import plot_top_terms\n"
         "plot_top_terms(pd.DataFrame({'source': ['عكاظ'], 'term': ['الرياض'], 'count': [3], 'per_10k': [2.5]}))",

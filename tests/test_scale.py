@@ -119,7 +119,7 @@ def test_dask_counts_on_two_workers_equal_in_memory_counts(cluster_client, demo_
 @pytest.mark.slow
 def test_dask_counts_on_saudinewsnet_zips_equal_in_memory_counts(cluster_client, snn_parts):
     # Cleaning learns each partition's boilerplate from the partition: the texts as written add up exactly.
-    whole = load_corpus(snn_parts, progress=False, clean=False)
+    whole = load_corpus(snn_parts, progress=False, clean=False, follow_links=True)  # the zips are linked in
     parts = corpus_partitions(snn_parts)
     terms, workers = _run_on(cluster_client, lambda: count_terms_dask(parts, "source", stopwords=False, clean=False))
     pd.testing.assert_frame_equal(terms, count_terms(whole, "source", stopwords=False))
