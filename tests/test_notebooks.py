@@ -148,7 +148,9 @@ def test_make_lab_runs_as_root_and_passes_extra_arguments():
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
-    result = subprocess.run([make, "-n", "-o", ".venv/.installed", "lab", "ARGS=--no-browser --port=8899"],
+    # --no-print-directory: under `make test` this make is a sub-make, which would print "Leaving directory".
+    result = subprocess.run([make, "-n", "--no-print-directory", "-o", ".venv/.installed", "lab",
+                             "ARGS=--no-browser --port=8899"],
                             capture_output=True, text=True, cwd=PROJECT_ROOT)
     command = result.stdout.strip().splitlines()[-1].split()
     assert command[:3] == [".venv/bin/jupyter", "lab", "notebooks/"]
