@@ -204,7 +204,7 @@ def _report(args) -> None:
     if args.select:
         parameters["select"] = args.select
     index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None,
-                         load_options={k: v for k, v in _load_options(args).items() if k != "cache"}, cache=args.cache)
+                         load_options=_load_options(args))
     print(f"report: {index}", file=sys.stderr)
 
 

@@ -347,7 +347,7 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
         # load_options travel for the record: the notebooks read the snapshot, already loaded with them.
         params = {**(parameters or {}), "corpus": str(snapshot.path), "load_options": options,
                   "lexicon": lexicon_arg, "out_dir": str(figures)}
-        # Pages show the corpus asked for, not the temporary snapshot read in its place.
+        # Pages show the corpus asked for, not the temporary snapshot read in its place,
         # and the folder the report becomes, not the one it is built in.
         displayed = {str(snapshot.path): str(root) if corpus is not None else None, str(figures): str(shown / "figures")}
         results = _run_notebooks(paths, params, kernel_name, show, displayed)
