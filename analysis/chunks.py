@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
-           "ragged_gather", "token_offsets"]
+           "ragged_gather", "sorted_unique", "token_offsets"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -104,6 +104,21 @@ def ragged_gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """
     ends = np.cumsum(counts)
     return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` by sorting.
+
+    numpy 2.4's ``np.unique`` without ``return_*`` takes a hash-table path that is about
+    100 times slower than a sort on a million 64-bit integers.
+
+    Examples
+    --------
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
 class IntBuffer:

@@ -14,8 +14,8 @@ names are all importable from ``analysis.corpus``.
 """
 
 from analysis.corpus.cache import CacheError, cache_dir, clear_cache, read_snapshot, write_snapshot
-from analysis.corpus.clean import (DEBRIS_KINDS, CleanOptions, boilerplate_patterns, clean_corpus, clean_spans,
-                                   cleaned_docs, cleaning_summary)
+from analysis.corpus.clean import (DEBRIS_KINDS, Boilerplate, CleanOptions, boilerplate_patterns, clean_corpus,
+                                   clean_spans, cleaned_docs, cleaning_summary, learn_boilerplate)
 from analysis.corpus.columns import COLUMN_ALIASES
 from analysis.corpus.copies import COPIES, copy_pairs, copy_partners, copy_shares, find_copies, flag_copies, select_copies
 from analysis.corpus.encodings import detect_encoding
@@ -59,6 +59,8 @@ __all__ = [
     "copy_partners",
     "CleanOptions",
     "DEBRIS_KINDS",
+    "Boilerplate",
+    "learn_boilerplate",
     "clean_spans",
     "clean_corpus",
     "cleaned_docs",

@@ -38,10 +38,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.chunks import sorted_unique
+from analysis.corpus.copies import _mix
 from analysis.corpus.model import Corpus, as_docs
 
-__all__ = ["CleanOptions", "DEBRIS_KINDS", "MAX_EDGE_WORDS", "clean_spans", "clean_corpus", "cleaned_docs",
-           "cleaned_texts", "boilerplate_patterns", "cleaning_summary"]
+__all__ = ["Boilerplate", "CleanOptions", "DEBRIS_KINDS", "MAX_EDGE_WORDS", "learn_boilerplate", "clean_spans",
+           "clean_corpus", "cleaned_docs", "cleaned_texts", "boilerplate_patterns", "cleaning_summary"]
 
 MAX_EDGE_WORDS = 12
 """The longest edge (first or last words of a line) :func:`clean_spans` looks for."""
@@ -152,7 +154,8 @@ def _options(options: CleanOptions | dict | bool | None) -> CleanOptions:
 # --------------------------------------------------------------------------- finding spans
 
 
-def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | None = None) -> pd.DataFrame:
+def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | None = None,
+                boilerplate: Boilerplate | None = None) -> pd.DataFrame:
     """The spans of each document that counting skips: boilerplate of its source and web debris.
 
     Parameters
@@ -160,6 +163,8 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     corpus : a Corpus or a documents table (``doc_id``, ``source``, ``text``, and
         ``title``, optional, for the title slot).
     options : a :class:`CleanOptions` (or a dict of its fields); default: everything on.
+    boilerplate : what recurs in each source (:func:`learn_boilerplate`), learned from
+        more documents than these (all partitions of a corpus); default: learned from these.
 
     Returns
     -------
@@ -182,11 +187,10 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     """
     options = _options(options)
     docs = as_docs(corpus)
-    texts = pa.array(docs["text"], pa.large_string(), from_pandas=True)
-    texts = pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
+    texts = _text_array(docs)
     parts = []
     if options.boilerplate and len(docs):
-        parts.append(_boilerplate(docs, texts, options))
+        parts.append(_boilerplate(docs, texts, options, boilerplate))
     if options.debris():
         parts += _debris(texts, options.debris())
     parts = [p for p in parts if len(p[0])]
@@ -206,6 +210,11 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
         ["_doc", "start", "end", "kind"])
     table.insert(0, "doc_id", docs["doc_id"].to_numpy()[table["_doc"].to_numpy()])
     return table.drop(columns="_doc").reset_index(drop=True)
+
+
+def _text_array(docs: pd.DataFrame) -> pa.Array:
+    texts = pa.array(docs["text"], pa.large_string(), from_pandas=True)
+    return pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
 
 
 def _hint(kind: str) -> str:
@@ -301,72 +310,447 @@ def _keys(strings: pa.Array) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
 
 
-def _recurring_keys(group: np.ndarray, doc: np.ndarray, key: np.ndarray, needed: np.ndarray) -> np.ndarray:
-    """Whether each ``key`` (uint64) of ``group`` is found in at least ``needed[group]`` distinct documents."""
-    if not len(key):
-        return np.zeros(0, bool)
+def _string_hashes(strings: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string's UTF-8, the same in every process and partition."""
+    strings = pc.fill_null(strings.cast(pa.large_string()), "")
+    h = np.zeros(len(strings), np.uint64)
+    if not len(strings):
+        return h
+    data, offsets = _byte_views(strings)
+    b = data[offsets[0]:offsets[-1]]
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
     with np.errstate(over="ignore"):
-        key = key.astype(np.uint64) * _P + group.astype(np.uint64)
-    order = np.lexsort((doc, key))
-    k, d = key[order], doc[order]
-    new_pair = np.r_[True, (k[1:] != k[:-1]) | (d[1:] != d[:-1])]
-    distinct, count = np.unique(k[new_pair], return_counts=True)
-    return count[np.searchsorted(distinct, key)] >= needed[group]
+        if len(b):
+            position = np.arange(len(b)) - np.repeat(offsets[:-1], lengths)
+            powers = np.cumprod(np.r_[np.uint64(1), np.full(int(position.max()), _P, np.uint64)], dtype=np.uint64)
+            filled = np.flatnonzero(lengths)
+            h[filled] = np.add.reduceat((b.astype(np.uint64) + np.uint64(1)) * powers[position], offsets[:-1][filled])
+        return _mix(h + lengths.astype(np.uint64) * _SLOT)
 
 
-def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions):
-    """Spans of the lines and edges that recur in a share of one source's documents."""
-    texts = texts.cast(pa.large_string())
-    data, text_offsets = _byte_views(texts)
-    n = len(texts)
-    # Lines, each with its line break: a zero-copy view of the texts.
-    breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
-    bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
-    bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
-    segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
-    line_start, line_next = bounds[:-1], bounds[1:]
-    doc = np.searchsorted(text_offsets, line_start, "right") - 1
-    has_break = (data[line_next - 1] == 10).astype(np.int64) if len(line_next) else np.zeros(0, np.int64)
-    with_break = pc.utf8_length(segments).to_numpy().astype(np.int64)
-    total = np.cumsum(with_break) - with_break
-    first_line = np.searchsorted(doc, np.arange(n))
-    char_start = total - total[np.minimum(first_line, max(len(total) - 1, 0))][doc] if len(total) else total
-    char_end = char_start + with_break - has_break
+@dataclasses.dataclass(frozen=True)
+class Boilerplate:
+    """What recurs in each source's documents, as :func:`learn_boilerplate` counts it.
 
-    source, _ = pd.factorize(docs["source"].astype(str))
-    source = source.astype(np.int64)
-    n_docs = np.bincount(source, minlength=int(source.max()) + 1 if len(source) else 0)
-    needed = np.maximum(options.min_docs, np.ceil(options.min_share * n_docs - 1e-9)).astype(np.int64)
-    group = source[doc]
+    Counts of disjoint sets of documents add up (``a + b``), so a corpus read in
+    partitions learns the same boilerplate as the corpus read at once
+    (:mod:`analysis.scale`).
+
+    Attributes
+    ----------
+    counts : ``source``, ``key`` (a 64-bit hash of a line, an edge or a last sentence's
+        first words, the same in every process), ``docs`` (documents it is found in).
+    names : ``source``, ``name`` (a name the source quotes in ``لـ«…»``, "told …": its
+        own masthead where it recurs), ``docs``.
+    sources : documents per source.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("ab"), "source": ["واس"] * 2, "text": ["خبر\\n// انتهى //"] * 2})
+    >>> total = learn_boilerplate(docs) + learn_boilerplate(docs)
+    >>> int(total.sources["واس"]), int(total.counts["docs"].max())
+    (4, 4)
+    """
+
+    counts: pd.DataFrame
+    names: pd.DataFrame
+    sources: pd.Series
+
+    def __add__(self, other: "Boilerplate") -> "Boilerplate":
+        counts = pd.concat([self.counts, other.counts], ignore_index=True)
+        names = pd.concat([self.names, other.names], ignore_index=True)
+        return Boilerplate(
+            counts.groupby(["source", "key"], sort=True)["docs"].sum().reset_index(),
+            names.groupby(["source", "name"], sort=True)["docs"].sum().reset_index(),
+            self.sources.add(other.sources, fill_value=0).astype(np.int64).sort_index())
+
+    def recurring(self, options: CleanOptions) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
+        """The sources, the sorted keys (each ``key * _P + source position``) and the
+        names that recur in at least ``min_share`` and ``min_docs`` of a source's documents."""
+        sources = pd.Index(self.sources.index.astype(str))
+        needed = np.maximum(options.min_docs, np.ceil(options.min_share * self.sources.to_numpy() - 1e-9))
+        at = pd.Categorical(self.counts["source"].astype(str), categories=sources).codes.astype(np.int64)
+        on = self.counts["docs"].to_numpy() >= needed[at]
+        with np.errstate(over="ignore"):
+            keys = self.counts["key"].to_numpy(np.uint64)[on] * _P + at[on].astype(np.uint64)
+        named = pd.Categorical(self.names["source"].astype(str), categories=sources).codes.astype(np.int64)
+        names = self.names[self.names["docs"].to_numpy() >= needed[named]]
+        return sources, sorted_unique(keys), names.reset_index(drop=True)
+
+
+def _no_boilerplate() -> Boilerplate:
+    return Boilerplate(pd.DataFrame({"source": pd.Series(dtype=object), "key": pd.Series(dtype=np.uint64),
+                                     "docs": pd.Series(dtype=np.int64)}),
+                       pd.DataFrame({"source": pd.Series(dtype=object), "name": pd.Series(dtype=object),
+                                     "docs": pd.Series(dtype=np.int64)}),
+                       pd.Series(dtype=np.int64))
+
+
+def learn_boilerplate(corpus: Corpus | pd.DataFrame) -> Boilerplate:
+    """Count what recurs in each source's documents: lines, first and last words of the
+    first and last lines, the first words of the last line's last sentence, and the names
+    each source quotes as "told …" (see the module docstring).
+
+    :func:`clean_spans` learns from the documents it cleans unless it is given a
+    :class:`Boilerplate`; pass one learned from a whole corpus (the sum of its
+    partitions' counts) to clean each partition alike.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": list("abcde"), "source": ["واس"] * 5,
+    ...                      "text": [f"{t}\\n// انتهى //" for t in ("خبر عن الطقس", "مقال عن النفط", "حوار مع الوزير", "تقرير من جدة", "رأي في الدوري")]})
+    >>> boilerplate = learn_boilerplate(docs.iloc[:3]) + learn_boilerplate(docs.iloc[3:])
+    >>> clean_spans(docs, boilerplate=boilerplate).equals(clean_spans(docs))
+    True
+    """
+    docs = as_docs(corpus)
+    if not len(docs):
+        return _no_boilerplate()
+    return _Candidates(docs, _text_array(docs), stable=True).learned()
+
+
+def _distinct_docs(keyed: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ``keyed`` values, which of them each is, and in how many distinct documents each is found."""
+    distinct, inverse = np.unique(keyed, return_inverse=True)
+    n_docs = max(n_docs, 1)
+    pairs = sorted_unique(inverse.astype(np.int64) * n_docs + doc)  # each document once
+    return distinct, inverse, np.bincount(pairs // n_docs, minlength=len(distinct))
+
+
+# The tags that keep the kinds of candidates apart in one set of keys.
+_LINE, _HEAD, _TAIL, _LAST = 0, 1, 2, 3
+_SENTENCE_END_REVERSED = r"[ \xa0\t]+[\"'»”)]*[.!?؟…]"  # a sentence end and a space, read backwards
+_TOLD = r"(?:^|[\s(\[])لـ? ?[«\"“(](?P<name>[^«»\"“”()\n:،,.]{2,40}?)[»\"”)]"  # لـ«عكاظ», لـ"سبق": "told …"
+_BYLINE_CHARS = 80  # of a first line searched for a byline ending with a colon
+
+
+class _Candidates:
+    """Everything :func:`clean_spans` may find in a corpus's documents, keyed for counting:
+    whole lines, edges of the first and last lines, the first words of the last line's
+    last sentence, quoted names."""
+
+    def __init__(self, docs: pd.DataFrame, texts: pa.Array, stable: bool):
+        # stable: keys are hashes of the text, the same in every process (to add up counts
+        # of partitions); otherwise dictionary codes of this call (faster).
+        self.docs, self.texts, self.stable = docs, texts, stable
+        data, text_offsets = _byte_views(texts)
+        n = len(texts)
+        # Lines, each with its line break: a zero-copy view of the texts.
+        breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
+        bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
+        bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
+        self.segments = segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
+        line_start, line_next = bounds[:-1], bounds[1:]
+        self.doc = doc = np.searchsorted(text_offsets, line_start, "right") - 1
+        has_break = (data[line_next - 1] == 10).astype(np.int64) if len(line_next) else np.zeros(0, np.int64)
+        self.with_break = with_break = pc.utf8_length(segments).to_numpy().astype(np.int64)
+        total = np.cumsum(with_break) - with_break
+        first_line = np.searchsorted(doc, np.arange(n))
+        self.char_start = total - total[np.minimum(first_line, max(len(total) - 1, 0))][doc] if len(total) else total
+        self.char_end = self.char_start + with_break - has_break
+        self.source_names, codes = np.unique(docs["source"].astype(str).to_numpy(), return_inverse=True)
+        self.source = codes.astype(np.int64).reshape(-1)
+        group = self.source[doc]
+        keyed = []  # (tag, row, k, doc, group, key) of every candidate
+
+        # Whole lines.
+        n_bytes = line_next - line_start - has_break
+        short = np.flatnonzero((n_bytes > 0) & (n_bytes <= _MAX_LINE_BYTES))
+        keys = _keys(segments.take(pa.array(short)))
+        nonempty = pc.greater(pc.binary_length(keys), 0).to_numpy(zero_copy_only=False)
+        self.short, self.line_keys = short[nonempty], keys.filter(pa.array(nonempty))
+        keyed.append((_LINE, np.arange(len(self.short)), np.zeros(len(self.short), np.int64),
+                      _string_hashes(self.line_keys) if stable else
+                      pc.dictionary_encode(self.line_keys).indices.to_numpy().astype(np.uint64)))
+
+        # Edges of the first and last lines with words.
+        worded = np.zeros(len(doc), bool)
+        worded[self.short] = True
+        worded[n_bytes > _MAX_LINE_BYTES] = True
+        rows = np.flatnonzero(worded)
+        d = doc[rows]
+        self.edge = edge = sorted_unique(np.r_[rows[np.r_[True, d[1:] != d[:-1]]], rows[np.r_[d[1:] != d[:-1], True]]]) \
+            if len(rows) else np.zeros(0, np.int64)
+        self.last = edge[np.r_[doc[edge][1:] != doc[edge][:-1], True]] if len(edge) else edge
+        if len(edge):
+            keyed += self._edge_keys(segments.take(pa.array(edge)))
+        if len(self.last):
+            keyed += self._last_sentence_keys(segments.take(pa.array(self.last)))
+        tag = np.concatenate([np.full(len(r), t, np.int64) for t, r, _, _ in keyed])
+        self.row = np.concatenate([r for _, r, _, _ in keyed]).astype(np.int64)
+        self.k = np.concatenate([k for _, _, k, _ in keyed]).astype(np.int64)
+        key = np.concatenate([h for _, _, _, h in keyed]).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            self.key = key * _P + (tag * (MAX_EDGE_WORDS + 1) + self.k).astype(np.uint64)
+        self.tag = tag
+        line_of = {_LINE: self.short, _HEAD: edge, _TAIL: edge, _LAST: self.last}
+        self.line = np.concatenate([line_of[t][r] for t, r, _, _ in keyed]).astype(np.int64) if keyed else np.zeros(0, np.int64)
+        self.cand_doc = doc[self.line]
+        self.cand_group = group[self.line]
+        self._told()
+
+    def _edge_keys(self, lines: pa.Array) -> list:
+        """Keys of the first and last words (2 to MAX_EDGE_WORDS) of the first and last lines;
+        a last line that ends with its document's title has the title as one word, the slot."""
+        edge, doc, width = self.edge, self.doc, self.with_break[self.edge]
+        m = len(edge)
+        head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
+        tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
+        head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(self.docs, doc[edge]))
+        (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys,
+                                                                                            stable=self.stable)
+        cut_head = (width > _HEAD_CHARS).astype(np.int64)
+        cut_tail = (width > _TAIL_CHARS).astype(np.int64)
+        maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
+        slot = np.zeros(m, bool)
+        l_at = l_n = t_n = l_cut = np.zeros(0, np.int64)
+        l_codes = codes
+        long_keys = long_tail = pa.array([], pa.large_string())
+        if len(maybe):
+            long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
+            long_keys = _keys(long_tail)
+            (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)),
+                                                        stable=self.stable)
+            l_cut = (width[maybe] > _LONG_TAIL_CHARS).astype(np.int64)
+            upto = int(t_n.max(initial=0))
+            fits = (l_n - l_cut >= t_n) & (_hash_from_end(l_codes, t_at + t_n, t_n, upto) ==
+                                           _hash_from_end(l_codes, l_at + l_n, np.minimum(t_n, l_n - l_cut), upto))
+            maybe, long_keys, long_tail = maybe[fits], long_keys.filter(pa.array(fits)), long_tail.filter(pa.array(fits))
+            slot[maybe] = True
+            l_at, l_n, t_n, l_cut = l_at[fits], l_n[fits], t_n[fits], l_cut[fits]
+        self.edge_info = dict(head=head, tail=tail, head_keys=head_keys, tail_keys=tail_keys, cut_head=cut_head,
+                              cut_tail=cut_tail, maybe=maybe, slot=slot, long_keys=long_keys, long_tail=long_tail,
+                              t_n=t_n, l_cut=l_cut)
+        out = []
+        h_head = np.zeros(m, np.uint64)
+        h_tail = np.zeros(m, np.uint64)
+        h_slot = np.zeros(len(maybe), np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(1, MAX_EDGE_WORDS + 1):
+                ok = n_head - cut_head >= k
+                h_head = np.where(ok, h_head * _P + codes[np.where(ok, head_at + k - 1, -1)], h_head)
+                if k >= 2:
+                    rows = np.flatnonzero(ok)
+                    out.append((_HEAD, rows, np.full(len(rows), k), h_head[rows]))
+                ok = (n_tail - cut_tail >= k) & ~slot
+                h_tail = np.where(ok, h_tail * _P + codes[np.where(ok, tail_at + n_tail - k, -1)], h_tail)
+                key = h_tail.copy()
+                if len(maybe):  # the title and the k - 1 words before it
+                    before = l_at + l_n - t_n
+                    on = (k >= 2) & (l_n - l_cut - t_n >= k - 1)
+                    h_slot = np.where(on, h_slot * _P + l_codes[np.where(on, before - (k - 1), -1)], h_slot)
+                    ok[maybe] = on if k >= 2 else np.ones(len(maybe), bool)
+                    key[maybe] = h_slot * _P + _SLOT
+                if k >= 2:
+                    rows = np.flatnonzero(ok)
+                    out.append((_TAIL, rows, np.full(len(rows), k), key[rows]))
+        return out
+
+    def _last_sentence_keys(self, lines: pa.Array) -> list:
+        """Keys of the first words of the last line's last sentence, where the line has more
+        than one: a related-articles list glued to the last sentence (``… نهاية المقال. مقالات
+        أخرى للكاتب …``). The last sentence end is the first one in the reversed tail of the line."""
+        tail = pc.utf8_slice_codeunits(lines, -_LONG_TAIL_CHARS).cast(pa.large_string())
+        found = pc.find_substring_regex(pc.utf8_reverse(tail), _SENTENCE_END_REVERSED).to_numpy(zero_copy_only=False)
+        data, offsets = _byte_views(tail)
+        rows = np.flatnonzero(found > 0)
+        end = offsets[1:][rows]
+        start = end - found[rows]
+        # The text after the sentence end, as every other row of one array over the tails' bytes.
+        bounds = np.empty(2 * len(rows), np.int64)
+        bounds[0::2], bounds[1::2] = start, end
+        bounds = np.r_[bounds, end[-1] if len(end) else offsets[0]]
+        after = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), tail.buffers()[2])
+        after = after.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
+        heads = pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)
+        keys = _keys(heads)
+        (at,), (n,), codes = _word_codes(keys, stable=self.stable)
+        self.last_info = dict(rows=rows, after_chars=pc.utf8_length(after).to_numpy().astype(np.int64), keys=keys)
+        out = []
+        h = np.zeros(len(rows), np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(1, MAX_EDGE_WORDS + 1):
+                ok = n >= k
+                h = np.where(ok, h * _P + codes[np.where(ok, at + k - 1, -1)], h)
+                if k >= 2:
+                    picked = np.flatnonzero(ok)
+                    out.append((_LAST, picked, np.full(len(picked), k), h[picked]))
+        return out
+
+    def _told(self) -> None:
+        """The first name each document quotes as "told …" (``لـ«عكاظ»``)."""
+        found = pc.extract_regex(self.texts, _TOLD)
+        valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        self.told_doc = np.flatnonzero(valid)
+        self.told_name = pc.utf8_trim_whitespace(pc.struct_field(found.filter(pa.array(valid)), "name")).to_numpy(
+            zero_copy_only=False).astype(object)
+
+    def learned(self) -> Boilerplate:
+        distinct, inverse, docs = _distinct_docs(self.key * _P + self.cand_group.astype(np.uint64), self.cand_doc,
+                                                 len(self.docs)) if len(self.key) else (np.zeros(0, np.uint64),) * 3
+        first = np.zeros(len(distinct), np.int64)
+        first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+        sources = pd.Series(np.bincount(self.source, minlength=len(self.source_names)), index=self.source_names)
+        return Boilerplate(pd.DataFrame({"source": self.source_names[self.cand_group[first]], "key": self.key[first],
+                                         "docs": docs.astype(np.int64)}),
+                           self._names(), sources.astype(np.int64))
+
+    def _names(self) -> pd.DataFrame:
+        names = pd.DataFrame({"source": self.source_names[self.source[self.told_doc]], "name": self.told_name})
+        return names.groupby(["source", "name"], sort=True).size().rename("docs").reset_index().astype({"docs": np.int64})
+
+    def recurring_here(self, options: CleanOptions) -> tuple[np.ndarray, pd.DataFrame]:
+        """Which candidates recur in these documents, and the recurring names."""
+        n_docs = np.bincount(self.source, minlength=len(self.source_names))
+        needed = np.maximum(options.min_docs, np.ceil(options.min_share * n_docs - 1e-9))
+        with np.errstate(over="ignore"):
+            keyed = self.key * _P + self.cand_group.astype(np.uint64)
+        _, inverse, docs = _distinct_docs(keyed, self.cand_doc, len(self.docs))
+        found = docs[inverse] >= needed[self.cand_group]
+        names = self._names()
+        needed_names = needed[np.searchsorted(self.source_names, names["source"].to_numpy(dtype=str))] \
+            if len(names) else np.zeros(0)
+        return found, names[names["docs"].to_numpy() >= needed_names].reset_index(drop=True)
+
+    def found(self, boilerplate: Boilerplate, options: CleanOptions) -> tuple[np.ndarray, pd.DataFrame]:
+        """Which candidates recur, as ``boilerplate`` counted them, and the recurring names."""
+        sources, keys, names = boilerplate.recurring(options)
+        position = sources.get_indexer(self.source_names)
+        mine = position[self.cand_group]
+        with np.errstate(over="ignore"):
+            combined = self.key * _P + mine.astype(np.uint64)
+        at = np.minimum(np.searchsorted(keys, combined), max(len(keys) - 1, 0))
+        found = (mine >= 0) & (keys[at] == combined) if len(keys) else np.zeros(len(combined), bool)
+        return found, names
+
+
+def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions, boilerplate: Boilerplate | None):
+    """Spans of the lines, edges, last sentences and quoted names that recur in a share of
+    one source's documents (counted in ``boilerplate``, or in ``docs`` themselves)."""
+    c = _Candidates(docs, texts, stable=boilerplate is not None)
+    found, names = c.recurring_here(options) if boilerplate is None else c.found(boilerplate, options)
+    spans = []
 
     # Whole lines.
-    n_bytes = line_next - line_start - has_break
-    short = np.flatnonzero((n_bytes > 0) & (n_bytes <= _MAX_LINE_BYTES))
-    keys = _keys(segments.take(pa.array(short)))
-    nonempty = pc.greater(pc.binary_length(keys), 0).to_numpy(zero_copy_only=False)
-    short, keys = short[nonempty], keys.filter(pa.array(nonempty))
-    code = pc.dictionary_encode(keys).indices.to_numpy().astype(np.uint64)
-    found = _recurring_keys(group[short], doc[short], code, needed)
-    recurring = np.zeros(len(doc), bool)
-    recurring[short[found]] = True
-    spans = [(doc[short[found]], char_start[short[found]], char_end[short[found]],
-              np.asarray(keys.filter(pa.array(found)).to_pylist(), dtype=object))]
+    rows = c.row[found & (c.tag == _LINE)]
+    lines = c.short[rows]
+    recurring = np.zeros(len(c.doc), bool)
+    recurring[lines] = True
+    spans.append((c.doc[lines], c.char_start[lines], c.char_end[lines],
+                  np.asarray(c.line_keys.take(pa.array(rows, pa.int64())).to_pylist(), dtype=object)))
 
-    # Edges of the first and last lines with words.
-    worded = np.zeros(len(doc), bool)
-    worded[short] = True
-    worded[n_bytes > _MAX_LINE_BYTES] = True
-    rows = np.flatnonzero(worded)
-    if len(rows):
-        d = doc[rows]
-        edge = np.unique(np.r_[rows[np.r_[True, d[1:] != d[:-1]]], rows[np.r_[d[1:] != d[:-1], True]]])
-        edge = edge[~recurring[edge]]
-        if len(edge):
-            spans.append(_edges(docs, segments.take(pa.array(edge)), edge, doc, char_start, char_end, with_break,
-                                group, needed))
+    # The longest recurring edge of each side of a first or last line, and the first words
+    # of a last sentence, unless the whole line recurs.
+    def longest(tag, size):
+        best = np.zeros(size, np.int64)
+        on = found & (c.tag == tag)
+        np.maximum.at(best, c.row[on], c.k[on])
+        return best
+
+    if len(c.edge):
+        spans.append(_locate_edges(c, {"start": longest(_HEAD, len(c.edge)), "end": longest(_TAIL, len(c.edge))},
+                                   recurring))
+    if len(c.last):
+        spans.append(_locate_last_sentences(c, longest(_LAST, len(c.last_info["rows"])), recurring))
+    if len(names):
+        spans.append(_locate_names(c, names))
+    spans = [s for s in spans if len(s[0])]
+    if not spans:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object), \
+            np.zeros(0, dtype=object)
     d = np.concatenate([s[0] for s in spans])
     return (d, np.concatenate([s[1] for s in spans]), np.concatenate([s[2] for s in spans]),
             np.full(len(d), "boilerplate", dtype=object), np.concatenate([s[3] for s in spans]))
+
+
+def _no_spans():
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object)
+
+
+def _as_spans(out: list):
+    if not out:
+        return _no_spans()
+    d, a, z, p = zip(*out)
+    return np.asarray(d, np.int64), np.asarray(a, np.int64), np.asarray(z, np.int64), np.asarray(p, dtype=object)
+
+
+def _locate_edges(c: _Candidates, longest: dict, recurring: np.ndarray):
+    """Where each edge found is, in the line as written (only those rows, in Python)."""
+    e = c.edge_info
+    edge, width, maybe, slot = c.edge, c.with_break[c.edge], e["maybe"], e["slot"]
+    slot_row = dict(zip(maybe.tolist(), range(len(maybe))))
+    out = []
+    for side in ("start", "end"):
+        rows = np.flatnonzero((longest[side] > 0) & ~recurring[edge])
+        if not len(rows):
+            continue
+        plain = rows if side == "start" else rows[~slot[rows]]
+        keys, window = (e["head_keys"], e["head"]) if side == "start" else (e["tail_keys"], e["tail"])
+        found = dict(zip(plain.tolist(), zip(keys.take(pa.array(plain)).to_pylist(), window.take(pa.array(plain)).to_pylist())))
+        if side == "end" and slot[rows].any():
+            picked = np.array([slot_row[j] for j in rows[slot[rows]].tolist()])
+            found.update(zip(rows[slot[rows]].tolist(), zip(e["long_keys"].take(pa.array(picked)).to_pylist(),
+                                                            e["long_tail"].take(pa.array(picked)).to_pylist())))
+        for j in rows.tolist():
+            key, text = found[j]
+            k, i = int(longest[side][j]), int(edge[j])
+            words = key.split(" ")
+            spans = [s.span() for s in _WORD.finditer(text)]
+            if len(spans) != len(words):
+                continue
+            if side == "start":
+                a, z = 0, spans[k - 1][1]
+                pattern = " ".join(words[:k]) + " …"
+                n_words = len(words) + e["cut_head"][j] * 99
+            else:
+                titled = int(e["t_n"][slot_row[j]]) if slot[j] else 0
+                first = len(words) - titled - (k - bool(slot[j]))
+                offset = int(width[j]) - len(text)  # where the window starts in the line
+                a, z = offset + spans[first][0], offset + spans[-1][1]
+                pattern = "… " + " ".join(words[first:len(words) - titled]) + (" " + _TITLE if slot[j] else "")
+                n_words = len(words) - titled + bool(slot[j]) + (e["l_cut"][slot_row[j]] if slot[j] else e["cut_tail"][j]) * 99
+            whole = 2 * k > n_words  # most of the line: all of it
+            a, z = (c.char_start[i], c.char_end[i]) if whole else (c.char_start[i] + a, c.char_start[i] + z)
+            out.append((c.doc[i], a, z, pattern.strip()))
+    return _as_spans(out)
+
+
+def _locate_last_sentences(c: _Candidates, longest: np.ndarray, recurring: np.ndarray):
+    """The last sentence of a last line, from its recurring first words to the line's end."""
+    info = c.last_info
+    on = np.flatnonzero(longest > 0)
+    lines = c.last[info["rows"][on]]
+    on, lines = on[~recurring[lines]], lines[~recurring[lines]]
+    if not len(on):
+        return _no_spans()
+    start = c.char_start[lines] + c.with_break[lines] - info["after_chars"][on]
+    words = [key.split(" ") for key in info["keys"].take(pa.array(on)).to_pylist()]
+    patterns = ["… " + " ".join(w[:k]) + " …" for w, k in zip(words, longest[on].tolist())]
+    return c.doc[lines], start, c.char_end[lines], np.asarray(patterns, dtype=object)
+
+
+def _locate_names(c: _Candidates, names: pd.DataFrame):
+    """Every quoted occurrence of a source's own name (``«عكاظ»``), and a byline with the
+    name that ends the first line's first words with a colon (``ياسر العتيبي- سبق- الباحة:``)."""
+    out = []
+    for source, group in names.groupby("source", sort=True):
+        code = np.searchsorted(c.source_names, source)
+        if code >= len(c.source_names) or c.source_names[code] != source:
+            continue
+        alternatives = "|".join(re.escape(n) for n in sorted(group["name"], key=len, reverse=True))
+        quoted = re.compile(rf"[«\"“(][ \xa0]*(?:{alternatives})[ \xa0]*[»\"”)]")
+        byline = re.compile(rf"\A\s*[^\n:«»]{{0,{_BYLINE_CHARS}}}?(?<!\w)(?P<name>{alternatives})(?!\w)[^\n:«»]{{0,{_BYLINE_CHARS}}}?:")
+        mine = np.flatnonzero(c.source == code)
+        texts = c.texts.take(pa.array(mine, pa.int64()))
+        has = np.flatnonzero(pc.fill_null(pc.match_substring_regex(texts, alternatives), False).to_numpy(zero_copy_only=False))
+        for i, text in zip(mine[has].tolist(), texts.take(pa.array(has, pa.int64())).to_pylist()):
+            m = byline.match(text)
+            if m and len(m.group(0).split()) <= 8:
+                out.append((i, len(m.group(0)) - len(m.group(0).lstrip()), m.end(), "byline … " + m.group("name") + " … :"))
+            for m in quoted.finditer(text):
+                out.append((i, m.start(), m.end(), "told «" + m.group(0)[1:-1].strip() + "»"))
+    return _as_spans(out)
 
 
 def _titles(docs: pd.DataFrame, rows: np.ndarray) -> pa.Array:
@@ -378,15 +762,19 @@ def _titles(docs: pd.DataFrame, rows: np.ndarray) -> pa.Array:
     return pa.array([html.unescape(t) if "&" in t else t for t in titles.tolist()], pa.large_string())
 
 
-def _word_codes(*keys: pa.Array) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+def _word_codes(*keys: pa.Array, stable: bool) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """For each array of keys: where each key's words start among the codes and how many
     it has (0 for an empty key); and the codes of all their words in one dictionary
-    (from 1; the last code, 0, is no word)."""
+    (``stable``: a hash of the word, the same in every process; otherwise from 1; the
+    last code, 0, is no word)."""
     every = pa.concat_arrays(list(keys))
     words = pc.split_pattern(every, " ")
     offsets = words.offsets.to_numpy().astype(np.int64)
     count = np.where(pc.binary_length(every).to_numpy() > 0, np.diff(offsets), 0)
-    codes = np.r_[pc.dictionary_encode(words.flatten()).indices.to_numpy().astype(np.uint64) + np.uint64(1), np.uint64(0)]
+    encoded = pc.dictionary_encode(words.flatten())
+    indices = encoded.indices.to_numpy()
+    codes = np.r_[_string_hashes(encoded.dictionary)[indices] if stable else indices.astype(np.uint64) + np.uint64(1),
+                  np.uint64(0)]
     bounds = np.cumsum([0] + [len(k) for k in keys])
     return ([offsets[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
             [count[a:b] for a, b in zip(bounds[:-1], bounds[1:])], codes)
@@ -402,114 +790,14 @@ def _hash_from_end(codes: np.ndarray, end: np.ndarray, n: np.ndarray, upto: int)
     return h
 
 
-def _edges(docs, lines, edge, doc, char_start, char_end, with_break, group, needed):
-    """Spans of the recurring first or last words (up to MAX_EDGE_WORDS) of ``lines`` (rows ``edge`` of the line table)."""
-    m = len(edge)
-    e_doc, e_group = doc[edge], group[edge]
-    width = with_break[edge]
-    head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
-    tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
-    head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(docs, e_doc))
-    (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys)
-    cut_head = (width > _HEAD_CHARS).astype(np.int64)
-    cut_tail = (width > _TAIL_CHARS).astype(np.int64)
-
-    # Lines that may end with their document's title (their last words agree) are read
-    # again with a longer tail, in which the title is one word: the slot.
-    maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
-    slot = np.zeros(m, bool)
-    if len(maybe):
-        long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
-        long_keys = _keys(long_tail)
-        (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)))
-        l_cut = (width[maybe] > _LONG_TAIL_CHARS).astype(np.int64)
-        upto = int(t_n.max(initial=0))
-        fits = (l_n - l_cut >= t_n) & (_hash_from_end(l_codes, t_at + t_n, t_n, upto) ==
-                                       _hash_from_end(l_codes, l_at + l_n, np.minimum(t_n, l_n - l_cut), upto))
-        maybe, long_keys, long_tail = maybe[fits], long_keys.filter(pa.array(fits)), long_tail.filter(pa.array(fits))
-        slot[maybe] = True
-        l_at, l_n, t_n, l_cut = l_at[fits], l_n[fits], t_n[fits], l_cut[fits]
-
-    longest = {}
-    for side in ("start", "end"):
-        best = np.zeros(m, np.int64)
-        h = np.zeros(m, np.uint64)
-        h_slot = np.zeros(len(maybe), np.uint64)
-        for k in range(1, MAX_EDGE_WORDS + 1):
-            with np.errstate(over="ignore"):
-                if side == "start":
-                    ok = n_head - cut_head >= k
-                    h = np.where(ok, h * _P + codes[np.where(ok, head_at + k - 1, -1)], h)
-                    key = h
-                else:
-                    ok = (n_tail - cut_tail >= k) & ~slot
-                    h = np.where(ok, h * _P + codes[np.where(ok, tail_at + n_tail - k, -1)], h)
-                    key = h.copy()
-                    if len(maybe):  # the title and the k - 1 words before it
-                        before = l_at + l_n - t_n
-                        on = (k >= 2) & (l_n - l_cut - t_n >= k - 1)
-                        h_slot = np.where(on, h_slot * _P + l_codes[np.where(on, before - (k - 1), -1)], h_slot)
-                        ok[maybe] = on if k >= 2 else np.ones(len(maybe), bool)
-                        key[maybe] = h_slot * _P + _SLOT
-            if k < 2:
-                continue
-            rows = np.flatnonzero(ok)
-            with np.errstate(over="ignore"):
-                keyed = key[rows] * _P + np.uint64(2 * k + (side == "end"))
-            found = np.zeros(m, bool)
-            found[rows] = _recurring_keys(e_group[rows], e_doc[rows], keyed, needed)
-            if not found.any():
-                break
-            best[found] = k
-        longest[side] = best
-
-    # Where each edge found is, in the line as written (only those rows, in Python).
-    out = []
-    slot_row = dict(zip(maybe.tolist(), range(len(maybe))))
-    for side in ("start", "end"):
-        rows = np.flatnonzero(longest[side])
-        if not len(rows):
-            continue
-        plain = rows if side == "start" else rows[~slot[rows]]
-        keys, window = (head_keys, head) if side == "start" else (tail_keys, tail)
-        found = dict(zip(plain.tolist(), zip(keys.take(pa.array(plain)).to_pylist(), window.take(pa.array(plain)).to_pylist())))
-        if side == "end" and slot[rows].any():
-            picked = np.array([slot_row[j] for j in rows[slot[rows]].tolist()])
-            found.update(zip(rows[slot[rows]].tolist(), zip(long_keys.take(pa.array(picked)).to_pylist(),
-                                                            long_tail.take(pa.array(picked)).to_pylist())))
-        for j in rows.tolist():
-            key, text = found[j]
-            k, i = int(longest[side][j]), int(edge[j])
-            words = key.split(" ")
-            spans = [s.span() for s in _WORD.finditer(text)]
-            if len(spans) != len(words):
-                continue
-            if side == "start":
-                a, z = 0, spans[k - 1][1]
-                pattern = " ".join(words[:k]) + " …"
-                n_words = len(words) + cut_head[j] * 99
-            else:
-                titled = int(t_n[slot_row[j]]) if slot[j] else 0
-                first = len(words) - titled - (k - bool(slot[j]))
-                offset = int(width[j]) - len(text)  # where the window starts in the line
-                a, z = offset + spans[first][0], offset + spans[-1][1]
-                pattern = "… " + " ".join(words[first:len(words) - titled]) + (" " + _TITLE if slot[j] else "")
-                n_words = len(words) - titled + bool(slot[j]) + (l_cut[slot_row[j]] if slot[j] else cut_tail[j]) * 99
-            whole = 2 * k > n_words  # most of the line: all of it
-            a, z = (char_start[i], char_end[i]) if whole else (char_start[i] + a, char_start[i] + z)
-            out.append((doc[i], a, z, pattern.strip()))
-    if not out:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object)
-    d, a, z, p = zip(*out)
-    return np.asarray(d, np.int64), np.asarray(a, np.int64), np.asarray(z, np.int64), np.asarray(p, dtype=object)
-
-
 # --------------------------------------------------------------------------- the corpus and its cleaned text
 
 
-def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None) -> Corpus:
+def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None,
+                 boilerplate: Boilerplate | None = None) -> Corpus:
     """The corpus with its cleaning: ``corpus.cleaning`` (the :func:`clean_spans` table) and
-    ``corpus.clean_options``. :func:`analysis.corpus.load_corpus` calls it (``clean=``).
+    ``corpus.clean_options``. :func:`analysis.corpus.load_corpus` calls it (``clean=``);
+    ``boilerplate`` is passed to :func:`clean_spans`.
 
     Examples
     --------
@@ -519,7 +807,7 @@ def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None) -> 
     (False, ['doc_id', 'start', 'end', 'kind', 'pattern'])
     """
     options = _options(options)
-    return dataclasses.replace(corpus, cleaning=clean_spans(corpus, options), clean_options=options)
+    return dataclasses.replace(corpus, cleaning=clean_spans(corpus, options, boilerplate), clean_options=options)
 
 
 def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:

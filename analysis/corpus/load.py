@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.cache import SUFFIX, cached_load, read_snapshot
-from analysis.corpus.clean import CleanOptions, _options as _clean_options, clean_corpus
+from analysis.corpus.clean import CleanOptions, _options as _clean_options, clean_corpus, cleaned_docs
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
 from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
@@ -67,7 +67,8 @@ def load_corpus(
         (by default they are kept and flagged in ``is_duplicate``).
     near_duplicates : find copies and near-duplicates (wire copy republished with small
         edits, an outlet's own repeats) and add ``story_id``, ``is_near_duplicate`` and
-        ``copy_of`` (:func:`analysis.corpus.flag_copies`); False leaves them out.
+        ``copy_of`` (:func:`analysis.corpus.flag_copies`), compared on the cleaned text
+        where ``clean`` is on; False leaves them out.
     clean : find each source's boilerplate and the web debris
         (:func:`analysis.corpus.clean_corpus`), which every counting function then skips;
         a :class:`~analysis.corpus.CleanOptions` (or dict of its fields) chooses what;
@@ -209,8 +210,10 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
         duplicates_dropped=drop_duplicates,
     )
     corpus = Corpus(docs=docs, report=report, path=str(root))
-    corpus = flag_copies(corpus) if near_duplicates else corpus
-    return clean_corpus(corpus, clean_options) if clean_options is not None else corpus
+    corpus = clean_corpus(corpus, clean_options) if clean_options is not None else corpus
+    # Copies are compared on the cleaned text: an outlet's template makes none of its
+    # articles alike, and two outlets' templates hide no shared story.
+    return flag_copies(corpus, cleaned_docs(corpus)["text"]) if near_duplicates else corpus
 
 
 def _read_member(member, data, encoding, overrides, meta) -> dict:
