@@ -374,9 +374,7 @@ class Boilerplate:
         on = self.counts["docs"].to_numpy() >= needed[at]
         with np.errstate(over="ignore"):
             keys = self.counts["key"].to_numpy(np.uint64)[on] * _P + at[on].astype(np.uint64)
-        named = pd.Categorical(self.names["source"].astype(str), categories=sources).codes.astype(np.int64)
-        names = self.names[self.names["docs"].to_numpy() >= needed[named]]
-        return sources, sorted_unique(keys), names.reset_index(drop=True)
+        return sources, sorted_unique(keys), _own_names(self.names, options.min_docs)
 
 
 def _no_boilerplate() -> Boilerplate:
@@ -419,10 +417,12 @@ def _distinct_docs(keyed: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.
 
 
 # The tags that keep the kinds of candidates apart in one set of keys.
-_LINE, _HEAD, _TAIL, _LAST = 0, 1, 2, 3
+_LINE, _HEAD, _TAIL, _LAST, _DATED = 0, 1, 2, 3, 4
+_DATELINE_CHARS, _DATELINE_WORDS = 150, 8
+_DATELINE_PATTERN = r"(?:[^\n:\-–«»\"]{1,30}?\s*[-–]\s*){1,3}[^\n:\-–«»\"]{1,30}?:"
+_DATELINE = r"\A(?P<space>\s*)(?P<line>" + _DATELINE_PATTERN + ")"
 _SENTENCE_END_REVERSED = r"[ \xa0\t]+[\"'»”)]*[.!?؟…]"  # a sentence end and a space, read backwards
 _TOLD = r"(?:^|[\s(\[])لـ? ?[«\"“(](?P<name>[^«»\"“”()\n:،,.]{2,40}?)[»\"”)]"  # لـ«عكاظ», لـ"سبق": "told …"
-_BYLINE_CHARS = 80  # of a first line searched for a byline ending with a colon
 
 
 class _Candidates:
@@ -477,6 +477,7 @@ class _Candidates:
             keyed += self._edge_keys(segments.take(pa.array(edge)))
         if len(self.last):
             keyed += self._last_sentence_keys(segments.take(pa.array(self.last)))
+        keyed.append(self._datelines())
         tag = np.concatenate([np.full(len(r), t, np.int64) for t, r, _, _ in keyed])
         self.row = np.concatenate([r for _, r, _, _ in keyed]).astype(np.int64)
         self.k = np.concatenate([k for _, _, k, _ in keyed]).astype(np.int64)
@@ -484,7 +485,8 @@ class _Candidates:
         with np.errstate(over="ignore"):
             self.key = key * _P + (tag * (MAX_EDGE_WORDS + 1) + self.k).astype(np.uint64)
         self.tag = tag
-        line_of = {_LINE: self.short, _HEAD: edge, _TAIL: edge, _LAST: self.last}
+        first_line = np.searchsorted(doc, np.arange(n))
+        line_of = {_LINE: self.short, _HEAD: edge, _TAIL: edge, _LAST: self.last[self.last_info["rows"]] if len(self.last) else self.last, _DATED: first_line[self.dateline_doc]}
         self.line = np.concatenate([line_of[t][r] for t, r, _, _ in keyed]).astype(np.int64) if keyed else np.zeros(0, np.int64)
         self.cand_doc = doc[self.line]
         self.cand_group = group[self.line]
@@ -548,9 +550,10 @@ class _Candidates:
         return out
 
     def _last_sentence_keys(self, lines: pa.Array) -> list:
-        """Keys of the first words of the last line's last sentence, where the line has more
-        than one: a related-articles list glued to the last sentence (``… نهاية المقال. مقالات
-        أخرى للكاتب …``). The last sentence end is the first one in the reversed tail of the line."""
+        """Keys of the first words of each last line and of its last sentence, where it has
+        more than one: a related-articles list, on a line of its own or glued to the last
+        sentence (``… نهاية المقال. مقالات أخرى للكاتب …``). The last sentence end is the
+        first one in the reversed tail of the line."""
         tail = pc.utf8_slice_codeunits(lines, -_LONG_TAIL_CHARS).cast(pa.large_string())
         found = pc.find_substring_regex(pc.utf8_reverse(tail), _SENTENCE_END_REVERSED).to_numpy(zero_copy_only=False)
         data, offsets = _byte_views(tail)
@@ -563,10 +566,15 @@ class _Candidates:
         bounds = np.r_[bounds, end[-1] if len(end) else offsets[0]]
         after = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), tail.buffers()[2])
         after = after.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
-        heads = pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)
+        # The first words of the last sentence, and of the whole last line: the same list
+        # may begin a line of its own.
+        heads = pa.concat_arrays([pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS),
+                                  pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS).cast(pa.large_string())])
         keys = _keys(heads)
         (at,), (n,), codes = _word_codes(keys, stable=self.stable)
-        self.last_info = dict(rows=rows, after_chars=pc.utf8_length(after).to_numpy().astype(np.int64), keys=keys)
+        rows = np.r_[rows, np.arange(len(lines))]
+        self.last_info = dict(rows=rows, keys=keys, after_chars=np.r_[pc.utf8_length(after).to_numpy().astype(np.int64),
+                                                                     self.with_break[self.last]])
         out = []
         h = np.zeros(len(rows), np.uint64)
         with np.errstate(over="ignore"):
@@ -577,6 +585,21 @@ class _Candidates:
                     picked = np.flatnonzero(ok)
                     out.append((_LAST, picked, np.full(len(picked), k), h[picked]))
         return out
+
+    def _datelines(self) -> tuple:
+        """Documents that begin with a dateline or byline of dash-separated parts ending
+        with a colon (``واس- الرياض:``, ``ياسر العتيبي- سبق- الباحة:``), all one key."""
+        found = pc.extract_regex(pc.utf8_slice_codeunits(self.texts, 0, _DATELINE_CHARS), _DATELINE)
+        valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        found = found.filter(pa.array(valid))
+        line = pc.struct_field(found, "line")
+        words = pc.list_value_length(pc.utf8_split_whitespace(line)).to_numpy(zero_copy_only=False)
+        short = words <= _DATELINE_WORDS
+        self.dateline_doc = np.flatnonzero(valid)[short]
+        self.dateline_at = pc.utf8_length(pc.struct_field(found, "space")).to_numpy()[short].astype(np.int64)
+        self.dateline_end = self.dateline_at + pc.utf8_length(line).to_numpy()[short].astype(np.int64)
+        n = len(self.dateline_doc)
+        return _DATED, np.arange(n), np.zeros(n, np.int64), np.zeros(n, np.uint64)
 
     def _told(self) -> None:
         """The first name each document quotes as "told …" (``لـ«عكاظ»``)."""
@@ -608,10 +631,7 @@ class _Candidates:
             keyed = self.key * _P + self.cand_group.astype(np.uint64)
         _, inverse, docs = _distinct_docs(keyed, self.cand_doc, len(self.docs))
         found = docs[inverse] >= needed[self.cand_group]
-        names = self._names()
-        needed_names = needed[np.searchsorted(self.source_names, names["source"].to_numpy(dtype=str))] \
-            if len(names) else np.zeros(0)
-        return found, names[names["docs"].to_numpy() >= needed_names].reset_index(drop=True)
+        return found, _own_names(self._names(), options.min_docs)
 
     def found(self, boilerplate: Boilerplate, options: CleanOptions) -> tuple[np.ndarray, pd.DataFrame]:
         """Which candidates recur, as ``boilerplate`` counted them, and the recurring names."""
@@ -655,6 +675,9 @@ def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions, boi
         spans.append(_locate_last_sentences(c, longest(_LAST, len(c.last_info["rows"])), recurring))
     if len(names):
         spans.append(_locate_names(c, names))
+    dated = c.row[found & (c.tag == _DATED)]
+    spans.append((c.dateline_doc[dated], c.dateline_at[dated], c.dateline_end[dated],
+                  np.full(len(dated), "dateline … – … :", dtype=object)))
     spans = [s for s in spans if len(s[0])]
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object), \
@@ -717,9 +740,10 @@ def _locate_edges(c: _Candidates, longest: dict, recurring: np.ndarray):
 
 
 def _locate_last_sentences(c: _Candidates, longest: np.ndarray, recurring: np.ndarray):
-    """The last sentence of a last line, from its recurring first words to the line's end."""
+    """The last sentence of a last line, from its recurring first words (counted with the
+    first words of every last line) to the line's end."""
     info = c.last_info
-    on = np.flatnonzero(longest > 0)
+    on = np.flatnonzero(longest[:len(info["rows"]) - len(c.last)] > 0)  # last sentences; whole lines only count
     lines = c.last[info["rows"][on]]
     on, lines = on[~recurring[lines]], lines[~recurring[lines]]
     if not len(on):
@@ -731,26 +755,32 @@ def _locate_last_sentences(c: _Candidates, longest: np.ndarray, recurring: np.nd
 
 
 def _locate_names(c: _Candidates, names: pd.DataFrame):
-    """Every quoted occurrence of a source's own name (``«عكاظ»``), and a byline with the
-    name that ends the first line's first words with a colon (``ياسر العتيبي- سبق- الباحة:``)."""
+    """Every quoted occurrence of a source's own name (``«عكاظ»``, ``"سبق"``)."""
     out = []
-    for source, group in names.groupby("source", sort=True):
+    for source, name in zip(names["source"].tolist(), names["name"].tolist()):
         code = np.searchsorted(c.source_names, source)
         if code >= len(c.source_names) or c.source_names[code] != source:
             continue
-        alternatives = "|".join(re.escape(n) for n in sorted(group["name"], key=len, reverse=True))
-        quoted = re.compile(rf"[«\"“(][ \xa0]*(?:{alternatives})[ \xa0]*[»\"”)]")
-        byline = re.compile(rf"\A\s*[^\n:«»]{{0,{_BYLINE_CHARS}}}?(?<!\w)(?P<name>{alternatives})(?!\w)[^\n:«»]{{0,{_BYLINE_CHARS}}}?:")
+        quoted = re.compile(rf"[«\"“”(][ \xa0]*{re.escape(name)}[ \xa0]*[»\"”“)]")
         mine = np.flatnonzero(c.source == code)
         texts = c.texts.take(pa.array(mine, pa.int64()))
-        has = np.flatnonzero(pc.fill_null(pc.match_substring_regex(texts, alternatives), False).to_numpy(zero_copy_only=False))
+        has = np.flatnonzero(pc.fill_null(pc.match_substring(texts, name), False).to_numpy(zero_copy_only=False))
         for i, text in zip(mine[has].tolist(), texts.take(pa.array(has, pa.int64())).to_pylist()):
-            m = byline.match(text)
-            if m and len(m.group(0).split()) <= 8:
-                out.append((i, len(m.group(0)) - len(m.group(0).lstrip()), m.end(), "byline … " + m.group("name") + " … :"))
             for m in quoted.finditer(text):
-                out.append((i, m.start(), m.end(), "told «" + m.group(0)[1:-1].strip() + "»"))
+                out.append((i, m.start(), m.end(), "«" + name + "» (the source's own name)"))
     return _as_spans(out)
+
+
+def _own_names(names: pd.DataFrame, min_docs: int) -> pd.DataFrame:
+    """Each source's own name: the name it quotes as "told …" most, in at least
+    ``min_docs`` of its documents and more than twice as many as any other name."""
+    ranked = names.sort_values(["source", "docs", "name"], ascending=[True, False, True], kind="stable")
+    top = ranked.groupby("source", sort=True).head(2)
+    second = top.groupby("source")["docs"].nth(1)
+    first = top.groupby("source", sort=True).head(1).reset_index(drop=True)
+    runner_up = first["source"].map(pd.Series(second.to_numpy(), index=top.loc[second.index, "source"])).fillna(0)
+    keep = (first["docs"] >= min_docs) & (first["docs"] > 2 * runner_up)
+    return first.loc[keep, ["source", "name", "docs"]].reset_index(drop=True)
 
 
 def _titles(docs: pd.DataFrame, rows: np.ndarray) -> pa.Array:
