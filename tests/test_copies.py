@@ -35,7 +35,7 @@ EDITED = (
 # Another article on the same topic, in the same vocabulary, written separately.
 SAME_TOPIC = (
     "قال مسؤول في الحكومة اليمنية إن الهجوم على المدنيين في مدينة عدن يكشف حاجة البلاد إلى دعم دولي أوسع، "
-    "مضيفا أن الجماعات المسلحة تواصل استهداف الأحياء السكنية رغم العقوبات. ونقل عن وزارة الخارجية السعودية "
+    "مضيفا أن الجماعات المسلحة تواصل استهداف الأحياء السكنية رغم العقوبات الدولية. ونقل عن وزارة الخارجية السعودية "
     "قولها إن المملكة تقف إلى جانب الشعب اليمني الشقيق في مواجهة الإرهاب بكل أشكاله، وإن الحكومة الشرعية "
     "تعمل على إعادة الأمن إلى المدينة، داعيا المجتمع الدولي إلى تحمل مسؤولياته."
 )
@@ -231,7 +231,7 @@ def test_the_copies_option_changes_term_counts_as_counted_by_hand(stories):
 
 
 def test_the_copies_option_changes_frame_counts_matches_and_kwic_alike(stories):
-    # The release has one sanctions hit (عقوبات); the same-topic article one (العقوبات).
+    # The release has one sanctions hit (فرض عقوبات); the same-topic article one (العقوبات الدولية).
     expected = {"all": (4, 4), "one": (2, 2), "one_per_source": (3, 3)}
     for copies, (hits, docs) in expected.items():
         table = count_frames(stories, "international-news", by=None, copies=copies)

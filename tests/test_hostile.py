@@ -1162,10 +1162,10 @@ def test_report_tables_escape_markup_in_cells_headers_and_captions():
 
 def test_match_context_keeps_markup_as_text_and_the_report_escapes_it():
     docs = pd.DataFrame({"doc_id": ["<d>"], "source": ["<script>s</script>"],
-                         "text": ['قال <b>المتحدث</b> <script>alert("x")</script> إن العقوبات & <img src=x> مستمرة']})
+                         "text": ['قال <b>المتحدث</b> <script>alert("x")</script> إن العقوبات الدولية & <img src=x> مستمرة']})
     matches = match_context(docs, frame_matches(docs, "international-news"), window=4)
     assert matches[["before", "surface", "after"]].values.tolist() == [
-        ['alert("x")</script> إن', "العقوبات", "& <img src=x> مستمرة"]]
+        ['alert("x")</script> إن', "العقوبات الدولية", "& <img src=x> مستمرة"]]
     html = html_table(matches).html
     assert "<script" not in html and "</script" not in html and "<img" not in html
 

@@ -57,7 +57,7 @@ def test_write_csv_neutralizes_text_cells_and_headers_but_not_numbers(tmp_path):
 def formula_corpus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("formulas")
     rows = [{"source": "=cmd|' /C calc'!A0", "text": "=1+1 فرضت واشنطن عقوبات جديدة"},
-            {"source": "@outlet", "text": "-عقوبات قاسية و+عقوبات أخرى"}]
+            {"source": "@outlet", "text": "-عقوبات دولية قاسية و+عقوبات أخرى"}]
     (root / "c.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     return root / "c.jsonl"
 
@@ -244,11 +244,11 @@ def test_an_invisible_character_inside_a_word_does_not_hide_it_from_the_matcher(
     from analysis.frames import frame_matches
     from analysis.text import normalize
 
-    text = f"فرضت واشنطن عقو{mark}بات اليوم"
-    assert normalize(text) == "فرضت واشنطن عقوبات اليوم"
+    text = f"فرضت واشنطن عقو{mark}بات جديدة اليوم"
+    assert normalize(text) == "فرضت واشنطن عقوبات جديدة اليوم"
     docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": [text]})
     hits = frame_matches(docs, "international-news")
-    assert hits["frame"].tolist() == ["sanctions"] and hits["surface"].tolist() == [f"عقو{mark}بات"]
+    assert hits["frame"].tolist() == ["sanctions"] and hits["surface"].tolist() == [f"عقو{mark}بات جديدة"]
 
 
 def test_the_controls_step_removes_every_default_ignorable_code_point():

@@ -146,7 +146,9 @@ def test_international_news_has_the_eight_frames_with_rich_term_lists():
         "confrontation", "sanctions", "diplomacy", "military", "nuclear", "cyber", "threat", "deescalation",
     )
     for frame in lex.frames:
-        assert 15 <= len(frame.terms) + len(frame.verbs) <= 60, frame.id
+        # A polysemous word restricted to its collocations (عقوبات: رفع العقوبات, العقوبات
+        # الأمريكية, عقوبات على إيران...) takes more entries than the word alone did.
+        assert 15 <= len(frame.terms) + len(frame.verbs) <= 80, frame.id
         assert any(" " in term for term in frame.terms), f"{frame.id} has no multi-word expression"
 
 
