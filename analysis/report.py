@@ -402,8 +402,9 @@ def _snapshot(corpus, folder: Path, cache, options: dict) -> tuple[Path, _Snapsh
 
 def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict) -> tuple[Path, str]:
     from analysis.corpus import load_corpus, write_snapshot
+    from analysis.corpus.cache import with_token_ids
 
-    loaded = load_corpus(corpus, progress=False, cache=cache, **options)
+    loaded = with_token_ids(load_corpus(corpus, progress=False, cache=cache, **options))  # no notebook tokenizes
     return write_snapshot(loaded, path), loaded.report.fingerprint
 
 

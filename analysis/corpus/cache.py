@@ -37,7 +37,8 @@ import pandas as pd
 
 from analysis.outputs import atomic_file
 
-__all__ = ["CACHE_ENV", "CacheError", "cache_dir", "clear_cache", "input_files", "read_snapshot", "write_snapshot"]
+__all__ = ["CACHE_ENV", "CacheError", "cache_dir", "clear_cache", "input_files", "read_snapshot", "write_snapshot",
+           "with_token_ids"]
 
 CACHE_ENV = "ARABIC_FRAMING_CACHE"
 """Environment variable naming the cache folder (overrides the per-user default)."""
@@ -370,6 +371,29 @@ def _corpus_of(data: memoryview, manifest: dict):
     return _decode(manifest["corpus"], tables)
 
 
+def with_token_ids(corpus):
+    """``corpus`` with :attr:`~analysis.corpus.Corpus.tokens`: its documents' tokens as counted, as term ids.
+
+    What a cache entry or report snapshot stores beside the documents, so that counting
+    the corpus read back does not tokenize it again (:class:`analysis.chunks.TokenIds`).
+
+    Examples
+    --------
+    >>> from analysis.corpus import load_corpus
+    >>> corpus = with_token_ids(load_corpus(cache=False))
+    >>> int(corpus.tokens.docs["tokens"].sum()) == len(corpus.tokens.ids)
+    True
+    """
+    from analysis.chunks import skipped_chars, token_ids
+    from analysis.corpus.clean import cleaned_docs
+
+    if corpus.tokens is not None:
+        return corpus
+    docs = cleaned_docs(corpus)
+    return dataclasses.replace(corpus, tokens=token_ids(docs["text"], docs["doc_id"],
+                                                         skipped_chars(docs["doc_id"], corpus.cleaning)))
+
+
 # --- the cache as load_corpus uses it --------------------------------------------------------------
 
 def cached_load(root: Path, options: dict, cache, build):
@@ -405,6 +429,7 @@ def cached_load(root: Path, options: dict, cache, build):
     if [row[:3] for row in after] != [row[:3] for row in files]:
         corpus.report.cache = "not stored: input files changed while they were read" + note
         return corpus
+    corpus = with_token_ids(corpus)
     try:
         write_snapshot(corpus, slot, key)
     except _Uncacheable as err:
