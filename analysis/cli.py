@@ -45,10 +45,11 @@ def _load_options(args) -> dict:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _load(args, path=None):
+def _load(args, path=None, token_ids=False):
     from analysis.corpus import load_corpus
 
-    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, **_load_options(args))
+    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, token_ids=token_ids,
+                         **_load_options(args))
     return _checked(corpus, str(path or args.corpus or "demo corpus"), args.strict, args.select)
 
 
@@ -117,13 +118,13 @@ def _terms(args) -> None:
     by = args.by or None
     parts = _partitions(args)
     if parts is None:
-        counts = count_terms(_load(args), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+        counts = count_terms(_load(args, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
     else:  # counts of disjoint documents add up (analysis.scale)
         from analysis.terms import term_counts
 
         total = None
         for part in parts:
-            counted = term_counts(_load(args, part), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+            counted = term_counts(_load(args, part, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
             total = counted if total is None else total + counted
         counts = total.table()
     _output(top_terms(counts, args.top, by=by), args)

@@ -410,10 +410,10 @@ def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict, check
     from analysis.corpus import load_corpus, write_snapshot
     from analysis.corpus.cache import with_token_ids
 
-    loaded = load_corpus(corpus, progress=False, cache=cache, **options)
+    loaded = load_corpus(corpus, progress=False, cache=cache, token_ids=True, **options)
     if check is not None:
         check(loaded)
-    loaded = with_token_ids(loaded)  # stored with the snapshot: no notebook tokenizes the corpus again
+    loaded = with_token_ids(loaded)  # (without the cache) stored with the snapshot: no notebook tokenizes again
     return write_snapshot(loaded, path), loaded.report.fingerprint
 
 
