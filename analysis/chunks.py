@@ -15,6 +15,7 @@ thread (it releases the Python lock), so memory holds one batch's chunks at a ti
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
-           "ragged_gather", "sorted_unique", "token_offsets"]
+           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "skipped_chars"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -207,6 +208,14 @@ class TokenVocabulary:
         """Every term, in id order."""
         return self._term_array
 
+    @classmethod
+    def of_terms(cls, terms: pa.Array, options: NormalizeOptions | None = None) -> "TokenVocabulary":
+        """A vocabulary that knows ``terms`` (in id order) and no chunk: what :class:`TokenIds` are ids of."""
+        vocabulary = cls(options)
+        vocabulary._term_array = terms.cast(pa.large_string())
+        vocabulary.terms = vocabulary._term_array.to_pylist()
+        return vocabulary
+
     def ids_of(self, words: pa.Array | list[str]) -> np.ndarray:
         """The id of each of ``words`` (normalized tokens), -1 for those not seen.
 
@@ -274,6 +283,98 @@ class TokenVocabulary:
         self._term_array = pa.concat_arrays([self._term_array, fresh])
         return ids[codes]
 
+
+@dataclasses.dataclass
+class TokenIds:
+    """The normalized tokens of every document as term ids, kept so that counting need not tokenize again.
+
+    They are the tokens the counting functions read by default (default
+    :class:`~analysis.text.NormalizeOptions`, the corpus's cleaning skipped) and travel
+    with a cached corpus (:mod:`analysis.corpus.cache`): a warm ``terms`` only adds them up.
+
+    Attributes
+    ----------
+    terms : ``term``, the normalized token of each id, in id order.
+    docs : one row per document: ``doc_id``, ``length`` (characters of its text) and
+        ``skipped`` (characters of its cleaning spans), which say whether the ids still
+        describe a document, and ``start`` and ``tokens``, its slice of ``ids``.
+    ids : ``term``, the term id of every token, document after document.
+    """
+
+    terms: pd.DataFrame
+    docs: pd.DataFrame
+    ids: pd.DataFrame
+
+    def runs(self, rows: np.ndarray, size: int = 1 << 22) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """``(start, stop, term ids, document of each token counted from start)`` for the
+        documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` tokens.
+
+        Examples
+        --------
+        >>> tokens = token_ids(pd.Series(["أ ب", "ب"]), pd.Series(["x", "y"]), np.zeros(2, np.int64))
+        >>> [(a, b, ids.tolist(), docs.tolist()) for a, b, ids, docs in tokens.runs(np.array([1, 0]))]
+        [(0, 2, [1, 0, 1], [0, 1, 1])]
+        """
+        starts = self.docs["start"].to_numpy()[rows]
+        counts = self.docs["tokens"].to_numpy()[rows]
+        ids = self.ids["term"].to_numpy()
+        ends = np.cumsum(counts)
+        cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(size, int(ends[-1]) if len(ends) else 0, size),
+                                                  side="right"), len(rows)])
+        for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+            n = counts[start:stop]
+            yield (start, stop, ids[ragged_gather(starts[start:stop], n)].astype(np.int64),
+                   np.repeat(np.arange(stop - start), n))
+
+    def rows_of(self, doc_id: pd.Series, length: np.ndarray, skipped: np.ndarray) -> np.ndarray | None:
+        """Positions in :attr:`docs` of these documents, or None unless every one is there
+        with the same text length and cleaning (then the ids describe them)."""
+        rows = pd.Index(self.docs["doc_id"]).get_indexer(doc_id)
+        if (rows < 0).any():
+            return None
+        same = ((self.docs["length"].to_numpy()[rows] == length) & (self.docs["skipped"].to_numpy()[rows] == skipped))
+        return rows if same.all() else None
+
+
+def skipped_chars(doc_id: pd.Series, spans: pd.DataFrame | None) -> np.ndarray:
+    """Characters of cleaning ``spans`` (``doc_id``, ``start``, ``end``) in each document of ``doc_id``.
+
+    Examples
+    --------
+    >>> skipped_chars(pd.Series(["a", "b"]), pd.DataFrame({"doc_id": ["b", "b"], "start": [0, 5], "end": [2, 9]})).tolist()
+    [0, 6]
+    """
+    if spans is None or not len(spans):
+        return np.zeros(len(doc_id), np.int64)
+    per_doc = (spans["end"] - spans["start"]).groupby(spans["doc_id"].astype(str)).sum()
+    return pd.Series(doc_id.astype(str)).map(per_doc).fillna(0).to_numpy().astype(np.int64)
+
+
+def token_ids(texts: pd.Series, doc_id: pd.Series, skipped: np.ndarray) -> TokenIds:
+    """The :class:`TokenIds` of ``texts`` (as counted: cleaning spans already blanked), one per ``doc_id``.
+
+    ``skipped`` is each document's characters of cleaning spans, recorded to tell later
+    whether the ids still describe it.
+
+    Examples
+    --------
+    >>> tokens = token_ids(pd.Series(["فرضت «عقوباتٍ»", "عقوبات"]), pd.Series(["a", "b"]), np.zeros(2, np.int64))
+    >>> tokens.terms["term"].tolist(), tokens.ids["term"].tolist(), tokens.docs["tokens"].tolist()
+    (['فرضت', 'عقوبات'], [0, 1, 1], [2, 1])
+    """
+    array = text_array(texts)
+    vocabulary = TokenVocabulary()
+    counts = np.zeros(len(texts), np.int64)
+    parts = []
+    for start, stop, ids, docs in vocabulary.tokens(array):
+        counts[start:stop] = np.bincount(docs, minlength=stop - start)
+        parts.append(ids.astype(np.int32))
+    length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return TokenIds(
+        terms=pd.DataFrame({"term": pd.Series(vocabulary.words(), dtype="str")}),
+        docs=pd.DataFrame({"doc_id": doc_id.to_numpy(), "length": length, "skipped": np.asarray(skipped, np.int64),
+                           "start": np.cumsum(counts) - counts, "tokens": counts}),
+        ids=pd.DataFrame({"term": np.concatenate(parts) if parts else np.zeros(0, np.int32)}))
 
 
 def token_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -44,27 +45,34 @@ def _load_options(args) -> dict:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _load(args, path=None):
+def _load(args, path=None, token_ids=False):
     from analysis.corpus import load_corpus
 
-    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, **_load_options(args))
+    corpus = load_corpus(path or args.corpus, progress=None if args.progress else False, token_ids=token_ids,
+                         **_load_options(args))
+    return _checked(corpus, str(path or args.corpus or "demo corpus"), args.strict, args.select)
+
+
+def _checked(corpus, label: str, strict: bool, select: str | None):
+    """The loaded corpus, checked (CLIError in one line if it keeps nothing, or rejects rows
+    under ``--strict``) and told on stderr, then its ``--select`` selection."""
     report = corpus.report
-    if args.strict and len(report.rejected):
+    if strict and len(report.rejected):
         first = report.rejected.iloc[0]
         raise CLIError(f"{len(report.rejected)} row(s) rejected (--strict), first: "
                        f"{first['file']} {first['location']}: {first['reason']}")
     if len(corpus) == 0:
-        raise CLIError(f"{path or args.corpus or 'demo corpus'}: no documents kept ({_why_nothing_kept(report)})")
+        raise CLIError(f"{label}: no documents kept ({_why_nothing_kept(report)})")
     print(report.summary(), file=sys.stderr)
-    if args.select:
+    if select:
         from analysis.corpus import select_documents
 
-        corpus = select_documents(corpus, args.select)
+        corpus = select_documents(corpus, select)
         counts = corpus.selection.counts
         print(f"selected {len(corpus):,} of {int(counts['docs'].sum()):,} articles ({corpus.selection.describe()}): "
               + ", ".join(f"{row.source} {row.selected:,}/{row.docs:,}" for row in counts.itertuples()), file=sys.stderr)
         if len(corpus) == 0:
-            raise CLIError(f"--select {args.select!r} kept no article")
+            raise CLIError(f"--select {select!r} kept no article")
     return corpus
 
 
@@ -110,13 +118,13 @@ def _terms(args) -> None:
     by = args.by or None
     parts = _partitions(args)
     if parts is None:
-        counts = count_terms(_load(args), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+        counts = count_terms(_load(args, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
     else:  # counts of disjoint documents add up (analysis.scale)
         from analysis.terms import term_counts
 
         total = None
         for part in parts:
-            counted = term_counts(_load(args, part), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+            counted = term_counts(_load(args, part, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
             total = counted if total is None else total + counted
         counts = total.table()
     _output(top_terms(counts, args.top, by=by), args)
@@ -199,12 +207,14 @@ def _report(args) -> None:
     if missing:
         raise CLIError(f"coding sheet {missing[0]}: no such file")
     _check_outputs(args, {"--out": args.out}, load_lexicon(args.lexicon), sheets=args.codings)
-    _load(args)  # a corpus that cannot be read fails here, in one line, before any notebook starts
     parameters = {"codings": [str(Path(path).resolve()) for path in args.codings]} if args.codings else {}
     if args.select:
         parameters["select"] = args.select
+    # The report's one load is checked as terms and frames check theirs: a corpus that
+    # cannot be read fails in one line before any notebook starts.
+    check = functools.partial(_checked, label=str(args.corpus or "demo corpus"), strict=args.strict, select=args.select)
     index = build_report(corpus=args.corpus, out=args.out, lexicon=args.lexicon, parameters=parameters or None,
-                         load_options=_load_options(args))
+                         load_options=_load_options(args), check=check)
     print(f"report: {index}", file=sys.stderr)
 
 

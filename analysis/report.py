@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -239,6 +240,7 @@ def build_report(
     load_options: dict | None = None,
     progress: bool | None = None,
     cache: bool | str | os.PathLike = True,
+    check: Callable | None = None,
 ) -> Path:
     """Execute every notebook on a corpus and write a standalone HTML report.
 
@@ -274,6 +276,9 @@ def build_report(
     progress : report each finished notebook on stderr (default: when stderr is a terminal).
     cache : the ``cache`` option of :func:`analysis.corpus.load_corpus` for the one load
         (``load_options["cache"]`` wins when given).
+    check : a function (picklable: it runs in the loading process) called with the
+        loaded corpus before any notebook starts; an exception it raises stops the
+        report and reaches the caller (the command line checks the corpus this way).
 
     Returns
     -------
@@ -293,7 +298,7 @@ def build_report(
     from analysis.lexicon import load_lexicon
 
     if corpus is not None and not Path(corpus).exists():
-        raise ReportError(f"corpus {str(corpus)!r}: no such file or folder")
+        raise ReportError(f"{corpus}: no such file or folder")  # as load_corpus says it
     try:
         lex = load_lexicon(lexicon)
     except (OSError, ValueError) as err:
@@ -318,14 +323,15 @@ def build_report(
     out = Path(out).resolve()
     try:
         with replace_folder(out) as staging:
-            _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out, cache=cache)
+            _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out, cache=cache,
+                   check=check)
     except OSError as err:
         raise ReportError(str(err)) from None
     return out / "index.html"
 
 
 def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
-           load_options: dict | None, progress: bool | None, shown: Path, cache) -> None:
+           load_options: dict | None, progress: bool | None, shown: Path, cache, check=None) -> None:
     """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``.
 
     The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``.
@@ -341,7 +347,7 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
     cache = options.pop("cache", cache)
     with tempfile.TemporaryDirectory(prefix="arabic-framing-report-") as scratch:
         try:
-            root, snapshot = _snapshot(corpus, Path(scratch), cache, options)
+            root, snapshot = _snapshot(corpus, Path(scratch), cache, options, check)
         except CorpusError as err:
             raise ReportError(str(err)) from None
         # load_options travel for the record: the notebooks read the snapshot, already loaded with them.
@@ -382,7 +388,7 @@ class _Snapshot:
     fingerprint: str
 
 
-def _snapshot(corpus, folder: Path, cache, options: dict) -> tuple[Path, _Snapshot]:
+def _snapshot(corpus, folder: Path, cache, options: dict, check=None) -> tuple[Path, _Snapshot]:
     """Load the corpus once and write it where every notebook reads it.
 
     The load runs in a process of its own, which returns its memory when it ends:
@@ -396,14 +402,18 @@ def _snapshot(corpus, folder: Path, cache, options: dict) -> tuple[Path, _Snapsh
     root = Path(corpus).resolve() if corpus is not None else DEMO_CORPUS
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as loader:
         path, digest = loader.submit(_write_snapshot, root if corpus is not None else None,
-                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache, options).result()
+                                     folder / f"corpus{SNAPSHOT_SUFFIX}", cache, options, check).result()
     return root, _Snapshot(path, digest)
 
 
-def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict) -> tuple[Path, str]:
+def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict, check=None) -> tuple[Path, str]:
     from analysis.corpus import load_corpus, write_snapshot
+    from analysis.corpus.cache import with_token_ids
 
-    loaded = load_corpus(corpus, progress=False, cache=cache, **options)
+    loaded = load_corpus(corpus, progress=False, cache=cache, token_ids=True, **options)
+    if check is not None:
+        check(loaded)
+    loaded = with_token_ids(loaded)  # (without the cache) stored with the snapshot: no notebook tokenizes again
     return write_snapshot(loaded, path), loaded.report.fingerprint
 
 

@@ -48,7 +48,7 @@ table gives every target of the performance issue against the plain-Python basel
 Usage::
 
     .venv/bin/python benchmarks/bench_pipeline.py [--repeat 3] [--replicate 4] [--corpus PATH] [--no-cli]
-        [--report] [--synthetic 250000]
+        [--report] [--synthetic 250000 1000000] [--synthetic-only]
 """
 
 from __future__ import annotations
@@ -300,12 +300,28 @@ def run_counts(docs: pd.DataFrame, label: str) -> dict[str, Step]:
     return runs
 
 
+TIME_V = Path("/usr/bin/time")  # GNU time: its -v gives the peak resident memory of a single process
+
+
+def _time_v_peak_mb(stderr: str) -> float | None:
+    """The "Maximum resident set size" GNU ``time -v`` printed, in MB, or None."""
+    for line in stderr.splitlines():
+        if "Maximum resident set size" in line:
+            return int(line.rsplit(":", 1)[1]) / 1024
+    return None
+
+
 def run_cli(corpus: Path, command: str, cache: Path, name: str | None = None, extra: tuple = ()) -> Step:
     """Run ``python -m analysis <command>`` on the corpus with the corpus cache in ``cache``;
-    wall time and the peak memory of the child and its own children (a report's kernels)."""
+    wall time and the peak memory of the child and its own children (a report's kernels).
+
+    ``terms`` and ``frames`` (one process each) run under GNU ``time -v`` where it is
+    installed, and the larger of its peak and the sampled one is kept."""
     with tempfile.TemporaryDirectory() as tmp:
         target = ["--out", str(Path(tmp) / (command if command == "report" else f"{command}.csv"))]
         args = [sys.executable, "-m", "analysis", command, "--corpus", str(corpus), *target, *extra]
+        if command != "report" and TIME_V.exists():
+            args = [str(TIME_V), "-v", *args]
         args += [] if command == "report" else ["--no-progress"]
         env = {**os.environ, "ARABIC_FRAMING_CACHE": str(cache)}
         start = time.perf_counter()
@@ -320,8 +336,10 @@ def run_cli(corpus: Path, command: str, cache: Path, name: str | None = None, ex
         raise SystemExit(f"CLI {command} failed:\n{stderr}")
     # The child's own ru_maxrss starts at this process's resident size (Linux keeps it across
     # fork and exec), so only the sampled tree counts.
-    step = Step(name or f"CLI {command}", wall, usage.ru_utime + usage.ru_stime, tree.peak_mb, 0.0)
-    print(f"  {step.name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak", flush=True)
+    peak = max(tree.peak_mb, _time_v_peak_mb(stderr) or 0.0)
+    step = Step(name or f"CLI {command}", wall, usage.ru_utime + usage.ru_stime, peak, 0.0)
+    print(f"  {step.name:<34} {step.wall:7.2f} s wall {step.cpu:7.2f} s cpu {step.peak_mb:7.0f} MB peak "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return step
 
 
@@ -365,6 +383,32 @@ def synthetic_corpus(docs: pd.DataFrame, n: int, folder: Path, per_file: int = 5
     return folder
 
 
+def run_synthetic(docs: pd.DataFrame, sizes: list[int]) -> dict[str, Step]:
+    """CLI ``terms`` and ``frames`` on a synthetic corpus of each size in turn (written to a
+    temporary folder and removed), their time per article against the first size."""
+    steps: dict[str, Step] = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+            start = time.perf_counter()
+            folder = synthetic_corpus(docs, n, Path(tmp) / "corpus")
+            size = sum(p.stat().st_size for p in folder.iterdir()) / 1024**2
+            print(f"\nsynthetic corpus: {n:,} articles, {size:,.0f} MB in {len(list(folder.iterdir()))} "
+                  f"files, written in {time.perf_counter() - start:.0f} s; load average {os.getloadavg()[0]:.1f}",
+                  flush=True)
+            for command in ("terms", "frames"):
+                steps[f"{n} {command}"] = run_cli(folder, command, Path(tmp) / "cache", f"CLI {command}, {n:,} articles",
+                                                  ("--no-cache",))
+    first = min(sizes)
+    for n in [n for n in sizes if n != first]:
+        for command in ("terms", "frames"):
+            a, b = steps[f"{first} {command}"], steps[f"{n} {command}"]
+            print(f"  {command}: {n / first:.2f}x the articles, {b.wall / a.wall:.2f}x the wall time, "
+                  f"{b.cpu / a.cpu:.2f}x the CPU time; peak {a.peak_mb:,.0f} -> {b.peak_mb:,.0f} MB")
+    largest = max(sizes)
+    steps["million terms"], steps["million frames"] = steps[f"{largest} terms"], steps[f"{largest} frames"]
+    return steps
+
+
 def targets(read: Step, loop: Step, cli: dict[str, Step]) -> None:
     """The issue's target table: each row against the plain-Python baseline of this run."""
     baseline, baseline_cpu = read.wall + loop.wall, read.cpu + loop.cpu
@@ -396,8 +440,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="run each step N times and keep the fastest")
     parser.add_argument("--no-cli", dest="cli", action="store_false", help="skip the command-line runs")
     parser.add_argument("--report", action="store_true", help="also time the HTML report on the corpus (minutes)")
-    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
-                        help="also run the CLI on a synthetic corpus of N articles written to a temporary folder")
+    parser.add_argument("--synthetic", type=int, nargs="+", default=[], metavar="N",
+                        help="also run the CLI on synthetic corpora of N articles (each size in turn) written to a "
+                             "temporary folder")
+    parser.add_argument("--targets-only", action="store_true",
+                        help="only what the target table needs: the plain-Python baseline, the command line (and "
+                             "--report, --synthetic)")
+    parser.add_argument("--synthetic-only", action="store_true",
+                        help="load the corpus and run only the synthetic corpora (minutes to hours)")
     args = parser.parse_args(argv)
     global REPEAT
     REPEAT = args.repeat
@@ -408,6 +458,28 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f} before starting (above 0: other processes are using the CPUs)")
     load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus, cache=False)
     docs = corpus.docs
+    if args.synthetic_only:
+        del corpus
+        run_synthetic(docs, args.synthetic)
+        print(f"\nLoad average now {os.getloadavg()[0]:.1f}.")
+        return 0
+    if args.targets_only:
+        del corpus
+        # The baseline runs before and after the command line and its faster run counts (the
+        # conservative choice on a machine whose load drifts).
+        reads, loops = [], []
+        for when in ("before", "after"):
+            if when == "after":
+                cli = run_commands(args, docs)
+                print("\nbaseline again, after the command line:")
+            step, plain = measure_once("plain reading: zip + json.loads", baseline_read, args.corpus)
+            reads.append(step)
+            step, _ = measure_once("baseline 1: loop + Counter", baseline_loop, plain)
+            loops.append(step)
+            del plain
+        targets(fastest(reads), fastest(loops), cli)
+        print(f"\nLoad average now {os.getloadavg()[0]:.1f}.")
+        return 0
     with tempfile.TemporaryDirectory() as store:
         measure_once("load_corpus, filling the cache", load_corpus, args.corpus, cache=store)
         warm, cached = measure("load_corpus, warm cache", load_corpus, args.corpus, cache=store)
@@ -455,6 +527,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'copy_pairs':<34} {pairs_many.wall / pairs_one.wall:5.2f}x time; "
               f"{pairs_one.peak_mb:6.0f} -> {pairs_many.peak_mb:6.0f} MB")
 
+    cli = run_commands(args, docs)
+    del docs
+    if read is not None and cli:
+        targets(read, one["loop"], cli)
+    print(f"\nLoad average now {os.getloadavg()[0]:.1f}.")
+    return 0
+
+
+def run_commands(args, docs: pd.DataFrame) -> dict[str, Step]:
+    """The command-line runs: terms and frames cold and warm, then the report and the synthetic corpora if asked."""
     cli: dict[str, Step] = {}
     if args.cli:
         print("\ncommand line (start-up and loading included; cold: an empty cache, warm: the cache the cold run filled):")
@@ -472,20 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as store:
             cli["report"] = run_cli(args.corpus, "report", Path(store), "CLI report, cold cache")
     if args.synthetic:
-        with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
-            start = time.perf_counter()
-            folder = synthetic_corpus(docs, args.synthetic, Path(tmp) / "corpus")
-            size = sum(p.stat().st_size for p in folder.iterdir()) / 1024**2
-            print(f"\nsynthetic corpus: {args.synthetic:,} articles, {size:,.0f} MB in {len(list(folder.iterdir()))} "
-                  f"files, written in {time.perf_counter() - start:.0f} s")
-            del docs
-            for command in ("terms", "frames"):
-                cli[f"million {command}"] = run_cli(folder, command, Path(tmp) / "cache", f"CLI {command}, synthetic",
-                                                    ("--no-cache",))
-    if read is not None and cli:
-        targets(read, one["loop"], cli)
-    print(f"\nLoad average now {os.getloadavg()[0]:.1f}.")
-    return 0
+        cli.update(run_synthetic(docs, args.synthetic))
+    return cli
 
 
 if __name__ == "__main__":

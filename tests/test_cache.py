@@ -200,7 +200,7 @@ def test_cli_no_cache_and_cache_clear(tmp_path, store, monkeypatch, capsys):
     assert "cache: read from the cache" in capsys.readouterr().err
     (store / "notes.txt").write_text("mine")
     assert main(["cache", "clear"]) == 0
-    assert "removed 1 file(s)" in capsys.readouterr().err
+    assert "removed 2 file(s)" in capsys.readouterr().err  # the corpus's entry and its token ids (terms asks for them)
     assert [p.name for p in store.iterdir()] == ["notes.txt"]  # only the cache's own files go
     assert main(["cache", "dir"]) == 0
     assert capsys.readouterr().out.strip() == str(store)
@@ -216,3 +216,26 @@ def test_saudinewsnet_from_the_cache_equals_a_fresh_load(saudinewsnet, saudinews
     assert warm.report.cache.startswith("read from the cache")
     _same(warm, fresh)
     assert len(warm.docs) == 30676
+
+
+def test_token_ids_have_an_entry_of_their_own_that_is_checked_like_the_corpus(tmp_path, store):
+    from analysis.terms import count_terms
+
+    root = _corpus(tmp_path / "corpus")
+    plain = load_corpus(root, cache=store)
+    assert plain.tokens is None and len(list(store.glob(f"*{SUFFIX}"))) == 1  # frames and the rest never tokenize
+    first = load_corpus(root, cache=store, token_ids=True)
+    tokens = sorted(store.glob(f"*.tokens{SUFFIX}"))
+    assert first.tokens is not None and len(tokens) == 1
+    second = load_corpus(root, cache=store, token_ids=True)
+    assert second.tokens.ids.equals(first.tokens.ids) and second.tokens.docs.equals(first.tokens.docs)
+    assert count_terms(second, "source").equals(count_terms(load_corpus(root, cache=False), "source"))
+    tokens[0].write_bytes(tokens[0].read_bytes()[:-40])  # damaged: rebuilt, never trusted
+    again = load_corpus(root, cache=store, token_ids=True)
+    assert again.tokens.ids.equals(first.tokens.ids)
+    assert load_corpus(root, cache=False, token_ids=True).tokens is None  # without the cache, counting tokenizes
+    _corpus(root, ARTICLES[:2])  # inputs changed: the old token ids do not describe the new corpus
+    changed = load_corpus(root, cache=store, token_ids=True)
+    assert changed.tokens.docs["doc_id"].tolist() == changed.docs["doc_id"].tolist()
+    assert count_terms(changed).equals(count_terms(load_corpus(root, cache=False)))
+    assert clear_cache(store) == 2  # one corpus entry and its token ids, replaced in place

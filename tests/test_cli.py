@@ -123,29 +123,34 @@ def test_report_passes_the_selection_to_every_notebook(monkeypatch, tmp_path):
     assert seen["parameters"] == {"select": "روسيا"}
 
 
-def test_report_checks_the_corpus_before_any_notebook_and_fails_in_one_line(tmp_path, monkeypatch, capsys):
-    """Regression: on a CSV without a text column, report ran 42 s of notebooks before failing inside one."""
+def test_report_checks_the_corpus_before_any_notebook_and_fails_in_one_line(tmp_path, monkeypatch, capfd):
+    """Regression: on a CSV without a text column, report ran 42 s of notebooks before failing inside one.
+    The check runs on the report's one load (in its loading process: capfd reads its stderr)."""
     (tmp_path / "a.csv").write_text("source,words\nعكاظ,نص الخبر\n", encoding="utf-8")
     started = []
-    monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: started.append(kwargs))
+    monkeypatch.setattr("analysis.report._run_notebooks", lambda *args: started.append(args) or [])
     assert main(["report", "--corpus", str(tmp_path / "a.csv"), "--out", str(tmp_path / "out")]) == 1
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert err.count("\n") == 1 and not started
     assert err.startswith(f"error: {tmp_path / 'a.csv'}: no documents kept (1 row(s) rejected, first: "
                           "a.csv line 2: no text column among ['source', 'words']")
     assert not (tmp_path / "out").exists()
 
 
-def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypatch, capsys):
+def test_report_takes_the_corpus_options_of_terms_and_frames(tmp_path, monkeypatch, capfd):
+    import analysis.report
+
     (tmp_path / "a.csv").write_text("site,words,day\nعكاظ,نص الخبر,2015-07-21\nسبق,خبر آخر,2015-07-22\n",
                                     encoding="utf-8")
-    calls = []
-    monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: calls.append(kwargs) or tmp_path / "index.html")
+    calls, runs = [], []
+    build = analysis.report.build_report
+    monkeypatch.setattr("analysis.report.build_report", lambda **kwargs: calls.append(kwargs) or build(**kwargs))
+    monkeypatch.setattr("analysis.report._run_notebooks", lambda paths, params, *args: runs.append(params) or [])
     assert main(["report", "--corpus", str(tmp_path / "a.csv"), "--text-column", "words", "--source-column", "site",
                  "--date-column", "day", "--encoding", "utf-8", "--select", "خبر", "--out", str(tmp_path / "report")]) == 0
     assert calls[0]["load_options"] == {"text": "words", "source": "site", "date": "day", "encoding": "utf-8"}
-    assert calls[0]["parameters"] == {"select": "خبر"}
-    err = capsys.readouterr().err
+    assert calls[0]["parameters"] == {"select": "خبر"} and runs[0]["select"] == "خبر"
+    err = capfd.readouterr().err
     assert "2 row(s) read, 2 kept, 0 rejected" in err and "selected 2 of 2 articles" in err
     from analysis.cli import _parser
 

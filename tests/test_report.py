@@ -455,11 +455,12 @@ def test_a_real_notebook_failing_on_a_bad_parameter_names_its_cell(tmp_path):
     assert "cannot group by 'no_such_column'" in caught.value.error
 
 
-def test_the_command_line_reports_a_failing_notebook_in_one_line(tmp_path, monkeypatch, capsys):
+def test_the_command_line_reports_a_failing_notebook_in_one_line(tmp_path, monkeypatch, capfd):
     broken = _broken_notebook(tmp_path)
     monkeypatch.setattr("analysis.report.notebook_paths", lambda: [broken])
     assert cli_main(["report", "--out", str(tmp_path / "out")]) == 1
-    summary, error = capsys.readouterr().err.split("error: ")  # what was read, then the one error line
+    # what was read (told by the report's loading process), then the one error line
+    summary, error = capfd.readouterr().err.split("error: ")
     assert "row(s) read" in summary and "Traceback" not in summary
     assert error.startswith("notebook 99_broken.ipynb failed in cell 4") and error.count("\n") == 1
 

@@ -445,3 +445,41 @@ def test_content_terms_drop_function_words_behind_proclitics_letters_and_numbers
                        "ولي العهد", "في الرياض", None])
     assert content_terms(terms.map(normalize, na_action="ignore")).tolist() == [
         False, False, False, False, False, False, False, False, True, True, True, True, False, False]
+
+
+# --- counting from the token ids a cached corpus carries (analysis.chunks.TokenIds) ---------------
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["أ", "ب"]), st.text(alphabet="روسيا حرب\nسلام،. «»ًa", max_size=40)),
+                min_size=1, max_size=8),
+       st.sampled_from([1, 2, 3]), st.sampled_from(["source", None]), st.booleans())
+def test_counts_from_stored_token_ids_equal_counts_that_tokenize(rows, ngram, by, stop):
+    import dataclasses
+
+    from analysis.corpus import Corpus, clean_corpus
+    from analysis.corpus.cache import with_token_ids
+
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(rows))], "source": [s for s, _ in rows],
+                         "text": [t for _, t in rows]})
+    corpus = clean_corpus(Corpus(docs=docs, report=None))
+    stored = with_token_ids(corpus)
+    assert stored.tokens is not None and corpus.tokens is None
+    for kwargs in ({}, {"clean": False}, {"options": NormalizeOptions(teh_marbuta=True)}):
+        expected = count_terms(corpus, by, ngram=ngram, stopwords=stop, **kwargs)
+        assert count_terms(stored, by, ngram=ngram, stopwords=stop, **kwargs).equals(expected), kwargs
+    # a subset of the documents is counted from the same ids
+    subset = dataclasses.replace(stored, docs=stored.docs.iloc[::-2].reset_index(drop=True))
+    assert count_terms(subset, by, ngram=ngram).equals(count_terms(dataclasses.replace(subset, tokens=None), by, ngram=ngram))
+
+
+def test_stored_token_ids_of_another_text_are_not_used():
+    import dataclasses
+
+    from analysis.corpus import Corpus
+    from analysis.corpus.cache import with_token_ids
+
+    stored = with_token_ids(Corpus(docs=DOCS.copy(), report=None))
+    edited = DOCS.assign(text=DOCS["text"].str.replace("عقوبات", "حوار", regex=False))
+    changed = dataclasses.replace(stored, docs=edited)  # same ids, other texts: the ids no longer describe them
+    assert count_terms(changed, "source").equals(count_terms(edited, "source"))
+    assert "عقوبات" not in set(count_terms(changed)["term"])

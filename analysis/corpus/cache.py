@@ -37,7 +37,8 @@ import pandas as pd
 
 from analysis.outputs import atomic_file
 
-__all__ = ["CACHE_ENV", "CacheError", "cache_dir", "clear_cache", "input_files", "read_snapshot", "write_snapshot"]
+__all__ = ["CACHE_ENV", "CacheError", "cache_dir", "clear_cache", "input_files", "read_snapshot", "write_snapshot",
+           "with_token_ids"]
 
 CACHE_ENV = "ARABIC_FRAMING_CACHE"
 """Environment variable naming the cache folder (overrides the per-user default)."""
@@ -370,13 +371,38 @@ def _corpus_of(data: memoryview, manifest: dict):
     return _decode(manifest["corpus"], tables)
 
 
+def with_token_ids(corpus):
+    """``corpus`` with :attr:`~analysis.corpus.Corpus.tokens`: its documents' tokens as counted, as term ids.
+
+    What a cache entry or report snapshot stores beside the documents, so that counting
+    the corpus read back does not tokenize it again (:class:`analysis.chunks.TokenIds`).
+
+    Examples
+    --------
+    >>> from analysis.corpus import load_corpus
+    >>> corpus = with_token_ids(load_corpus(cache=False))
+    >>> int(corpus.tokens.docs["tokens"].sum()) == len(corpus.tokens.ids)
+    True
+    """
+    from analysis.chunks import skipped_chars, token_ids
+    from analysis.corpus.clean import cleaned_docs
+
+    if corpus.tokens is not None:
+        return corpus
+    docs = cleaned_docs(corpus)
+    return dataclasses.replace(corpus, tokens=token_ids(docs["text"], docs["doc_id"],
+                                                         skipped_chars(docs["doc_id"], corpus.cleaning)))
+
+
 # --- the cache as load_corpus uses it --------------------------------------------------------------
 
-def cached_load(root: Path, options: dict, cache, build):
+def cached_load(root: Path, options: dict, cache, build, token_ids: bool = False):
     """``build()``'s Corpus for ``root`` and ``options``, from the cache when its key still holds.
 
     ``cache``: True (the default folder), False (no cache) or a folder. The Corpus's
     ``report.cache`` says where it came from, and ``report.fingerprint`` hashes the inputs.
+    With ``token_ids`` and a cache, the Corpus has its ``tokens``, from an entry of their
+    own beside the corpus's (same key), built and stored when missing.
     """
     files = input_files(root)
     folder = None if cache is False else cache_dir() if cache in (True, None) else Path(cache)
@@ -395,7 +421,7 @@ def cached_load(root: Path, options: dict, cache, build):
                 corpus.report.cache = f"read from the cache ({slot}, written {manifest['written']})"
                 corpus.report.fingerprint = fingerprint(files)
                 _touch(slot)
-                return corpus
+                return _with_stored_tokens(corpus, slot, key) if token_ids else corpus
             note = "; the earlier entry was stale (" + _what_changed(manifest["key"], key) + ")"
         except CacheError as err:
             note = f"; the earlier entry was rebuilt: {err}"
@@ -414,7 +440,36 @@ def cached_load(root: Path, options: dict, cache, build):
         corpus.report.cache = f"not stored: cannot write {folder} ({err.strerror or err})" + note
         return corpus
     corpus.report.cache = f"stored in the cache ({slot})" + note
+    corpus = _with_stored_tokens(corpus, slot, key) if token_ids else corpus
     _prune(folder, keep=slot)
+    return corpus
+
+
+def _tokens_slot(slot: Path) -> Path:
+    return slot.with_name(slot.name[:-len(SUFFIX)] + ".tokens" + SUFFIX)
+
+
+def _with_stored_tokens(corpus, slot: Path, key: dict):
+    """``corpus`` with the token ids of the entry beside ``slot`` when its key is ``key``,
+    else computed (:func:`with_token_ids`) and stored there; a damaged entry is rebuilt."""
+    from analysis.chunks import TokenIds
+
+    path = _tokens_slot(slot)
+    if path.exists():
+        try:
+            data, manifest = _open(path)
+            if manifest["key"] == key:
+                tokens = _corpus_of(data, manifest)
+                if isinstance(tokens, TokenIds):
+                    _touch(path)
+                    return dataclasses.replace(corpus, tokens=tokens)
+        except (CacheError, KeyError, TypeError):
+            pass
+    corpus = with_token_ids(corpus)
+    try:
+        write_snapshot(corpus.tokens, path, key)
+    except (_Uncacheable, OSError):
+        pass  # counting tokenizes, as without them
     return corpus
 
 

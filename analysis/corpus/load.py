@@ -42,6 +42,7 @@ def load_corpus(
     follow_links: bool = False,
     progress: bool | None = None,
     cache: bool | str | os.PathLike = True,
+    token_ids: bool = False,
 ) -> Corpus:
     """Read every document under ``path`` and account for every row.
 
@@ -83,6 +84,10 @@ def load_corpus(
         folder, False reads afresh and stores nothing. ``report.cache`` says which
         happened. A file written by :func:`analysis.corpus.write_snapshot` (``.corpus``)
         is read back as the corpus it holds, whatever the other options.
+    token_ids : with the cache, also give the documents' tokens as term ids
+        (``corpus.tokens``, kept in the cache beside the corpus), which
+        :func:`analysis.terms.count_terms` adds up instead of tokenizing: what the
+        command line's ``terms`` and the report ask for. The documents are the same.
 
     Returns
     -------
@@ -130,7 +135,7 @@ def load_corpus(
     options = {**overrides, "default_source": default_source, "encoding": encoding, "dayfirst": dayfirst,
                "drop_duplicates": drop_duplicates, "near_duplicates": near_duplicates, "follow_links": follow_links,
                "clean": clean_options.as_dict() if clean_options is not None else False}
-    return cached_load(root, options, cache, lambda: _load(root, options, progress))
+    return cached_load(root, options, cache, lambda: _load(root, options, progress), token_ids=token_ids)
 
 
 def _load(root: Path, options: dict, progress: bool | None) -> Corpus:

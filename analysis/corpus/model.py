@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
+    from analysis.chunks import TokenIds
     from analysis.corpus.clean import CleanOptions
 
 
@@ -182,6 +183,8 @@ class Corpus:
         ``doc_id``, ``start``, ``end``, ``kind``, ``pattern``; see
         :func:`analysis.corpus.clean_spans`), or None where the corpus was not cleaned.
     clean_options : the :class:`~analysis.corpus.CleanOptions` they were found with, or None.
+    tokens : the documents' tokens as term ids (:class:`analysis.chunks.TokenIds`), which
+        a cached corpus carries so that counting need not tokenize again, or None.
     """
 
     docs: pd.DataFrame
@@ -190,6 +193,7 @@ class Corpus:
     selection: Selection | None = None
     cleaning: pd.DataFrame | None = None
     clean_options: CleanOptions | None = None
+    tokens: TokenIds | None = dataclasses.field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.docs)
