@@ -5,14 +5,17 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import charsets
 from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
-from analysis.lexicon import Lexicon, load_lexicon, term_words
+from analysis.lexicon import Lexicon, load_lexicon, terms_words
 from analysis.paths import LEXICON_DIR
 from analysis.limits import shorten
 from analysis.text import NormalizeOptions, normalize, token_spans
@@ -59,8 +62,7 @@ _OWN_WORDS_FILE = LEXICON_DIR / "clitic_words.txt"
 # --------------------------------------------------------------------------- compiling terms
 
 
-@dataclasses.dataclass(frozen=True)
-class _Pattern:
+class _Pattern(NamedTuple):
     frame: int
     term: str
     words: tuple[str, ...]
@@ -69,8 +71,7 @@ class _Pattern:
     verb: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
-class _Form:
+class _Form(NamedTuple):
     """One surface form of one word of a pattern."""
 
     pattern: int
@@ -174,10 +175,25 @@ def _spelling_options(options: NormalizeOptions) -> NormalizeOptions:
 
 
 @lru_cache(maxsize=64)
-def _merging(options: NormalizeOptions) -> dict[int, str]:
-    """The ``str.translate`` table from a spelling (:func:`_spelling_options`) to its normalized form."""
+def _merging(options: NormalizeOptions) -> tuple[tuple[str, str], ...]:
+    """The letters that ``options`` merge and that a spelling (:func:`_spelling_options`) keeps, each with its
+    normalized letter (see :func:`_merged`)."""
     table = {**(charsets.ALEF_FORMS if options.alef else {}), **(charsets.ALEF_MAQSURA if options.alef_maqsura else {})}
-    return str.maketrans(table)
+    return tuple(table.items())
+
+
+def _merged(spellings: list[str], merging: tuple[tuple[str, str], ...]) -> list[str]:
+    """The normalized form of each spelling (no spelling holds a tab).
+
+    One ``str.replace`` a letter over the spellings joined, which costs a small share of a
+    ``str.translate`` per spelling (that looks up every letter in a dict).
+    """
+    if not spellings:
+        return []
+    text = "\t".join(spellings)
+    for letter, normalized in merging:
+        text = text.replace(letter, normalized)
+    return text.split("\t")
 
 
 def _agrees(token: str, form: _Form) -> bool:
@@ -213,8 +229,7 @@ def _own_words(options: NormalizeOptions) -> dict[str, str]:
     lines = _OWN_WORDS_FILE.read_text(encoding="utf-8").splitlines()
     words = [normalize(line.split("\t")[0], spelling).casefold() for line in lines
              if line.strip() and not line.startswith("#")]
-    merging = _merging(options)
-    return {word.translate(merging): word for word in words}
+    return dict(zip(_merged(words, _merging(options)), words))
 
 
 def _own_word(key: str, token: str, clitics: int, own_words: dict[str, str]) -> bool:
@@ -233,48 +248,139 @@ def _own_word(key: str, token: str, clitics: int, own_words: dict[str, str]) -> 
 @dataclasses.dataclass(frozen=True)
 class _Matcher:
     patterns: tuple[_Pattern, ...]
-    forms: dict[str, list[_Form]]  # normalized token form -> its forms
-    prefixes: dict[str, list[_Form]]  # normalized wildcard token prefix -> its forms
+    forms: dict[str, list[_Form]] | None  # normalized token form -> its forms; None: compiled per vocabulary
+    prefixes: dict[str, list[_Form]] | None  # normalized wildcard token prefix -> its forms
     rank: np.ndarray  # priority of each pattern within its frame (lower wins)
     own_words: dict[str, str]
-    merging: dict[int, str]
+    merging: tuple[tuple[str, str], ...]
+    marbuta: str
+
+
+#: Above this many pattern words a lexicon's forms are compiled per corpus, for the words its vocabulary can
+#: match (:func:`_vocabulary_patterns`); below it once per lexicon, for every word (about 1 ms a word).
+_EXPAND_LIMIT = 5_000
 
 
 @lru_cache(maxsize=16)
 def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
     spelling = _spelling_options(options)
-    merging = _merging(options)
-    marbuta = normalize("ة", options)
     patterns = [
-        _Pattern(f, term, *term_words(term, spelling), exclude, verb)
+        _Pattern(f, term, *words, exclude, verb)
         for f, frame in enumerate(lexicon.frames)
         for exclude, verb, terms in ((False, False, frame.terms), (False, True, frame.verbs), (True, False, frame.exclude))
-        for term in terms
+        for term, words in zip(terms, terms_words(terms, spelling))
     ]
     empty = [pattern.term for pattern in patterns if not pattern.words]
     if empty:
         raise ValueError(f"{lexicon.name}: term(s) {shorten(empty)} have no word left with normalization options {options}")
+    n_words = np.array([len(pattern.words) for pattern in patterns], dtype=np.int64)
+    letters = np.array([sum(map(len, pattern.words)) for pattern in patterns], dtype=np.int64)
+    wildcard = np.array([pattern.wildcard for pattern in patterns], dtype=bool)
+    order = np.lexsort((np.arange(len(patterns)), -letters, wildcard, -n_words))
+    rank = np.empty(len(patterns), dtype=np.int64)
+    rank[order] = np.arange(len(patterns))
+    matcher = _Matcher(tuple(patterns), None, None, rank, _own_words(options), _merging(options), normalize("ة", options))
+    if n_words.sum() > _EXPAND_LIMIT:
+        return matcher
+    forms, prefixes = _expand(matcher, range(len(patterns)))
+    return dataclasses.replace(matcher, forms=forms, prefixes=prefixes)
+
+
+def _expand(matcher: _Matcher, keep, vocabulary: set[str] | None = None) -> tuple[dict, dict]:
+    """The token forms and wildcard prefixes of the patterns numbered in ``keep``, by normalized form.
+
+    With ``vocabulary`` (normalized tokens), only the token forms that are in it.
+    """
     forms: dict[str, list[_Form]] = {}
     prefixes: dict[str, list[_Form]] = {}
-    for p, pattern in enumerate(patterns):
+    for p in keep:
+        pattern = matcher.patterns[p]
         n = len(pattern.words)
         for k in range(n):
             if pattern.wildcard and k == n - 1:
                 heads = ({form: (c, False) for form, (_, c) in _with_proclitics(pattern.words[k]).items()} if n == 1
                          else {pattern.words[k]: (0, False)})
-                target = prefixes
+                target, known = prefixes, None
             else:
-                heads = _position_forms(pattern.words, k, marbuta, pattern.verb)
-                target = forms
-            for form, (clitics, ya) in heads.items():
-                target.setdefault(form.translate(merging), []).append(_Form(p, k, form, clitics, ya))
-    order = sorted(
-        range(len(patterns)),
-        key=lambda p: (-len(patterns[p].words), patterns[p].wildcard, -len("".join(patterns[p].words)), p),
-    )
-    rank = np.empty(len(patterns), dtype=np.int64)
-    rank[order] = np.arange(len(patterns))
-    return _Matcher(tuple(patterns), forms, prefixes, rank, _own_words(options), merging)
+                heads, target, known = _position_forms(pattern.words, k, matcher.marbuta, pattern.verb), forms, vocabulary
+            for key, (form, (clitics, ya)) in zip(_merged(list(heads), matcher.merging), heads.items()):
+                if known is None or key in known:
+                    target.setdefault(key, []).append(_Form(p, k, form, clitics, ya))
+    return forms, prefixes
+
+
+def _roles(word: str) -> list[tuple[tuple[str, ...], int, bool]]:
+    """``word`` in every place a pattern can hold it: (words, position, verb)."""
+    return [((word,), 0, False), ((word, word), 0, False), ((word, word), 1, False), ((word, word, word), 1, False),
+            ((word,), 0, True), ((word, word), 0, True)]
+
+
+def _keys(word: str) -> tuple[str, str]:
+    """A word without its first letter and without its last: every form of the word holds one (:func:`_reach`)."""
+    return word[1:], word[:-1]
+
+
+@lru_cache(maxsize=4)
+def _reach(marbuta: str) -> tuple[int, int] | None:
+    """How far from a token's start (``head``) and from its end (``tail``) a key of a word lies in its forms.
+
+    Measured on the forms the rules above make of probe words in every role (first,
+    inner, last word, verb; wildcard heads), so it follows the rules;
+    ``tests/test_frames.py`` checks it on random words. A wildcard head is a token's
+    start, so only its ``head`` counts. None when some form holds no key (then no
+    pattern is filtered out).
+    """
+    head = tail = 0
+    base = "ثخذض"  # letters no clitic or suffix holds
+    for word in (base, ARTICLE + base, "ل" + base, ARTICLE + "ل" + base, "ي" + base, base + marbuta, base + _TEH,
+                 base + _ALEF_MAQSURA, base + _HAMZA, base + _TANWEEN_ALEF):
+        made = [(form, False) for words, k, verb in _roles(word) for form in _position_forms(words, k, marbuta, verb)]
+        made += [(form, True) for form in _with_proclitics(word)]
+        for form, wildcard in made:
+            placed = [(form.find(key), key) for key in _keys(word) if key in form]
+            if not placed:
+                return None
+            at, key = min(placed)
+            head = max(head, at)
+            tail = tail if wildcard else max(tail, len(form) - at - len(key))
+    return head, tail
+
+
+def _vocabulary_patterns(matcher: _Matcher, vocabulary: list[str]) -> list[int]:
+    """The patterns every word of which may be a form of some token of ``vocabulary`` (normalized forms).
+
+    Every form of a word holds one of its keys (:func:`_keys`) at most :func:`_reach`
+    letters from its start and from its end (a wildcard head: from its start, as a
+    token's start). A word none of whose keys lies so in a token matches no token, and a
+    pattern holding it matches nowhere. Each token is cut (head + 1) x (tail + 1) ways (and
+    so for wildcards), however long it is, and each cut is one hash look-up: time and memory
+    grow with the vocabulary and the patterns' words, not with patterns x forms.
+    """
+    reach = _reach(matcher.marbuta)
+    if reach is None:
+        return list(range(len(matcher.patterns)))
+    head, tail = reach
+    merged = iter(_merged([word for pt in matcher.patterns for word in pt.words], matcher.merging))
+    words = [tuple(next(merged) for _ in pt.words) for pt in matcher.patterns]
+    whole = [merged[:-1] if pt.wildcard else merged for pt, merged in zip(matcher.patterns, words)]
+    heads = [merged[-1] if pt.wildcard else None for pt, merged in zip(matcher.patterns, words)]  # wildcard words
+    keys = {key for merged in whole for word in merged for key in _keys(word)}
+    starts = {key for word in heads if word for key in _keys(word)}
+    tokens = pa.array(vocabulary, pa.large_string())
+
+    def met(known: set[str], cuts) -> set[str]:
+        """The keys of ``known`` that some token cut at ``(start, stop)`` is (as ``token[start:stop]``)."""
+        values, met = pa.array(sorted(known), pa.large_string()), {""}  # "": the keys of a one-letter word
+        for start, stop in cuts:
+            pieces = pc.utf8_slice_codeunits(tokens, start, stop)
+            met.update(pieces.filter(pc.is_in(pieces, value_set=values)).unique().to_pylist())
+        return met
+
+    found = met(keys, [(i, -t or None) for i in range(head + 1) for t in range(tail + 1)])
+    started = met(starts, [(i, i + n) for i in range(head + 1) for n in sorted({len(key) for key in starts})]) | found
+    return [p for p in range(len(words))
+            if all(not found.isdisjoint(_keys(word)) for word in whole[p])
+            and (heads[p] is None or not started.isdisjoint(_keys(heads[p])))]
 
 
 def _as_options(options: NormalizeOptions | dict | None) -> NormalizeOptions:
@@ -342,9 +448,11 @@ def _vocabulary_matches(vocabulary: list[str], matcher: _Matcher) -> tuple[np.nd
     agrees with the form's (:func:`_agrees`), and the letters read as proclitics do not
     begin a word of its own (:func:`_own_word`).
     """
-    lengths = sorted({len(head) for head in matcher.prefixes})
-    keys = "\t".join(vocabulary).translate(matcher.merging).split("\t") if vocabulary else []
+    keys = _merged(vocabulary, matcher.merging)
     forms, prefixes, own_words = matcher.forms, matcher.prefixes, matcher.own_words
+    if forms is None:  # a large lexicon: the forms of the patterns this vocabulary can match
+        forms, prefixes = _expand(matcher, _vocabulary_patterns(matcher, keys), set(keys))
+    lengths = sorted({len(head) for head in prefixes})
     rows = []
     for code, key in enumerate(keys):
         found = forms.get(key)
@@ -891,7 +999,7 @@ def clitic_words(
     docs, options = as_docs(corpus), _as_options(options)
     tokens = _scan(docs, options)
     spelled = np.bincount(tokens.codes, minlength=len(tokens.vocabulary))
-    keys = "\t".join(tokens.vocabulary).translate(_merging(options)).split("\t") if tokens.vocabulary else []
+    keys = _merged(tokens.vocabulary, _merging(options))
     frame = pd.DataFrame({"key": keys, "spelling": tokens.vocabulary, "n": spelled})
     count = frame.groupby("key")["n"].sum().to_dict()
     spelling = frame.sort_values(["key", "n"], ascending=[True, False]).drop_duplicates("key")

@@ -239,7 +239,7 @@ def _parse_frame(item, where: str) -> Frame:
     verbs = _terms(item, "verbs", where, required=False)
     terms = _terms(item, "terms", where, required=not verbs)
     exclude = _terms(item, "exclude", where, required=False)
-    both = {term_words(t) for t in terms} & {term_words(v) for v in verbs}
+    both = set(terms_words(terms)) & set(terms_words(verbs)) if verbs else set()
     if both:
         raise ValueError(f"{where}: {sorted(' '.join(w) for w, _ in both)} listed both in 'terms' and in 'verbs'")
     return Frame(

@@ -2,6 +2,7 @@
 
 import glob
 import json
+import random
 import re
 import zipfile
 
@@ -11,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import charsets
+from analysis import frames as frames_module
+from analysis.corpus import load_corpus
 from analysis.frames import (
     ENCLITICS,
     actor_frame_counts,
@@ -20,7 +23,7 @@ from analysis.frames import (
     doc_frame_counts,
     frame_matches,
 )
-from analysis.lexicon import load_lexicon, term_words
+from analysis.lexicon import Frame, Lexicon, load_lexicon, term_words
 from analysis.text import NormalizeOptions, normalize, token_spans, tokenize
 
 
@@ -616,6 +619,121 @@ def test_hit_offsets_equal_a_per_token_loop_over_the_original_text(hypothesis_le
         assert surface == by_id[doc_id][start:end]
 
 
+# --------------------------------------------------------------------------- large lexicons: forms per vocabulary
+
+
+def both_ways(compute):
+    """``compute()`` with every lexicon's forms compiled in full, then per vocabulary (as for a large lexicon)."""
+    frames_module._compile.cache_clear()
+    try:
+        full = compute()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(frames_module, "_EXPAND_LIMIT", 0)
+            frames_module._compile.cache_clear()
+            filtered = compute()
+    finally:
+        frames_module._compile.cache_clear()
+    return full, filtered
+
+
+def mixed_lexicon(texts, seed: int = 0, size: int = 400, min_letters: int = 1) -> Lexicon:
+    """Terms drawn from ``texts``: words, words with a letter changed, wildcards, bigrams, verbs and excludes."""
+    rng = random.Random(seed)
+    tokens = [t for text in texts for t in tokenize(text) if t.isalpha() and len(t) >= min_letters]
+    words = sorted(set(tokens))
+    bigrams = sorted({f"{a} {b}" for a, b in zip(tokens, tokens[1:])})
+    imperfect = [w for w in words if w[0] in "يتنأ" and len(w) > 3]
+    terms = rng.sample(words, size) + [w[:-1] + "ب" for w in rng.sample(words, size // 4)]
+    terms += [w[: rng.randint(3, 5)] + "*" for w in rng.sample([w for w in words if len(w) > 5], size // 8)]
+    terms += rng.sample(bigrams, size // 4) + [b + "*" for b in rng.sample(bigrams, size // 10)]
+    seen, unique = set(), []
+    for term in terms:
+        if term_words(term) not in seen:
+            seen.add(term_words(term))
+            unique.append(term)
+    verbs = [w for w in rng.sample(imperfect, min(len(imperfect), size // 8)) if term_words(w) not in seen]
+    return Lexicon("mixed", tuple(
+        Frame(f"f{i}", terms=tuple(unique[i::4]), verbs=tuple(verbs[i::4]), exclude=tuple(rng.sample(bigrams, 5)))
+        for i in range(4)))
+
+
+@pytest.mark.parametrize("lexicon", ["international-news", "actors", "semetko-valkenburg", "mixed"])
+def test_forms_compiled_per_vocabulary_find_what_full_compilation_finds(lexicon):
+    corpus = load_corpus()
+    lexicon = mixed_lexicon(corpus.docs["text"]) if lexicon == "mixed" else load_lexicon(lexicon)
+    full, filtered = both_ways(lambda: frame_matches(corpus, lexicon))
+    assert len(full) > 80 and full["frame"].nunique() > 3
+    assert filtered.equals(full)
+    pair = ("international-news", lexicon) if lexicon.name == "actors" else (lexicon, "actors")  # frames, actors
+    counts = both_ways(lambda: actor_frame_counts(corpus, *pair, by=None))
+    assert counts[0]["hits"].sum() > 0 and counts[1].equals(counts[0])
+
+
+def test_a_lexicon_above_the_limit_is_compiled_per_vocabulary_for_the_words_it_can_match(monkeypatch):
+    corpus = load_corpus()
+    rng = random.Random(3)
+    absent = sorted({"".join(rng.choice("ثخذضظغ") for _ in range(5)) for _ in range(60)})  # in no demo word
+    mixed = mixed_lexicon(corpus.docs["text"])
+    lexicon = Lexicon("with-absent", mixed.frames + (Frame("absent", terms=tuple(absent)),))
+    words = sum(len(term_words(t)[0]) for f in lexicon.frames for t in f.terms + f.verbs + f.exclude)
+    monkeypatch.setattr(frames_module, "_EXPAND_LIMIT", words - 1)
+    frames_module._compile.cache_clear()
+    try:
+        assert frames_module._compile(load_lexicon("actors"), NormalizeOptions()).forms  # below the limit: in full
+        matcher = frames_module._compile(lexicon, NormalizeOptions())
+        hit = set(frame_matches(corpus, lexicon)["term"])
+    finally:
+        frames_module._compile.cache_clear()
+    assert matcher.forms is None
+    keys = frames_module._merged(frames_module._scan(corpus.docs, NormalizeOptions()).vocabulary, matcher.merging)
+    kept = {matcher.patterns[p].term for p in frames_module._vocabulary_patterns(matcher, keys)}
+    assert len(hit) > 100 and hit <= kept and kept.isdisjoint(absent)
+
+
+ROLE_LETTERS = "ابتثجحخدذرسصطعفقكلمنهويىةءأإآ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ROLE_LETTERS, min_size=1, max_size=9), st.booleans(), st.sampled_from(["ة", "ه"]))
+def test_every_form_of_a_word_holds_one_of_its_keys_within_reach(word, article, marbuta):
+    """The necessary condition the per-vocabulary compilation relies on, for the rules as they are."""
+    word = "ال" + word if article else word
+    head, tail = frames_module._reach(marbuta)
+    keys = (word[1:], word[:-1])
+    whole = [((word,), 0, False), ((word,), 0, True)] + [
+        (words, k, verb) for n in (2, 3) for words in [(word,) * n] for k in range(n) for verb in (False, True)]
+    for words, k, verb in whole:
+        for form in frames_module._position_forms(words, k, marbuta, verb):
+            assert any(form.startswith(key, i) and len(form) - i - len(key) <= tail
+                       for key in keys for i in range(head + 1)), (word, k, verb, form)
+    for form in frames_module._with_proclitics(word):  # a one-word wildcard's heads: a token's start
+        assert any(form.startswith(key, i) for key in keys for i in range(head + 1)), (word, form)
+
+
+CLITIC_TEXT_WORDS = st.text(alphabet="وفبكلالتهيىةءأإآنمر", min_size=1, max_size=7)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(CLITIC_TEXT_WORDS, st.sampled_from([" ", " ", ". ", "، "])), min_size=1, max_size=30),
+       st.lists(st.tuples(st.lists(CLITIC_TEXT_WORDS, min_size=1, max_size=2), st.booleans(), st.booleans()),
+                min_size=1, max_size=12))
+def test_forms_per_vocabulary_equal_full_forms_on_generated_text_and_terms(pairs, specs):
+    text = "".join(w + s for w, s in pairs)
+    terms, verbs = {}, {}
+    for words, wildcard, verb in specs:
+        term = " ".join(words) + ("*" if wildcard else "")
+        if term_words(term)[0]:
+            (verbs if verb and not wildcard else terms).setdefault(term_words(term), term)
+    verbs = {key: v for key, v in verbs.items() if key not in terms}
+    if not terms:
+        return
+    lexicon = Lexicon("generated", (Frame("a", terms=tuple(terms.values()), verbs=tuple(verbs.values())),
+                                    Frame("b", terms=tuple(list(terms.values())[::2]))))
+    docs = docs_of(text, text[::-1])
+    full, filtered = both_ways(lambda: frame_matches(docs, lexicon))
+    assert filtered.equals(full)
+
+
 # --------------------------------------------------------------------------- SaudiNewsNet
 
 
@@ -704,3 +822,21 @@ def test_saudinewsnet_matches_point_at_their_surface(saudinewsnet_sample):
     texts = dict(zip(saudinewsnet_sample["doc_id"], saudinewsnet_sample["text"]))
     assert len(m) > 1000
     assert all(texts[d][s:e] == x for d, s, e, x in zip(m["doc_id"], m["start"], m["end"], m["surface"]))
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_forms_per_vocabulary_find_what_full_compilation_finds_on_saudinewsnet(saudinewsnet):
+    docs = frames_module.cleaned_docs(saudinewsnet, True)
+    tokens = frames_module._scan(docs, NormalizeOptions())
+
+    def hits(lexicon):
+        found, _ = frames_module._find(tokens, lexicon, NormalizeOptions())
+        return pd.DataFrame({"pos": found.pos, "size": found.size, "pattern": found.pattern, "frame": found.frame})
+
+    mixed = mixed_lexicon(docs["text"].iloc[::50], seed=1, size=400, min_letters=4)
+    for lexicon in ["international-news", "actors", "semetko-valkenburg", mixed]:
+        lexicon = load_lexicon(lexicon)
+        full, filtered = both_ways(lambda: hits(lexicon))
+        assert len(full) > 50_000 and full["pattern"].nunique() > 200, lexicon.name
+        assert filtered.equals(full), lexicon.name

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from analysis.corpus import load_corpus
 from analysis.lexicon import load_lexicon
 from analysis.limits import MAX_LEXICON_BYTES, MAX_RESAMPLES, MAX_SHOWN, check_count, shorten
 from analysis.paths import PROJECT_ROOT
+from analysis.text import tokenize
 
 pytestmark = pytest.mark.hostile
 
@@ -131,6 +134,44 @@ def test_lexicons_beyond_the_term_limit_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("analysis.lexicon.MAX_LEXICON_TERMS", 2)
     with pytest.raises(ValueError, match=r"many.yaml: more than 2 terms"):
         load_lexicon(path)
+
+
+# ---------------------------------------------------------------- large lexicons
+
+LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def large_lexicon(path: Path, n_terms: int, real: list[str], frames_count: int = 20, seed: int = 0) -> Path:
+    """``real`` words and random Arabic terms (a fifth of them two words), ``n_terms`` in all, in ``frames_count`` frames."""
+    rng = random.Random(seed)
+    terms = dict.fromkeys(real)
+    while len(terms) < n_terms:
+        term = "".join(rng.choice(LETTERS) for _ in range(rng.randint(4, 8)))
+        if rng.random() < 0.2:
+            term += " " + "".join(rng.choice(LETTERS) for _ in range(rng.randint(3, 6)))
+        terms[term] = None
+    listed = list(terms)
+    lines = ["name: big", "frames:"]
+    for f in range(frames_count):
+        lines += [f"  - id: f{f}", "    terms:"] + [f"      - {t}" for t in listed[f::frames_count]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_200000_term_lexicon_on_the_demo_corpus_in_bounded_time_and_memory(tmp_path):
+    """Regression: every term was expanded into ~300 clitic and suffix forms (174 s and 9.5 GB)."""
+    real = sorted({t for text in load_corpus().docs["text"] for t in tokenize(text) if t.isalpha() and len(t) > 3})
+    path = large_lexicon(tmp_path / "big.yaml", 200_000, real[::2])
+    assert path.stat().st_size > 4_000_000
+    run = measure(f"""
+        from analysis.corpus import load_corpus
+        from analysis.frames import frame_matches
+        from analysis.lexicon import load_lexicon
+        print(len(frame_matches(load_corpus(progress=False), load_lexicon({str(path)!r}))))
+    """, address_space_gb=3)
+    assert int(run["output"]) > 500  # the demo's own words among the terms are found
+    assert run["cpu"] < 30 and run["peak_mib"] < 1024, run
 
 
 # ---------------------------------------------------------------- JSON records
