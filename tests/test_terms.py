@@ -445,3 +445,10 @@ def test_content_terms_drop_function_words_behind_proclitics_letters_and_numbers
                        "ولي العهد", "في الرياض", None])
     assert content_terms(terms.map(normalize, na_action="ignore")).tolist() == [
         False, False, False, False, False, False, False, False, True, True, True, True, False, False]
+
+
+def test_written_token_counts_count_each_spelling_as_written_across_texts():
+    from analysis.chunks import text_array, written_token_counts
+
+    texts = text_array(pd.Series(["أوكرانيا  واوكرانيا\nأوكرانيا،", None, "S-400 أوكرانيا"]))
+    assert written_token_counts(texts) == {"أوكرانيا": 3, "واوكرانيا": 1, "S": 1, "400": 1}
