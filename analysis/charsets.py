@@ -69,6 +69,12 @@ CONTROLS = "".join(chr(c) for lo, hi in DEFAULT_IGNORABLE for c in range(lo, hi 
 # PDFs): decomposed with NFKC.
 PRESENTATION_FORMS = [(0xFB50, 0xFDFF), (0xFE70, 0xFEFF)]
 
+# The Arabic script's blocks (Arabic, Supplement, Extended-A, both presentation-form blocks),
+# as a regular-expression character-class body: what counts as Arabic when choosing a direction.
+ARABIC_SCRIPT = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
+# Latin letters, accented ones included (Latin-1, Extended-A and -B, Extended Additional).
+LATIN_SCRIPT = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
+
 # Letters and in-word marks, as regular-expression character-class bodies.
 ARABIC_LETTERS = (
     "\u0621-\u063A\u0641-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF"

@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
-           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "skipped_chars"]
+           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "skipped_chars",
+           "written_token_counts"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -423,6 +424,36 @@ def _run_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> 
     skipped = np.r_[0, np.cumsum(nbytes - length[codes])]
     at = first[chunk] - text_start[doc] - (skipped[chunk] - skipped[doc_chunk])  # characters before the chunk
     return at + spans[token, 0], at + spans[token, 1]
+
+
+def written_token_counts(texts: pa.ChunkedArray) -> dict[str, int]:
+    """Each token of ``texts`` as written (not normalized) and how often it occurs, each distinct chunk tokenized once.
+
+    What :func:`analysis.terms.label_terms` picks each normalized term's most frequent
+    spelling from.
+
+    Parameters
+    ----------
+    texts : pyarrow.ChunkedArray
+        Texts as :func:`text_array` makes them.
+
+    Returns
+    -------
+    dict of str to int
+        Written token → occurrences, in the order first met among the distinct chunks.
+
+    Examples
+    --------
+    >>> written_token_counts(text_array(pd.Series(["أوكرانيا واوكرانيا", "أوكرانيا"])))
+    {'أوكرانيا': 2, 'واوكرانيا': 1}
+    """
+    chunks, *_ = _find_chunks(texts)
+    uses = np.bincount(chunks.indices.to_numpy(zero_copy_only=False), minlength=len(chunks.dictionary))
+    counts: dict[str, int] = {}
+    for chunk, n in zip(chunks.dictionary.to_pylist(), uses.tolist()):
+        for token in TOKEN_PATTERN.findall(chunk):
+            counts[token] = counts.get(token, 0) + n
+    return counts
 
 
 def _find_chunks(texts: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray, np.ndarray, np.ndarray]:

@@ -14,19 +14,17 @@ import pandas as pd
 
 from IPython.display import Image
 
+from analysis import charsets
 from analysis.paths import FIGURE_DIR
+from analysis.text import has_arabic, text_direction
 
-__all__ = ["HTMLTable", "html_table", "text_direction", "show_dataframes_rtl", "sample_rows", "figure_image",
+__all__ = ["HTMLTable", "html_table", "show_dataframes_rtl", "sample_rows", "figure_image",
            "wide_table"]
 
 _P_COLUMN = re.compile(r"^p(_|$)")  # p, p_value, p_adjusted, p_asymptotic …
 P_FLOOR = 1e-300  # p-values below it, 0 included, are shown as "< 1e-300": underflow, not certainty
-_ARABIC_RANGES = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-_ARABIC = re.compile(f"[{_ARABIC_RANGES}]")
-_ARABIC_LETTER = re.compile(f"[^\\W\\d_](?<=[{_ARABIC_RANGES}])")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 # A run of Arabic: from an Arabic letter to the last Arabic letter before the next Latin one.
-_ARABIC_RUN = re.compile(f"[{_ARABIC_RANGES}](?:[^A-Za-z\u00c0-\u024f]*[{_ARABIC_RANGES}])?")
+_ARABIC_RUN = re.compile(f"[{charsets.ARABIC_SCRIPT}](?:[^{charsets.LATIN_SCRIPT}]*[{charsets.ARABIC_SCRIPT}])?")
 TABLE_CSS = (
     "<style>"
     "table.af-table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}"
@@ -59,28 +57,6 @@ class HTMLTable:
         return self.text
 
 
-def _is_arabic(text: str) -> bool:
-    return _ARABIC.search(text) is not None
-
-
-def text_direction(text: str) -> str:
-    """The base direction a text reads in: ``"rtl"`` where Arabic letters are at least
-    as many as Latin ones, ``"ltr"`` otherwise (a number or a date alone included).
-
-    Unlike the first-strong rule of ``dir="auto"``, an English sentence that starts
-    with an Arabic word stays left-to-right.
-
-    Examples
-    --------
-    >>> text_direction("روسيا والولايات المتحدة"), text_direction("موسكو: 15 of 39 occurrences")
-    ('rtl', 'ltr')
-    >>> text_direction("2015-07-21 02:42"), text_direction("SMS تبدا")
-    ('ltr', 'rtl')
-    """
-    arabic = len(_ARABIC_LETTER.findall(text))
-    return "rtl" if arabic and arabic >= len(_LATIN_LETTER.findall(text)) else "ltr"
-
-
 def _isolated(text: str, direction: str) -> str:
     """``text`` escaped, each Arabic run inside left-to-right text isolated in ``<bdi>``.
 
@@ -88,7 +64,7 @@ def _isolated(text: str, direction: str) -> str:
     (``موسكو: 15`` would otherwise show as ``15 :موسكو``). Latin runs inside
     right-to-left text read in order without it.
     """
-    if direction == "rtl" or not _is_arabic(text):
+    if direction == "rtl" or not has_arabic(text):
         return html.escape(text)
     parts, end = [], 0
     for run in _ARABIC_RUN.finditer(text):
@@ -134,7 +110,7 @@ def _format(value, digits: int, max_chars: int, p_value: bool = False, cut_start
 def _cell(tag: str, text: str, numeric: bool, attrs: str = "") -> str:
     """One cell, isolated in its own direction: numbers and dates left-to-right (so that
     ``-1.5`` and ``2015-07-21 02:42`` never turn around in a right-to-left table), text by
-    :func:`text_direction`."""
+    :func:`analysis.text.text_direction`."""
     if numeric:
         return f'<{tag} class="af-num" dir="ltr"{attrs}>{html.escape(text)}</{tag}>'
     direction = text_direction(text)
@@ -167,7 +143,7 @@ def html_table(
     Every value is escaped: corpus text is data, never markup, so a ``<script>`` in
     an article shows literally. Every cell, header and the caption carries its
     direction: ``dir="rtl" lang="ar"`` where Arabic letters predominate
-    (:func:`text_direction`), ``dir="ltr"`` otherwise, numbers and dates included, so
+    (:func:`analysis.text.text_direction`), ``dir="ltr"`` otherwise, numbers and dates included, so
     mixed Arabic, Latin and digits read in their logical order in a table of either
     direction (an Arabic run inside left-to-right text is isolated in ``<bdi>``).
     Numbers are right-aligned with thousands separators. The index is not shown

@@ -28,8 +28,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.chunks import (IntBuffer, TokenVocabulary, _find_chunks, batches, skipped_chars, take_texts, text_array,
-                             token_offsets)
+from analysis.chunks import (
+    IntBuffer, TokenVocabulary, batches, skipped_chars, take_texts, text_array, token_offsets, written_token_counts,
+)
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
@@ -681,14 +682,8 @@ def _spellings(docs: pd.DataFrame, words: set[str], options: NormalizeOptions | 
     """The most frequent display spelling of each normalized word in ``words``."""
     if not words or docs.empty:
         return {}
-    chunks, *_ = _find_chunks(text_array(docs["text"]))
-    uses = np.bincount(chunks.indices.to_numpy(zero_copy_only=False), minlength=len(chunks.dictionary))
-    raw_counts: dict[str, int] = {}
-    for chunk, n in zip(chunks.dictionary.to_pylist(), uses.tolist()):
-        for raw in TOKEN_PATTERN.findall(chunk):
-            raw_counts[raw] = raw_counts.get(raw, 0) + n
     counts: dict[tuple[str, str], int] = {}
-    for raw, n in raw_counts.items():  # each written form normalized once
+    for raw, n in written_token_counts(text_array(docs["text"])).items():  # each written form normalized once
         key = normalize(raw, options)
         if key in words:
             shown = normalize(raw, DISPLAY_OPTIONS)

@@ -25,6 +25,8 @@ __all__ = [
     "SENTENCE_END",
     "visible",
     "clean_name",
+    "has_arabic",
+    "text_direction",
 ]
 
 
@@ -244,6 +246,46 @@ def stopwords(options: NormalizeOptions | None = None) -> frozenset[str]:
     return frozenset(
         token for word in words for token in tokenize(normalize(word, options))
     )
+
+
+_ARABIC = re.compile(f"[{charsets.ARABIC_SCRIPT}]")
+_ARABIC_LETTER = re.compile(f"(?=[{charsets.ARABIC_SCRIPT}])[^\\W\\d_]")
+_LATIN_LETTER = re.compile(f"(?=[{charsets.LATIN_SCRIPT}])[^\\W\\d_]")
+
+
+def has_arabic(text: str) -> bool:
+    """Whether ``text`` holds any character of the Arabic script (letters, marks, digits, punctuation).
+
+    Examples
+    --------
+    >>> has_arabic("SMS تبدا"), has_arabic("Riyadh 2015")
+    (True, False)
+    """
+    return _ARABIC.search(text) is not None
+
+
+def text_direction(text: str) -> str:
+    """The base direction ``text`` reads in: ``"rtl"`` where its Arabic letters are at
+    least as many as its Latin ones (accented Latin letters counted as Latin), ``"ltr"``
+    otherwise, a number or a date alone included.
+
+    One rule for every place that lays text out: the report's HTML cells and captions
+    (:func:`analysis.display.html_table`) and chart labels
+    (:func:`analysis.charts.arabic_text`, line by line). Unlike the first-strong rule of
+    ``dir="auto"``, an English sentence that starts with an Arabic word stays left to
+    right, and an Arabic phrase that starts with a Latin word stays right to left.
+
+    Examples
+    --------
+    >>> text_direction("روسيا والولايات المتحدة"), text_direction("موسكو: 15 of 39 occurrences")
+    ('rtl', 'ltr')
+    >>> text_direction("2015-07-21 02:42"), text_direction("SMS تبدا")
+    ('ltr', 'rtl')
+    >>> text_direction("Zürich زيورخ")  # six Latin letters (ü among them), five Arabic
+    'ltr'
+    """
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return "rtl" if arabic and arabic >= len(_LATIN_LETTER.findall(text)) else "ltr"
 
 
 _UNSEEN = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{charsets.INVISIBLE}]")

@@ -4,11 +4,11 @@ Also a small command line, run by the tests in other environments (a matplotlib 
 venv, a Pillow forced to run without raqm), that draws labels with ``analysis.charts``
 and writes the crops and a manifest for the parent test to read back:
 
-    python tests/ocr_check.py charts OUT_DIR PHRASE... [--wrong PHRASE...]
-    python tests/ocr_check.py clouds OUT_DIR [--no-raqm] PHRASE... [--wrong PHRASE...]
+    python tests/ocr_check.py charts OUT_DIR [--font FILE] PHRASE... [--wrong PHRASE...]
+    python tests/ocr_check.py clouds OUT_DIR [--font FILE] [--no-raqm] PHRASE... [--wrong PHRASE...]
 
 ``--wrong`` phrases are drawn with the shaping decision inverted, to show that the
-check rejects them.
+check rejects them; ``--font`` draws with that font file instead of the default.
 """
 
 from __future__ import annotations
@@ -109,6 +109,27 @@ def read(image: Image.Image, expected: str, lang: str = "ara") -> Reading:
     return Reading(expected, text, similarity(text, expected), similarity(text, expected[::-1]))
 
 
+CROP_SCALES = (1.0, 0.75, 1.25)
+"""Tesseract reads nothing of some correct crops at one size and all of it at another
+(Amiri's «المملكة العربية السعودية» at 480 dpi); like the reference, a crop is tried at each."""
+
+
+def read_scaled(image: Image.Image, expected: str, lang: str = "ara") -> Reading:
+    """The first correct (else the best) reading of ``image`` resized by each of :data:`CROP_SCALES`.
+
+    For correct renderings only: a rendering in the wrong order reads as reversed letters at
+    every size, so a retry at another size cannot make it pass, but the rejection checks
+    read once, the stricter way.
+    """
+    readings = []
+    for scale in CROP_SCALES:
+        size = (round(image.width * scale), round(image.height * scale))
+        readings.append(read(image if scale == 1.0 else image.resize(size, Image.LANCZOS), expected, lang))
+        if readings[-1].correct:
+            break
+    return max(readings, key=lambda reading: (reading.correct, reading.score))
+
+
 # --- reference rendering -------------------------------------------------------------------
 
 
@@ -142,6 +163,65 @@ def read_reference(text: str, font_path: str | os.PathLike, lang: str = "ara") -
         if readings[-1].correct:
             break
     return max(readings, key=lambda reading: reading.score)
+
+
+# --- a label that starts with a Latin word inside Arabic ---------------------------------
+
+
+INK_LEVEL = 230
+"""Grey level below which a pixel is ink: word clouds draw in colours, some of them light."""
+
+
+def split_at_widest_gap(image: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """``image`` cut in two at the widest run of blank columns between its first and last ink."""
+    ink = (np.asarray(image.convert("L")) < INK_LEVEL).any(axis=0)
+    columns = np.flatnonzero(ink)
+    if len(columns) == 0:
+        raise ValueError("the image has no ink")
+    blank = np.flatnonzero(~ink[columns[0]:columns[-1]]) + columns[0]
+    if len(blank) == 0:
+        return image, Image.new("RGB", image.size, "white")
+    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
+    middle = int(max(runs, key=len).mean())
+    pad = lambda part: ImageOps.expand(part.convert("RGB"), BORDER, fill="white")  # noqa: E731
+    return pad(image.crop((0, 0, middle, image.height))), pad(image.crop((middle, 0, image.width, image.height)))
+
+
+_ALEF_FORMS = str.maketrans("أإآ", "ااا")
+
+
+@dataclasses.dataclass(frozen=True)
+class MixedReading:
+    """What Tesseract read on each side of a label of a Latin word and Arabic ("SMS تبدا").
+
+    Read in Arabic order, the Latin word comes first, so it must stand at the right end
+    (``latin``, read in English) and the Arabic at the left (``arabic``), while the left
+    end must not read as the Latin word (``left_latin``). The Arabic part is compared with
+    its alef forms folded: Tesseract reads the bare alef of some faces at label size as
+    أ (تبدأ for تبدا in Noto Naskh Arabic drawn by matplotlib 3.10), and the check is
+    about order; a reversed word reads as no alef form of the word.
+    """
+
+    expected: str
+    latin: str
+    arabic: Reading
+    left_latin: str
+
+    @property
+    def correct(self) -> bool:
+        return self.latin == self.expected and self.left_latin != self.expected and self.arabic.correct
+
+    def __str__(self) -> str:
+        return (f"right end read {self.latin!r}, left end read {self.left_latin!r} (in English); "
+                f"Arabic part, alef forms folded: {self.arabic}")
+
+
+def read_mixed(image: Image.Image, latin: str, arabic: str) -> MixedReading:
+    """Read a label of the Latin word ``latin`` and the Arabic ``arabic``: right part in English, left in Arabic."""
+    left, right = split_at_widest_gap(image)
+    text, expected = ocr(left).translate(_ALEF_FORMS), arabic.translate(_ALEF_FORMS)
+    folded = Reading(expected, text, similarity(text, expected), similarity(text, expected[::-1]))
+    return MixedReading(latin, ocr(right, "eng"), folded, ocr(left, "eng"))
 
 
 # --- cropping chart elements -------------------------------------------------------------
@@ -283,12 +363,13 @@ def wrong_shaping(renderer: str):
         charts.renderer_shapes_arabic.cache_clear()
 
 
-def render_chart_cases(out: Path, phrases: list[str], wrong: list[str] = ()) -> dict:
+def render_chart_cases(out: Path, phrases: list[str], wrong: list[str] = (), font: str | None = None) -> dict:
     """Draw ``phrases`` as the tick labels (the first also as the title) of a real chart.
 
     ``wrong`` phrases are drawn the same way with the shaping decision inverted. Crops
     of every label and title, and each chart as SVG, go to ``out/right`` and
-    ``out/wrong``; the manifest, also written to ``out``, says what is where.
+    ``out/wrong``; the manifest, also written to ``out``, says what is where and which
+    font drew it (``font``, a file; the chart's default font when None).
     """
     import matplotlib
 
@@ -297,18 +378,17 @@ def render_chart_cases(out: Path, phrases: list[str], wrong: list[str] = ()) -> 
     manifest = {
         "matplotlib": matplotlib.__version__,
         "shapes": charts.renderer_shapes_arabic("matplotlib"),
-        "font": str(charts.arabic_font()),
-        "right": _chart_cases(out / "right", phrases),
+        "font": str(charts.arabic_font(font)),
+        "right": _chart_cases(out / "right", phrases, font),
     }
     with wrong_shaping("matplotlib"):
-        manifest["wrong"] = _chart_cases(out / "wrong", wrong)
+        manifest["wrong"] = _chart_cases(out / "wrong", wrong, font)
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 
 
-def _chart_cases(out: Path, phrases: list[str]) -> list[dict]:
+def _chart_cases(out: Path, phrases: list[str], font: str | None = None) -> list[dict]:
     import pandas as pd
-    from matplotlib.text import Text
 
     from analysis import charts
 
@@ -319,11 +399,10 @@ def _chart_cases(out: Path, phrases: list[str]) -> list[dict]:
         {"source": "okaz", "term": phrases, "count": range(len(phrases) * 10, 0, -10),
          "per_10k": np.linspace(9.0, 3.0, len(phrases))}
     )
-    fig = charts.plot_top_terms(table, n=len(phrases), title=phrases[0])
+    fig = charts.plot_top_terms(table, n=len(phrases), title=phrases[0], font=font)
     labels = fig.axes[0].get_yticklabels()
-    title = next(  # the figure's own text, not an axis's (hidden tick labels share the string)
-        text for text in fig.findobj(Text) if text.axes is None and text.get_text() == fig.get_suptitle()
-    )
+    # The figure's own title: tick labels have no axes either in matplotlib 3.11 and share its string.
+    title = fig._suptitle
     svg = charts.save_figure(fig, "chart", out, ("svg",))[0]
     cases = []
     for index, (phrase, text, crop) in enumerate(zip([*phrases, phrases[0]], [*labels, title],
@@ -331,47 +410,59 @@ def _chart_cases(out: Path, phrases: list[str]) -> list[dict]:
         png = out / (f"label_{index}.png" if index < len(phrases) else "title.png")
         crop.save(png)
         cases.append({"phrase": phrase, "png": str(png), "svg": str(svg), "given": text.get_text(),
-                      "title": text is title})
+                      "title": text is title, "family": text.get_fontfamily()})
     return cases
 
 
-def render_cloud_cases(out: Path, phrases: list[str], wrong: list[str] = ()) -> dict:
-    """Draw each phrase alone as a word cloud, and each ``wrong`` one with the shaping inverted."""
+def render_cloud_cases(out: Path, phrases: list[str], wrong: list[str] = (), font: str | None = None) -> dict:
+    """Draw each phrase alone as a word cloud, and each ``wrong`` one with the shaping inverted.
+
+    ``font`` (a file) is passed to the cloud; each case records the font file the cloud
+    really drew with (Pillow has no fallback: the default is the one covering the phrase).
+    """
     import PIL
     from PIL import features
 
     from analysis import charts
 
     native = charts.renderer_shapes_arabic("pillow")
-    font = ImageFont.truetype(str(charts.arabic_font(renderer="pillow")), 20)
+    probe = ImageFont.truetype(str(charts.arabic_font(renderer="pillow")), 20)
     manifest = {
         "pillow": PIL.__version__,
         "raqm": bool(features.check("raqm")),
-        "layout_engine": font.layout_engine.name,
+        "layout_engine": probe.layout_engine.name,
         "shapes": native,
-        "right": _cloud_cases(out / "right", phrases, reshape=not native),
-        "wrong": _cloud_cases(out / "wrong", wrong, reshape=native),
+        "right": _cloud_cases(out / "right", phrases, reshape=not native, font=font),
+        "wrong": _cloud_cases(out / "wrong", wrong, reshape=native, font=font),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 
 
-def _cloud_cases(out: Path, phrases: list[str], reshape: bool) -> list[dict]:
+def _cloud_cases(out: Path, phrases: list[str], reshape: bool, font: str | None = None) -> list[dict]:
     from analysis import charts
+    from analysis.charts.arabic import _display
+    from analysis.charts.clouds import _cloud_font
 
     out.mkdir(parents=True, exist_ok=True)
     cases = []
     for index, phrase in enumerate(phrases):
-        image = charts.wordcloud_image({phrase: 1}, width=1000, height=170, max_font_size=64, reshape=reshape)
+        image = charts.wordcloud_image({phrase: 1}, font_path=font, width=1000, height=170, max_font_size=64,
+                                       reshape=reshape)
         png = out / f"cloud_{index}.png"
         image.save(png)
-        cases.append({"phrase": phrase, "png": str(png)})
+        cases.append({"phrase": phrase, "png": str(png), "font": str(_cloud_font(font, _display(phrase, not reshape)))})
     return cases
 
 
 def main(argv: list[str]) -> None:
-    """``KIND OUT [--no-raqm] PHRASE... [--wrong PHRASE...]``; see the module docstring."""
+    """``KIND OUT [--font FILE] [--no-raqm] PHRASE... [--wrong PHRASE...]``; see the module docstring."""
     kind, out, *rest = argv
+    font = None
+    if "--font" in rest:
+        at = rest.index("--font")
+        font = rest[at + 1]
+        del rest[at:at + 2]
     if "--no-raqm" in rest:
         # Before any font is loaded: Pillow then lays text out as a host without libraqm.
         import PIL._imagingft
@@ -380,7 +471,7 @@ def main(argv: list[str]) -> None:
         rest.remove("--no-raqm")
     split = rest.index("--wrong") if "--wrong" in rest else len(rest)
     render = {"charts": render_chart_cases, "clouds": render_cloud_cases}[kind]
-    render(Path(out), rest[:split], rest[split + 1:])
+    render(Path(out), rest[:split], rest[split + 1:], font)
 
 
 if __name__ == "__main__":

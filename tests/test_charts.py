@@ -26,7 +26,9 @@ from matplotlib.text import Text
 from PIL import Image, ImageOps
 
 from analysis import charts
-from analysis.charts.arabic import _has_arabic
+from analysis.charts.arabic import RLM
+from analysis.charts.fonts import _uncovered
+from analysis.text import has_arabic
 from analysis.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,6 +59,7 @@ MPL310_REQUIREMENTS = (
     "pandas>=2.2,<4",
     "seaborn>=0.13,<0.14",
     "wordcloud>=1.9,<2",
+    "regex>=2023.1",
 )
 
 
@@ -358,7 +361,7 @@ def test_chart_returns_a_figure_with_every_arabic_label_shaped_for_the_renderer(
     plot, table, _ = CHARTS[name]
     force_shaping("reshape")
     texts = figure_texts(plot(table()))
-    assert any(_has_arabic(text) for text in texts) or name == "wordclouds"
+    assert any(has_arabic(text) for text in texts) or name == "wordclouds"
     assert not [t for t in texts if any(ord(ch) in BASE_LETTERS for ch in t)]
     force_shaping("native")
     fig = plot(table())
@@ -564,24 +567,52 @@ def test_chart_labels_title_and_svg_read_back_here_and_a_wrong_rendering_does_no
     check_rejected(manifest["wrong"], reference)
 
 
-CHART_FONTS = {"Noto Sans Arabic": "NotoSansArabic-Regular.ttf", "DejaVu Sans": "DejaVuSans.ttf"}
-"""The faces charts really draw with: the preferred one (Debian: fonts-noto-core) and the fallback
-bundled with matplotlib, which is what a machine without Arabic fonts gets."""
+CHART_FONTS = {
+    "Noto Sans Arabic": ("NotoSansArabic-Regular.ttf", "fonts-noto-core"),
+    "Noto Naskh Arabic": ("NotoNaskhArabic-Regular.ttf", "fonts-noto-core"),
+    "Amiri": ("Amiri-Regular.ttf", "fonts-hosny-amiri"),
+    "DejaVu Sans": ("DejaVuSans.ttf", "bundled with matplotlib"),
+}
+"""Every face charts draw with, by file and Debian package: the preferred Arabic ones in order
+(``charts.ARABIC_FONTS``) and the fallback bundled with matplotlib, which is what a machine
+without Arabic fonts gets (and what draws Latin letters beside the Noto faces, which have none)."""
 
 
 def font_file(family: str) -> Path | None:
     """The installed file of ``family`` (by file name: matplotlib's font cache may predate the install)."""
     bundled = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
     return next((Path(path) for path in font_manager.findSystemFonts() + font_manager.findSystemFonts(bundled)
-                 if Path(path).name == CHART_FONTS[family]), None)
+                 if Path(path).name == CHART_FONTS[family][0]), None)
 
 
 @pytest.fixture(params=list(CHART_FONTS))
 def chart_font(request) -> Path:
     path = font_file(request.param)
     if path is None:
-        pytest.skip(f"{request.param} ({CHART_FONTS[request.param]}) is not installed (Debian: fonts-noto-core)")
+        name, package = CHART_FONTS[request.param]
+        pytest.skip(f"{request.param} ({name}) is not installed (Debian: {package})")
     return path
+
+
+def test_the_ocr_tests_cover_every_face_a_chart_can_draw_with():
+    assert list(CHART_FONTS) == [*charts.ARABIC_FONTS, charts.FALLBACK_FONT]
+    assert font_manager.get_font(charts.arabic_font()).family_name in CHART_FONTS  # the default is one of them
+
+
+@pytest.fixture(scope="session")
+def reference_in(tesseract):
+    """Reading of a phrase drawn independently (Pillow + raqm) in a given font: can OCR read that face at all?"""
+    reason = ocr_check.reference_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cache: dict[tuple, ocr_check.Reading] = {}
+
+    def reading(phrase: str, font: Path, lang: str = "ara") -> ocr_check.Reading:
+        if (phrase, font, lang) not in cache:
+            cache[phrase, font, lang] = ocr_check.read_reference(phrase, font, lang)
+        return cache[phrase, font, lang]
+
+    return reading
 
 
 def drawn_with(text: Text) -> str:
@@ -590,12 +621,14 @@ def drawn_with(text: Text) -> str:
 
 
 @pytest.mark.ocr
-def test_frame_and_actor_labels_read_back_here(reference, force_shaping, chart_font):
+def test_frame_and_actor_labels_read_back_here(reference_in, force_shaping, chart_font):
     force_shaping(None)
     names = ["وزارة الخارجية", "الحرب في أوكرانيا", "المملكة العربية السعودية"]
+    readable = [name for name in names if reference_in(name, chart_font).correct]
+    assert readable, f"OCR reads none of {names} drawn in {chart_font.name} by the reference: choose other phrases"
     font = {"font": chart_font}
     rates = charts.plot_frame_rates(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
-    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [3, 2, 1]}), **font)
+    actors = charts.plot_actor_frame_heatmap(pd.DataFrame({"source": "okaz", "actor": "x", "frame": names, "hits": [30, 20, 10]}), **font)
     heatmap = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": names, "rate_per_1k": [3.0, 2.0, 1.0]}), **font)
     periods = pd.to_datetime(["2015-07-01", "2015-08-01"])
     over_time = charts.plot_frames_over_time(pd.DataFrame(
@@ -606,42 +639,106 @@ def test_frame_and_actor_labels_read_back_here(reference, force_shaping, chart_f
         for text, crop in zip(texts, ocr_check.crop_texts(fig, texts)):
             assert drawn_with(text) == font_manager.get_font(chart_font).family_name
             phrase = given[text.get_text()]
-            assert reference(phrase).correct
-            reading = ocr_check.read(crop, phrase)
-            assert reading.correct, f"{chart_font.name}: {reading}"
-
-
-def split_at_widest_gap(image: Image.Image) -> tuple[Image.Image, Image.Image]:
-    """``image`` cut in two at the widest run of blank columns between its first and last ink."""
-    ink = (np.asarray(image.convert("L")) < 128).any(axis=0)
-    columns = np.flatnonzero(ink)
-    blank = np.flatnonzero(~ink[columns[0]:columns[-1]]) + columns[0]
-    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
-    widest = max(runs, key=len)
-    middle = int(widest.mean())
-    pad = lambda part: ImageOps.expand(part, ocr_check.BORDER, fill="white")  # noqa: E731
-    return pad(image.crop((0, 0, middle, image.height))), pad(image.crop((middle, 0, image.width, image.height)))
+            if phrase in readable:
+                reading = ocr_check.read_scaled(crop, phrase)
+                assert reading.correct, f"{chart_font.name}: {reading}"
 
 
 MIXED_LABEL = "SMS تبدا"
+"""A bigram of an outlet's SMS block: SMS is read first, so in an Arabic label it stands at the right end."""
+MIXED_LATIN, MIXED_ARABIC = MIXED_LABEL.split()
+MIXED_PATHS = {
+    "matplotlib png": "this process's matplotlib, its decision, drawn by Agg",
+    "matplotlib svg": "the same chart saved as SVG, its glyph outlines rasterized",
+    "matplotlib 3.10 png": "matplotlib 3.10 (no shaping: reshape + bidi), in .venv-mpl310",
+    "matplotlib 3.10 svg": "the same, saved as SVG",
+    "cloud raqm": "a word cloud drawn by Pillow with raqm, here",
+    "cloud basic": "a word cloud drawn by Pillow without raqm, in a fresh process",
+}
+"""Every way a label reaches the pixels: the renderer, its shaping decision and the output format."""
+
+
+@pytest.fixture(scope="session")
+def drawn_elsewhere(tmp_path_factory):
+    """``(python, kind, font, no_raqm) -> manifest`` of the mixed label drawn right and wrong in another process, once."""
+    made: dict[tuple, dict] = {}
+
+    def draw(python, kind: str, font: Path, no_raqm: bool = False) -> dict:
+        key = (str(python), kind, str(font), no_raqm)
+        if key not in made:
+            out = tmp_path_factory.mktemp("mixed")
+            env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "MPLBACKEND": "Agg"}
+            env.pop(charts.SHAPING_ENV, None)
+            args = [str(python), str(OCR_SCRIPT), kind, str(out), "--font", str(font),
+                    *(["--no-raqm"] if no_raqm else []), MIXED_LABEL, "--wrong", MIXED_LABEL]
+            result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, result.stderr[-2000:]
+            made[key] = json.loads((out / ocr_check.MANIFEST).read_text(encoding="utf-8"))
+        return made[key]
+
+    return draw
+
+
+def _mixed_images(path: str, font: Path, tmp_path: Path, request) -> tuple[list[Image.Image], list[Image.Image], str]:
+    """The mixed label drawn on ``path`` with ``font``, right and wrong (the shaping decision inverted), and the
+    font file that really drew it."""
+    family = font_manager.get_font(font).family_name
+    if path.startswith("cloud"):
+        if _uncovered(font, MIXED_LABEL):
+            pytest.skip(f"{family} has no Latin letters: a word cloud draws a mixed word with a font covering it "
+                        f"(DejaVu Sans), never with {family} (its case is DejaVu Sans's)")
+        if path == "cloud raqm":
+            if not PIL.features.check("raqm"):
+                pytest.skip("Pillow has no raqm here (it needs libfribidi at run time)")
+            manifest = ocr_check.render_cloud_cases(tmp_path, [MIXED_LABEL], [MIXED_LABEL], font=str(font))
+            assert manifest["layout_engine"] == "RAQM" and manifest["shapes"]
+        else:
+            manifest = request.getfixturevalue("drawn_elsewhere")(sys.executable, "clouds", font, no_raqm=True)
+            assert manifest["layout_engine"] == "BASIC" and not manifest["shapes"]
+        used = {case["font"] for case in manifest["right"] + manifest["wrong"]}
+        assert used == {str(font)}, used
+        return ([Image.open(c["png"]) for c in manifest["right"]], [Image.open(c["png"]) for c in manifest["wrong"]],
+                str(font))
+    if path.startswith("matplotlib 3.10"):
+        python = request.getfixturevalue("mpl310_python")
+        manifest = request.getfixturevalue("drawn_elsewhere")(python, "charts", font)
+        assert manifest["matplotlib"].startswith("3.10.") and manifest["shapes"] is False
+    else:
+        manifest = ocr_check.render_chart_cases(tmp_path, [MIXED_LABEL], [MIXED_LABEL], font=str(font))
+    assert manifest["font"] == str(font)
+    labels = {side: [c for c in manifest[side] if not c["title"]] for side in ("right", "wrong")}
+    assert all(c["family"][0] == family for side in labels.values() for c in side)
+    if path.endswith("svg"):
+        images = {side: [ocr_check.svg_text_image(c["svg"], c["given"]) for c in cases] for side, cases in labels.items()}
+    else:
+        images = {side: [Image.open(c["png"]) for c in cases] for side, cases in labels.items()}
+    return images["right"], images["wrong"], str(font)
 
 
 @pytest.mark.ocr
-def test_mixed_script_label_reads_right_to_left_and_a_left_to_right_one_does_not(tesseract, force_shaping, chart_font):
-    """A bigram of an outlet's SMS block: SMS is read first, so in an Arabic label it stands at the right end."""
+@pytest.mark.parametrize("path", [pytest.param(path, marks=pytest.mark.slow) if "3.10" in path else path
+                                  for path in MIXED_PATHS])
+def test_mixed_script_label_reads_right_to_left_on_every_path_and_a_wrong_rendering_does_not(
+        path, chart_font, tesseract, force_shaping, tmp_path, request):
     force_shaping(None)
-    fig = charts.plot_frame_heatmap(pd.DataFrame({"source": "okaz", "frame": [MIXED_LABEL, "الأمن"], "rate_per_1k": [1.0, 2.0]}),
-                                    font=chart_font)
-    [label] = [t for t in fig.axes[0].get_yticklabels() if "SMS" in t.get_text()]
-    assert drawn_with(label) == font_manager.get_font(chart_font).family_name
-    left, right = split_at_widest_gap(ocr_check.crop_texts(fig, [label])[0])
-    assert ocr_check.ocr(right, "eng") == "SMS", "SMS should stand at the right end"
-    assert ocr_check.read(left, "تبدا").correct
+    right, wrong, font = _mixed_images(path, chart_font, tmp_path, request)
+    assert right and wrong
+    for image in right:
+        reading = ocr_check.read_mixed(image, MIXED_LATIN, MIXED_ARABIC)
+        assert reading.correct, f"{path}, {Path(font).name}: {reading}"
+    for image in wrong:  # drawn with the shaping decision inverted
+        reading = ocr_check.read_mixed(image, MIXED_LATIN, MIXED_ARABIC)
+        assert not reading.correct, f"a wrong {path} rendering passed: {reading}"
+
+
+@pytest.mark.ocr
+def test_mixed_script_label_drawn_left_to_right_is_rejected(tesseract, chart_font):
+    """The logical string laid out left to right (what a renderer without the right-to-left mark does): SMS at the left."""
     wrong = Figure(figsize=(3, 1))
-    plain = wrong.text(0.1, 0.5, MIXED_LABEL, fontsize=10,  # the logical string, left to right: SMS at the left
+    plain = wrong.text(0.1, 0.5, MIXED_LABEL, fontsize=10,
                        fontfamily=[font_manager.get_font(chart_font).family_name, charts.FALLBACK_FONT])
-    wrong_left, wrong_right = split_at_widest_gap(ocr_check.crop_texts(wrong, [plain])[0])
-    assert ocr_check.ocr(wrong_left, "eng") == "SMS" and ocr_check.ocr(wrong_right, "eng") != "SMS"
+    reading = ocr_check.read_mixed(ocr_check.crop_texts(wrong, [plain])[0], MIXED_LATIN, MIXED_ARABIC)
+    assert reading.left_latin == MIXED_LATIN and not reading.correct, reading
 
 
 @pytest.mark.ocr
@@ -866,3 +963,46 @@ def test_wordcloud_words_stay_in_the_boxes_they_were_placed_by(monkeypatch):
     assert len(masks) == len(words)
     assert not (np.sum(masks, axis=0) > 1).any(), "two words share pixels"
     assert all(image[mask].mean() > 0.95 for mask in masks), "a word is not drawn where it was placed"
+
+
+def test_label_direction_is_the_html_cells_rule_accented_latin_counted_as_latin():
+    """Regression: chart labels counted only ASCII letters as Latin (analysis.text.text_direction is the one rule)."""
+    assert charts.arabic_text("Rome روما", reshape=False).startswith(RLM)  # four and four: an Arabic line
+    assert charts.arabic_text("Zürich زيورخ", reshape=False) == "Zürich زيورخ"  # six Latin letters, five Arabic
+    assert charts.arabic_text("Zürich زيورخ", reshape=True).startswith("Zürich")  # base direction L: Zürich at the left
+    assert charts.arabic_text("Rome روما", reshape=True).endswith("Rome")  # base direction R: Rome at the right
+
+
+def test_actor_heatmap_hatches_columns_with_too_few_frame_words_and_keeps_their_counts():
+    table = pd.DataFrame([("أ", "روسيا", f, h) for f, h in zip(FRAMES, [30, 10, 5])]
+                         + [("أ", "إيران", f, h) for f, h in zip(FRAMES, [13, 6, 1])]  # 20: just enough
+                         + [("ب", "روسيا", f, h) for f, h in zip(FRAMES, [2, 1, 0])]
+                         + [("ب", "إيران", f, 0) for f in FRAMES], columns=["source", "actor", "frame", "hits"])
+    fig = charts.plot_actor_frame_heatmap(table, min_hits=20)
+    data = fig.chart_data.set_index(["source", "actor"])
+    assert data.groupby(level=[0, 1])["too_few"].all().to_dict() == {
+        ("أ", "روسيا"): False, ("أ", "إيران"): False, ("ب", "روسيا"): True, ("ب", "إيران"): True}
+    assert data.loc[("ب", "روسيا"), "actor_hits"].tolist() == [3, 3, 3]  # the denominator stays in the CSV
+    assert data.loc[("ب", "إيران"), "share"].isna().all()  # no words near it: no share, not 0 %
+    first, second = fig.axes[:2]
+    assert not np.ma.getmaskarray(first.collections[0].get_array()).any()
+    assert np.ma.getmaskarray(second.collections[0].get_array()).all()  # nothing coloured in ب
+    hatched = [p for p in second.patches if p.get_hatch()]
+    assert len(hatched) == 2 and not [p for p in first.patches if p.get_hatch()]
+    assert not [t for t in second.texts if t.get_visible() and "%" in t.get_text()]  # no share printed
+    assert fig.axes[-1].get_ylim()[1] == pytest.approx(30 / 45)  # the colour scale of the drawn cells only
+    assert any("fewer than 20 frame words" in t for t in figure_texts(fig))
+    every = charts.plot_actor_frame_heatmap(table, min_hits=0)
+    assert every.chart_data.groupby(["source", "actor"])["too_few"].all().tolist() == [False, False, True, False]
+    assert not any("fewer than" in t for t in figure_texts(charts.plot_actor_frame_heatmap(table.assign(hits=50))))
+
+
+def test_actor_heatmap_draws_at_least_min_hits_words_and_rejects_a_bad_minimum():
+    assert charts.plot_actor_frame_heatmap(actor_table()).chart_data["too_few"].all()  # 3 to 9 words: below 20
+    fig = charts.plot_actor_frame_heatmap(actor_table(), min_hits=9)
+    data = fig.chart_data
+    assert (data["too_few"] == (data["actor_hits"] < 9)).all() and not data["too_few"].all()
+    assert "too_few" not in charts.plot_actor_frame_heatmap(actor_table(), normalize=None).chart_data
+    for bad in (-1, 2.5, True, "20"):
+        with pytest.raises(ValueError, match="min_hits"):
+            charts.plot_actor_frame_heatmap(actor_table(), min_hits=bad)

@@ -483,3 +483,8 @@ def test_stored_token_ids_of_another_text_are_not_used():
     changed = dataclasses.replace(stored, docs=edited)  # same ids, other texts: the ids no longer describe them
     assert count_terms(changed, "source").equals(count_terms(edited, "source"))
     assert "عقوبات" not in set(count_terms(changed)["term"])
+def test_written_token_counts_count_each_spelling_as_written_across_texts():
+    from analysis.chunks import text_array, written_token_counts
+
+    texts = text_array(pd.Series(["أوكرانيا  واوكرانيا\nأوكرانيا،", None, "S-400 أوكرانيا"]))
+    assert written_token_counts(texts) == {"أوكرانيا": 3, "واوكرانيا": 1, "S": 1, "400": 1}

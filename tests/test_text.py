@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import charsets
-from analysis.text import NormalizeOptions, normalize, stopwords, token_spans, tokenize
+from analysis.text import NormalizeOptions, has_arabic, normalize, stopwords, text_direction, token_spans, tokenize
 
 ALL_OFF = {f: False for f in NormalizeOptions().as_dict()}
 
@@ -193,3 +193,26 @@ def test_diacritic_stripping_agrees_with_camel_tools_on_their_marks(camel_dediac
     cases = _agreement_cases(seed_text) + ["مُوَاجَهَةٌ شَرِسَةٌ هٰذِهِ ذٓودا"]
     for text in cases:
         assert normalize(text, **{**ALL_OFF, "diacritics": True}) == camel_dediac.dediac_ar(text).translate(extra)
+
+
+# --- direction -------------------------------------------------------------------------
+
+
+def test_text_direction_follows_the_predominant_script_not_the_first_letter():
+    assert text_direction("موسكو: 15 of 39 occurrences, sampled at random.") == "ltr"  # English sentence, Arabic first
+    assert text_direction("قال CNN إن موسكو") == text_direction("SMS تبدا") == "rtl"
+    assert text_direction("2015-07-21 02:42") == text_direction("-1.5") == text_direction("") == "ltr"
+    assert text_direction("١٥ يوليو") == "rtl"
+
+
+def test_accented_latin_letters_count_as_latin():
+    assert text_direction("Turin تورينو") == text_direction("Rome روما") == "rtl"  # fewer or as many Latin letters
+    assert text_direction("Zürich زيورخ") == "ltr"  # six Latin letters, ü among them, and five Arabic
+
+
+@given(st.text(alphabet="abcéüصسعكز 12-:", max_size=30))
+def test_direction_is_rtl_exactly_when_arabic_letters_are_at_least_the_latin_ones(text):
+    arabic = sum(ch in "صسعكز" for ch in text)
+    latin = sum(ch in "abcéü" for ch in text)
+    assert text_direction(text) == ("rtl" if arabic and arabic >= latin else "ltr")
+    assert has_arabic(text) == (arabic > 0)

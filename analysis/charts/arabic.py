@@ -12,19 +12,14 @@ import PIL.features
 from bidi.algorithm import get_display
 from matplotlib import ft2font
 
+from analysis.text import has_arabic, text_direction
+
 __all__ = ["renderer_shapes_arabic", "arabic_text"]
 
 SHAPING_ENV = "ARABIC_FRAMING_SHAPING"
 """Environment variable overriding the shaping decision: auto, native or reshape."""
 SHAPING_MODES = ("auto", "native", "reshape")
 RENDERERS = ("matplotlib", "pillow")
-_ARABIC_BLOCKS = (
-    (0x0600, 0x06FF),
-    (0x0750, 0x077F),
-    (0x08A0, 0x08FF),
-    (0xFB50, 0xFDFF),
-    (0xFE70, 0xFEFF),
-)
 
 
 @functools.cache
@@ -69,10 +64,6 @@ def _matplotlib_has_raqm() -> bool:
     )
 
 
-def _has_arabic(text: str) -> bool:
-    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ARABIC_BLOCKS)
-
-
 RLM = "\u200f"
 """RIGHT-TO-LEFT MARK: put before a line that has Arabic but starts with a Latin word."""
 
@@ -88,25 +79,17 @@ def _starts_left_to_right(line: str) -> bool:
     return False
 
 
-def _reads_right_to_left(line: str) -> bool:
-    """Whether ``line`` is an Arabic line: at least as many Arabic letters as Latin ones
-    (the rule the report's HTML tables follow, :func:`analysis.display.text_direction`)."""
-    arabic = sum(_has_arabic(ch) and ch.isalpha() for ch in line)
-    latin = sum(ch.isascii() and ch.isalpha() for ch in line)
-    return arabic > 0 and arabic >= latin
-
-
 def _display(text: str, native: bool) -> str:
     # An Arabic line runs right to left even when it starts with a Latin word
     # ("SMS تبدا" shows SMS at the right end, read first).
-    if not _has_arabic(text):
+    if not has_arabic(text):
         return text
     lines = text.split("\n")
     if native:
-        return "\n".join(RLM + line if _reads_right_to_left(line) and _starts_left_to_right(line) else line
+        return "\n".join(RLM + line if text_direction(line) == "rtl" and _starts_left_to_right(line) else line
                          for line in lines)
-    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R" if _reads_right_to_left(line) else "L")
-                     if _has_arabic(line) else line for line in lines)
+    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R" if text_direction(line) == "rtl" else "L")
+                     if has_arabic(line) else line for line in lines)
 
 
 def arabic_text(text: str, *, reshape: bool | None = None) -> str:
