@@ -23,8 +23,8 @@ LEXICON = "international-news"
 def demo_parts(tmp_path_factory):
     """The demo corpus split into three JSONL files (sources and months spread across them).
 
-    Its parts are counted as written (``clean=False``): with cleaning, each part would learn
-    its outlets' template from its own four articles each, fewer than ``min_docs``."""
+    Its parts are counted as written (``clean=False``); partitions counted with cleaning are
+    tested on ``template_parts``."""
     folder = tmp_path_factory.mktemp("demo_parts")
     lines = (DEMO_CORPUS / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     for k in range(3):
@@ -142,3 +142,45 @@ def test_many_partitions_add_up_like_one(tmp_path):
 def test_no_partitions_is_an_error():
     with pytest.raises(ValueError, match="no partitions"):
         count_terms_by_partition([])
+
+
+@pytest.fixture(scope="module")
+def template_parts(tmp_path_factory):
+    """Two outlets whose sign-off recurs in 6 of 12 articles, 3 in each of two files:
+    fewer than ``min_docs`` (5) in either file, enough in the corpus."""
+    import json
+
+    folder = tmp_path_factory.mktemp("template_parts")
+    bodies = ["فرضت واشنطن عقوبات جديدة على موسكو", "بحث الوزير مع نظيره سبل التعاون", "ارتفعت أسعار النفط في الأسواق",
+              "افتتح الأمير مشروعا للإسكان", "فاز الهلال على النصر في الدوري", "عقدت القمة الخليجية في الرياض"]
+    for k in range(2):
+        rows = []
+        for source, sign_off in (("واس", "// انتهى //"), ("عكاظ", "للتواصل مع الكاتب ارسل رسالة")):
+            for j, body in enumerate(bodies):
+                text = f"{('صباح', 'مساء')[k]} {body}" + (f"\n{sign_off}" if j < 3 else "")
+                rows.append({"id": f"{source}-{k}-{j}", "source": source, "date": f"2015-0{k + 7}-1{j}", "text": text})
+        (folder / f"part{k}.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                                              encoding="utf-8")
+    return folder
+
+
+def test_partitioned_counts_with_cleaning_learn_the_template_once_over_the_corpus(template_parts):
+    whole_corpus = load_corpus(template_parts, progress=False, cache=False)
+    assert (whole_corpus.cleaning["pattern"] == "// انتهى //").sum() == 6  # found in the corpus at once
+    per_part = [load_corpus(p, progress=False, cache=False) for p in corpus_partitions(template_parts)]
+    assert all(not len(part.cleaning) for part in per_part)  # and in neither file alone
+    whole = count_terms(whole_corpus, "source")
+    parts = count_terms_by_partition(corpus_partitions(template_parts), "source", cache=False)
+    pd.testing.assert_frame_equal(parts, whole)
+    assert "انتهى" not in set(parts["term"])
+    frames_whole = count_frames(whole_corpus, LEXICON, "source")
+    frames_parts = count_frames_by_partition(corpus_partitions(template_parts), LEXICON, "source", cache=False)
+    pd.testing.assert_frame_equal(frames_parts, frames_whole)
+
+
+def test_dask_counts_with_cleaning_learn_the_template_once_over_the_corpus(template_parts):
+    dask = pytest.importorskip("dask")
+    whole = count_terms(load_corpus(template_parts, progress=False, cache=False), "source")
+    with dask.config.set(scheduler="synchronous"):
+        parts = count_terms_dask(corpus_partitions(template_parts), "source", split_every=2, cache=False)
+    pd.testing.assert_frame_equal(parts, whole)
