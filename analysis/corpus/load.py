@@ -166,6 +166,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
                 pieces[-1].append(result["rows"])
             elif result["rows"] is not None:
                 pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
+            del result  # its rows live on in pieces only
             continue
         try:  # an archive; any other file is read by _read_member, which lets go of its bytes once decoded
             data = member.read()
@@ -190,7 +191,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     warnings += _sidecar_warnings(meta, txt_labels)
 
     frames = [pd.DataFrame.from_records(p) if isinstance(p, list) else p for p in pieces]
-    del pieces, result  # the rows as read are let go once validated (they would double a huge text's memory)
+    del pieces  # the rows as read are let go once validated (they would double a huge text's memory)
     docs, invalid, date_warnings = _validate(frames, default_source, dayfirst)
     del frames
     rejected += invalid
