@@ -119,6 +119,10 @@ def _translation_table(options: NormalizeOptions) -> dict[str, str]:
     return {k: v for k, v in table.items() if v != k}
 
 
+# Characters normalized at a time: a regular expression's substitution holds a piece per match
+# (a fully vocalized text: two a letter), so a huge text is normalized a chunk at a time.
+_CHUNK = 2**18
+
 # Letters that nearly every Arabic text is full of and that normalization rewrites.
 _FREQUENT = "أإآىة"
 
@@ -158,6 +162,8 @@ def _normalizer(options: NormalizeOptions) -> Callable[[str], str]:
         return rest[match.group()]
 
     def apply(text: str) -> str:
+        if len(text) > _CHUNK:  # every step maps one character: chunks normalize alike, and never all at once
+            return "".join(apply(text[i:i + _CHUNK]) for i in range(0, len(text), _CHUNK))
         for ch, to in frequent:
             text = text.replace(ch, to)
         return pattern.sub(replace, text) if pattern else text

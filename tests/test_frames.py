@@ -838,5 +838,5 @@ def test_forms_per_vocabulary_find_what_full_compilation_finds_on_saudinewsnet(s
     for lexicon in ["international-news", "actors", "semetko-valkenburg", mixed]:
         lexicon = load_lexicon(lexicon)
         full, filtered = both_ways(lambda: hits(lexicon))
-        assert len(full) > 50_000 and full["pattern"].nunique() > 200, lexicon.name
+        assert len(full) > 50_000 and full["pattern"].nunique() > 150, lexicon.name
         assert filtered.equals(full), lexicon.name

@@ -67,4 +67,6 @@ def _absent_overrides(columns: list, overrides: dict[str, str | None]) -> dict[s
 
 
 def _present(values: pd.Series) -> pd.Series:
-    return values.notna() & (values.astype(str).str.strip() != "") & (values.astype(str) != "nan")
+    """Values that are not missing, empty, only whitespace or "nan" (told without a stripped copy of each)."""
+    text = values.astype(str)
+    return values.notna() & (text != "") & ~text.str.isspace() & (text != "nan")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -159,42 +161,45 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     while queue:
         member = queue.pop(0)
         bar.update(1)
-        try:
+        if member.suffix != ".zip":
+            if member.suffix == ".txt":
+                txt_labels.append(member.label)
+            result = _read_member(member, encoding, overrides, meta)
+            file_rows.append(result["file_row"])
+            rejected += result["rejected"]
+            warnings += result["warnings"]
+            if isinstance(result["rows"], dict) and pieces and isinstance(pieces[-1], list):
+                pieces[-1].append(result["rows"])
+            elif result["rows"] is not None:
+                pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
+            del result  # its rows live on in pieces only
+            continue
+        try:  # an archive; any other file is read by _read_member, which lets go of its bytes once decoded
             data = member.read()
         except (OSError, ValueError, zipfile.BadZipFile, MemoryError) as err:
             file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=_reason(err)))
             continue
-        if member.suffix == ".zip":
-            try:
-                inner, skipped = _zip_members(member, data, depth[member.label] + 1)
-            except (zipfile.BadZipFile, OSError, ValueError) as err:
-                file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
-                continue
-            inner_meta, sidecar_rows, inner = _read_sidecars(inner, root.name)  # metadata.csv inside the archive
-            meta.merge(inner_meta)
-            file_rows += sidecar_rows
-            for m in inner:
-                depth[m.label] = depth[member.label] + 1
-            queue[:0] = inner
-            bar.total += len(inner)
-            file_rows += skipped
-            file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
+        try:
+            inner, skipped = _zip_members(member, data, depth[member.label] + 1)
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            file_rows.append(_file_row(member.label, member.suffix, None, "unreadable", note=f"not a readable zip archive ({_reason(err)})"))
             continue
-        if member.suffix == ".txt":
-            txt_labels.append(member.label)
-        result = _read_member(member, data, encoding, overrides, meta)
-        file_rows.append(result["file_row"])
-        rejected += result["rejected"]
-        warnings += result["warnings"]
-        if isinstance(result["rows"], dict) and pieces and isinstance(pieces[-1], list):
-            pieces[-1].append(result["rows"])
-        elif result["rows"] is not None:
-            pieces.append([result["rows"]] if isinstance(result["rows"], dict) else result["rows"])
+        inner_meta, sidecar_rows, inner = _read_sidecars(inner, root.name)  # metadata.csv inside the archive
+        meta.merge(inner_meta)
+        file_rows += sidecar_rows
+        for m in inner:
+            depth[m.label] = depth[member.label] + 1
+        queue[:0] = inner
+        bar.total += len(inner)
+        file_rows += skipped
+        file_rows.append(_file_row(member.label, member.suffix, None, "read", note=f"archive with {len(inner)} corpus file(s)"))
     bar.close()
     warnings += _sidecar_warnings(meta, txt_labels)
 
     frames = [pd.DataFrame.from_records(p) if isinstance(p, list) else p for p in pieces]
+    del pieces  # the rows as read are let go once validated (they would double a huge text's memory)
     docs, invalid, date_warnings = _validate(frames, default_source, dayfirst)
+    del frames
     rejected += invalid
     warnings += date_warnings
     docs = _assemble(docs)
@@ -221,8 +226,10 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     return flag_copies(corpus, cleaned_docs(corpus)["text"]) if near_duplicates else corpus
 
 
-def _read_member(member, data, encoding, overrides, meta) -> dict:
+def _read_member(member, encoding, overrides, meta) -> dict:
     """One file's rows under standard column names, with ``file`` and ``location``.
+
+    The file's bytes are let go once decoded, so a huge file is not held twice while parsed.
 
     Returns a dict: ``file_row`` (``rows_kept`` is filled in after validation),
     ``rejected`` and ``warnings`` met while parsing, and ``rows``: a DataFrame, a dict
@@ -237,12 +244,14 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
                 "rejected": list(rejected), "warnings": warnings, "rows": rows}
 
     try:
+        data = member.read()
         if member.suffix == ".parquet":
             raw, lossy = _read_parquet(data)
             enc = "utf-8" if lossy else None
             locations, rejects = [f"row {i + 1}" for i in range(len(raw))], []
         else:
             decoded, enc, lossy, warnings, more_notes = _text_of(member, data, encoding)
+            del data
             notes += more_notes
             if member.suffix == ".txt":
                 return outcome("read", rows=_txt_record(member, decoded, lossy and _damage(enc), overrides, meta), n_read=1)
@@ -251,7 +260,7 @@ def _read_member(member, data, encoding, overrides, meta) -> dict:
                 return outcome("read")
             raw, locations, rejects, misnamed = _parse_text(member.suffix, decoded)
             notes += [misnamed] if misnamed else []
-    except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError) as err:
+    except (ValueError, OSError, UnicodeError, ImportError, RecursionError, MemoryError, zipfile.BadZipFile) as err:
         where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
         notes.append("nested too deeply to read" if isinstance(err, RecursionError)
                      else "too large to read in the memory available" if isinstance(err, MemoryError)
@@ -357,9 +366,33 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return docs.reset_index(drop=True)
 
 
+_SPACE = re.compile(r"\s")  # a character str.split splits at
+_KEY_CHUNK = 2**20
+
+
+def _text_key(text: str) -> bytes:
+    """A digest of ``text`` normalized, its words joined by single spaces (what makes two texts duplicates).
+
+    A digest, not the text: no second copy of the corpus. Read in chunks of about a
+    million characters cut at a space, so a huge text never becomes a list of all its
+    words (~80 bytes a word).
+    """
+    text = normalize(text)
+    digest, start, joined = hashlib.blake2b(digest_size=16), 0, False
+    while start < len(text):
+        cut = _SPACE.search(text, start + _KEY_CHUNK) if start + _KEY_CHUNK < len(text) else None
+        stop = cut.start() if cut else len(text)
+        words = text[start:stop].split()
+        if words:
+            digest.update((" " if joined else "").encode() + " ".join(words).encode("utf-8", "surrogatepass"))
+            joined = True
+        start = stop
+    return digest.digest()
+
+
 def _flag_duplicates(docs: pd.DataFrame, drop: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flag documents whose normalized text repeats an earlier one; return (docs, dropped)."""
-    key = [" ".join(normalize(t).split()) for t in docs["text"]]
+    key = [_text_key(t) for t in docs["text"]]
     codes, _ = pd.factorize(pd.Series(key, dtype=object))
     _, first_index = np.unique(codes, return_index=True)
     first = first_index[codes] if len(codes) else np.array([], dtype=int)

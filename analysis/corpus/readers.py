@@ -39,7 +39,7 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
     lines it ran over, and reading starts again on the line after it. A quoting fault
     within one line (``"a"b``) is read leniently, as the csv module does by default.
     """
-    lines = io.StringIO(text, newline="").readlines()
+    lines = _LINE.findall(text)
     header: list[str] | None = None
     rows, locations, rejects = [], [], []
     start = 0  # index of the line the current reader starts on
@@ -50,7 +50,7 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
             for record in reader:
                 if header is None:
                     header = [h.strip() for h in record] if record else None
-                elif record and [field.strip() for field in record] == header:
+                elif record and _repeats_header(record, header):
                     rejects.append((f"line {first + 1}", "repeated header row (files concatenated?)"))
                 elif record:
                     _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
@@ -71,6 +71,16 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
     if header is None:
         return pd.DataFrame(), [], rejects
     return pd.DataFrame(rows, columns=_unique(header), dtype=object), locations, rejects
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+"""A line with its end (``\\r\\n``, ``\\r`` or ``\\n``), as ``io.StringIO(text, newline="").readlines()`` reads
+it, without that buffer of four bytes a character."""
+
+
+def _repeats_header(record: list[str], header: list[str]) -> bool:
+    """Whether a record is the header again (two exports concatenated); a long field is not copied to tell."""
+    return len(record) == len(header) and all(h in field and field.strip() == h for field, h in zip(record, header))
 
 
 def _take_record(record: list[str], header: list[str], location: str, rows: list, locations: list, rejects: _Rejects) -> None:
