@@ -7,8 +7,8 @@ KERNEL := arabic-framing
 CORPUS ?=
 OUT    ?= report
 ARGS   ?=
-# pytest-xdist: one test process per CPU; tests sharing a costly fixture stay on one (tests/conftest.py).
-PYTEST := $(BIN)/python -m pytest -n auto --dist loadgroup
+# pytest-xdist: one test process per CPU; a module's tests stay on one (its fixtures are built once).
+PYTEST := $(BIN)/python -m pytest -n auto --dist loadscope
 
 .DEFAULT_GOAL := help
 .PHONY: help install report test test-slow lab benchmark clean

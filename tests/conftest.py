@@ -4,17 +4,6 @@ import pytest
 
 from analysis.paths import SAUDINEWSNET, SEED_ARTICLE
 
-SHARED_FIXTURES = ("saudinewsnet", "demo_report", "kernel_outputs", "cluster_client")
-"""Fixtures that take seconds to build: under ``pytest -n`` (pytest-xdist, ``--dist loadgroup``) the tests
-that use one of them run on one worker, which builds it once."""
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        shared = [name for name in SHARED_FIXTURES if name in getattr(item, "fixturenames", ())]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(shared[0]))
-
 
 @pytest.fixture(scope="session")
 def seed_text() -> str:
