@@ -7,12 +7,14 @@ KERNEL := arabic-framing
 CORPUS ?=
 OUT    ?= report
 ARGS   ?=
+# pytest-xdist: one test process per CPU; a module's tests stay on one (its fixtures are built once).
+PYTEST := $(BIN)/python -m pytest -n auto --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test lab benchmark clean
+.PHONY: help install report test test-slow lab benchmark clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +30,11 @@ install: $(STAMP)  ## create .venv and install the package with its test tools
 report: $(STAMP)  ## run every notebook on the demo corpus (CORPUS=path, OUT=dir, ARGS=options): report/index.html, figures in report/figures/
 	$(BIN)/python -m analysis report $(if $(CORPUS),--corpus $(CORPUS)) --out $(OUT) $(ARGS)
 
-test: $(STAMP)  ## run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## run the tests not marked slow, in parallel (under 5 minutes on 2 CPUs)
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP)  ## run the tests marked slow (whole reports, SaudiNewsNet, a wheel); CI runs both sets
+	$(PYTEST) -m slow
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel (ARGS=options for jupyter lab)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)

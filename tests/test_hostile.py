@@ -560,8 +560,12 @@ def test_a_file_mixing_day_and_month_orders_is_warned(tmp_path):
 
 # ---------------------------------------------------------------- size
 
+@pytest.mark.slow
 def test_fifty_megabyte_jsonl_loads_in_bounded_time_and_memory(tmp_path):
-    """A 50 MB JSON Lines file: under a minute and under 24 times its size in extra memory."""
+    """A 50 MB JSON Lines file: under a minute of CPU and under 24 times its size in extra memory.
+
+    CPU time, not wall time: the bound holds however loaded the machine is (it failed at 68 s of wall
+    time under a load average of 20)."""
     path = tmp_path / "big.jsonl"
     body = "هذا نص عربي طويل عن المحادثات بين الولايات المتحدة وروسيا " * 10
     with path.open("w", encoding="utf-8") as fh:
@@ -574,9 +578,9 @@ def test_fifty_megabyte_jsonl_loads_in_bounded_time_and_memory(tmp_path):
         import resource, time
         from analysis.corpus import load_corpus
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        start = time.perf_counter()
+        start = time.process_time()
         corpus = load_corpus({str(path)!r}, progress=False)
-        print(len(corpus), time.perf_counter() - start,
+        print(len(corpus), time.process_time() - start,
               (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,

@@ -57,8 +57,8 @@ def test_every_declared_dependency_is_used():
                     "scikit-learn": "sklearn", "stopwordsiso": "stopwordsiso", "dask": "dask"}
     # Run as programs or kernels, the engine papermill drives (pinned for it), what camel-tools (a test
     # oracle installed without its dependencies) imports, and the widgets tqdm.auto draws its notebook bar
-    # with: needed, though not imported by name here.
-    not_imported = {"jupyterlab", "ipykernel", "setuptools", "nbstripout", "nbclient", "emoji", "ipywidgets"}
+    # with, and the pytest plugin `make test` runs the tests in parallel with: needed, though not imported by name here.
+    not_imported = {"pytest-xdist", "jupyterlab", "ipykernel", "setuptools", "nbstripout", "nbclient", "emoji", "ipywidgets"}
     sources = [p.read_text(encoding="utf-8") for folder in ("analysis", "tests", "benchmarks", "docs")
                for p in (PROJECT_ROOT / folder).rglob("*.py")]
     sources += [p.read_text(encoding="utf-8") for p in NOTEBOOK_DIR.glob("*.ipynb")]
