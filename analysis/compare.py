@@ -250,7 +250,7 @@ def frames_over_time(
 
     Examples
     --------
-    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"], "text": ["عقوبات", "محادثات"],
+    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "أ"], "text": ["عقوبات جديدة", "محادثات"],
     ...                      "date": pd.to_datetime(["2021-11-03", "2021-12-09"])})
     >>> t = frames_over_time(docs, "international-news")
     >>> t.query("hits > 0")[["month", "frame"]].astype(str).values.tolist()

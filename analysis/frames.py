@@ -627,9 +627,9 @@ def frame_matches(
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
-    ...                      "text": ["قال: “التصعيد” مع واشنطن وتصعيدها بالعقوبات"]})
+    ...                      "text": ["قال: “التصعيد” مع واشنطن وتصعيدها بالعقوبات الأمريكية"]})
     >>> frame_matches(docs, "international-news")[["frame", "term", "surface", "start"]].values.tolist()
-    [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'عقوبات', 'بالعقوبات', 34]]
+    [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'العقوبات الأمريكية', 'بالعقوبات الأمريكية', 34]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     tokens = _scan(docs, options)
@@ -709,9 +709,9 @@ def doc_frame_counts(
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "ب"],
-    ...                      "text": ["عقوبات وعقوبات جديدة", "محادثات"]})
+    ...                      "text": ["عقوبات جديدة وعقوبات دولية", "محادثات"]})
     >>> doc_frame_counts(docs, "international-news").query("hits > 0").values.tolist()
-    [['1', 'أ', 'sanctions', 2, 3], ['2', 'ب', 'diplomacy', 1, 1]]
+    [['1', 'أ', 'sanctions', 2, 4], ['2', 'ب', 'diplomacy', 1, 1]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     keys, names = group_keys(docs, by)
@@ -912,7 +912,7 @@ def actor_frame_counts(
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["1"], "source": ["أ"],
-    ...                      "text": ["هددت واشنطن موسكو بعقوبات"]})
+    ...                      "text": ["هددت واشنطن موسكو بعقوبات جديدة"]})
     >>> t = actor_frame_counts(docs, "international-news", window=2)
     >>> t.query("hits > 0")[["actor", "frame", "hits"]].values.tolist()
     [['russia', 'sanctions', 1], ['russia', 'threat', 1], ['united_states', 'sanctions', 1], ['united_states', 'threat', 1]]
