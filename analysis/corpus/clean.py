@@ -20,6 +20,12 @@ breaks kept), so every offset a count reports still points into ``docs["text"]``
   SPA's dateline ``الرياض 15 شوال 1436 هـ الموافق 31 يوليو 2015 م واس``, the slot pattern
   ``رابط الخبر بصحيفة الوئام: <title>`` that ends every alweeam text. Where an edge
   covers more than half of its line's words, the whole line is skipped.
+* a *last sentence* of a last line, from its recurring first words to the line's end:
+  a related-articles list glued to the article (``… مقالات أخرى للكاتب …``).
+
+A head that closes a document (of its last line or last sentence) counts only where it
+rarely opens a middle line of the source's documents (:data:`_INNER_RATIO`): a closing
+formula such as ``يذكر أن`` ("it is worth noting that") opens paragraphs too, and is kept.
 
 **Web debris**, each kind switchable in :class:`CleanOptions`: ``html`` (tags, entities,
 CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, ``email``,
