@@ -346,8 +346,8 @@ class Boilerplate:
 
     Attributes
     ----------
-    counts : ``source``, ``key`` (a 64-bit hash of a line, an edge or a last sentence's
-        first words, the same in every process), ``docs`` (documents it is found in).
+    counts : ``source``, ``key`` (a 64-bit hash of a line, an edge, a last sentence's
+        first words or a middle line's first 2 to 4 words, the same in every process), ``docs`` (documents it is found in).
     names : ``source``, ``name`` (a name the source quotes in ``لـ«…»``, "told …": its
         own masthead where it recurs), ``docs``.
     sources : documents per source.
@@ -372,23 +372,16 @@ class Boilerplate:
             names.groupby(["source", "name"], sort=True)["docs"].sum().reset_index(),
             self.sources.add(other.sources, fill_value=0).astype(np.int64).sort_index())
 
-    def recurring(self, options: CleanOptions) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
-        """The sources, the sorted keys (each ``key * _P + source position``) and the
-        names that recur in at least ``min_share`` and ``min_docs`` of a source's documents."""
-        sources, keys, docs, at = self._keyed
-        needed = np.maximum(options.min_docs, np.ceil(options.min_share * self.sources.to_numpy() - 1e-9))
-        return sources, sorted_unique(keys[docs >= needed[at]]), _own_names(self.names, options.min_docs)
-
     @functools.cached_property
-    def _keyed(self) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    def _keyed(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
         """The sources; every key (``key * _P + source position``), sorted; the documents
-        each is found in; its source position."""
+        each is found in."""
         sources = pd.Index(self.sources.index.astype(str))
         at = pd.Categorical(self.counts["source"].astype(str), categories=sources).codes.astype(np.int64)
         with np.errstate(over="ignore"):
             keys = self.counts["key"].to_numpy(np.uint64) * _P + at.astype(np.uint64)
         order = np.argsort(keys)
-        return sources, keys[order], self.counts["docs"].to_numpy(np.int64)[order], at[order]
+        return sources, keys[order], self.counts["docs"].to_numpy(np.int64)[order]
 
 
 def _no_boilerplate() -> Boilerplate:
@@ -401,8 +394,8 @@ def _no_boilerplate() -> Boilerplate:
 
 def learn_boilerplate(corpus: Corpus | pd.DataFrame) -> Boilerplate:
     """Count what recurs in each source's documents: lines, first and last words of the
-    first and last lines, the first words of the last line's last sentence, and the names
-    each source quotes as "told …" (see the module docstring).
+    first and last lines, the first words of the last line's last sentence and of the
+    middle lines, and the names each source quotes as "told …" (see the module docstring).
 
     :func:`clean_spans` learns from the documents it cleans unless it is given a
     :class:`Boilerplate`; pass one learned from a whole corpus (the sum of its
@@ -693,7 +686,7 @@ class _Candidates:
 
     def found(self, boilerplate: Boilerplate, options: CleanOptions) -> tuple[np.ndarray, pd.DataFrame]:
         """Which candidates recur, as ``boilerplate`` counted them, and the recurring names."""
-        sources, keys, counts, _ = boilerplate._keyed
+        sources, keys, counts = boilerplate._keyed
         needed = np.maximum(options.min_docs, np.ceil(options.min_share * boilerplate.sources.to_numpy() - 1e-9))
         mine = sources.get_indexer(self.source_names)[self.cand_group]
         with np.errstate(over="ignore"):
