@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.corpus import (DEBRIS_KINDS, CleanOptions, Corpus, CorpusError, boilerplate_patterns, clean_corpus,
-                             clean_spans, cleaned_docs, cleaning_summary, load_corpus)
+                             clean_spans, cleaned_docs, cleaning_summary, learn_boilerplate, load_corpus)
 from analysis.frames import actor_frame_counts, count_frames, doc_frame_counts, frame_matches
 from analysis.provenance import provenance
 from analysis.terms import count_terms, doc_tokens, kwic, tfidf_terms
@@ -90,6 +90,50 @@ def test_a_leading_edge_is_skipped_and_the_rest_of_its_line_counted():
     assert [t.strip() for t in cleaned_docs(corpus)["text"]] == BODIES
     assert not {"Next", "فيسبوك", "شارك"} & _terms(corpus)
     assert {"فرضت", "واشنطن"} <= _terms(corpus)
+
+
+def _closing_formula_corpus(formula_in_middle: bool) -> Corpus:
+    """Six articles end with a related list glued to their last sentence, twelve with a
+    ``يذكر أن`` sentence (six as the last line, six glued to the one before), and, where
+    ``formula_in_middle``, two open a middle paragraph with the same formula."""
+    towns = ["جدة", "أبها", "تبوك", "الطائف", "الدمام", "بريدة", "حائل", "نجران", "جازان",
+             "ينبع", "الخبر", "عرعر", "سكاكا", "الباحة", "القطيف", "عنيزة", "الرس", "المجمعة"]
+    lines = [[f"{BODIES[(i + j) % 8]} في {town}" for j in range(3)] for i, town in enumerate(towns)]
+    names = ["خالد السالم", "منى العتيبي", "سعد الحربي", "نورة القحطاني", "فهد الشمري", "ريم الدوسري"]
+    facts = ["المعرض يقام سنويا منذ عشرين عاما", "الشركة حققت أرباحا في الربع الأول",
+             "المسابقة تهدف إلى إثراء فن الخط", "الوزارة أطلقت الخطة العام الماضي",
+             "الفريق فاز بالبطولة مرتين", "المهرجان يستقبل الزوار حتى نهاية الشهر"]
+    texts = []
+    for i, (first, second, third) in enumerate(lines):
+        if i < 6:  # a related list glued to the last sentence
+            second = f"يذكر أن اللجنة اجتمعت في {towns[i - 1]}" if formula_in_middle and i < 2 else second
+            last = f"{third}. مقالات أخرى للكاتب {names[i]} مقال عن {towns[i + 1]} ومقال عن {towns[i + 2]}"
+        elif i < 12:  # the formula opens the last line
+            last = f"يذكر أن {facts[i - 6]} في {towns[i]}."
+        else:  # the formula opens the last sentence
+            last = f"{third}. يذكر أن {facts[i - 12]} في {towns[i]}."
+        texts.append("\n".join([first, second, last]))
+    return _corpus({"الجزيرة": texts})
+
+
+@pytest.mark.parametrize("formula_in_middle", [True, False])
+def test_a_closing_formula_that_opens_paragraphs_is_kept_and_a_glued_list_cut(formula_in_middle):
+    # Regression: SaudiNewsNet's «يذكر أن» ("it is worth noting that") ends many articles
+    # with varied content and was cut as if it began a related-articles list.
+    corpus = _closing_formula_corpus(formula_in_middle)
+    for i in range(6):
+        text = corpus.docs["text"][i]
+        assert _skipped(corpus, f"الجزيرة-{i}") == [text[text.index("مقالات أخرى"):]]
+    formula = [s for i in range(6, 18) for s in _skipped(corpus, f"الجزيرة-{i}")]
+    if formula_in_middle:  # it opens paragraphs inside articles too: a formula, kept
+        assert formula == []
+        assert {"يذكر", "المعرض", "المهرجان"} <= _terms(corpus)
+    else:  # it only ever closes articles: template like the list
+        assert len(formula) == 12 and all(s.startswith("يذكر أن") for s in formula)
+    assert "مقالات" not in _terms(corpus)
+    docs = corpus.docs
+    assert clean_spans(docs, boilerplate=learn_boilerplate(docs.iloc[:9]) + learn_boilerplate(docs.iloc[9:])).equals(
+        corpus.cleaning)
 
 
 def test_min_share_and_min_docs_decide_what_recurs():

@@ -20,6 +20,12 @@ breaks kept), so every offset a count reports still points into ``docs["text"]``
   SPA's dateline ``الرياض 15 شوال 1436 هـ الموافق 31 يوليو 2015 م واس``, the slot pattern
   ``رابط الخبر بصحيفة الوئام: <title>`` that ends every alweeam text. Where an edge
   covers more than half of its line's words, the whole line is skipped.
+* a *last sentence* of a last line, from its recurring first words to the line's end:
+  a related-articles list glued to the article (``… مقالات أخرى للكاتب …``).
+
+A head that closes a document (of its last line or last sentence) counts only where it
+rarely opens a middle line of the source's documents (:data:`_INNER_RATIO`): a closing
+formula such as ``يذكر أن`` ("it is worth noting that") opens paragraphs too, and is kept.
 
 **Web debris**, each kind switchable in :class:`CleanOptions`: ``html`` (tags, entities,
 CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, ``email``,
@@ -30,6 +36,7 @@ CSS rules, JavaScript), ``email_protection`` (``[email protected]``), ``url``, `
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 
@@ -339,8 +346,8 @@ class Boilerplate:
 
     Attributes
     ----------
-    counts : ``source``, ``key`` (a 64-bit hash of a line, an edge or a last sentence's
-        first words, the same in every process), ``docs`` (documents it is found in).
+    counts : ``source``, ``key`` (a 64-bit hash of a line, an edge, a last sentence's
+        first words or a middle line's first 2 to 4 words, the same in every process), ``docs`` (documents it is found in).
     names : ``source``, ``name`` (a name the source quotes in ``لـ«…»``, "told …": its
         own masthead where it recurs), ``docs``.
     sources : documents per source.
@@ -365,16 +372,16 @@ class Boilerplate:
             names.groupby(["source", "name"], sort=True)["docs"].sum().reset_index(),
             self.sources.add(other.sources, fill_value=0).astype(np.int64).sort_index())
 
-    def recurring(self, options: CleanOptions) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
-        """The sources, the sorted keys (each ``key * _P + source position``) and the
-        names that recur in at least ``min_share`` and ``min_docs`` of a source's documents."""
+    @functools.cached_property
+    def _keyed(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """The sources; every key (``key * _P + source position``), sorted; the documents
+        each is found in."""
         sources = pd.Index(self.sources.index.astype(str))
-        needed = np.maximum(options.min_docs, np.ceil(options.min_share * self.sources.to_numpy() - 1e-9))
         at = pd.Categorical(self.counts["source"].astype(str), categories=sources).codes.astype(np.int64)
-        on = self.counts["docs"].to_numpy() >= needed[at]
         with np.errstate(over="ignore"):
-            keys = self.counts["key"].to_numpy(np.uint64)[on] * _P + at[on].astype(np.uint64)
-        return sources, sorted_unique(keys), _own_names(self.names, options.min_docs)
+            keys = self.counts["key"].to_numpy(np.uint64) * _P + at.astype(np.uint64)
+        order = np.argsort(keys)
+        return sources, keys[order], self.counts["docs"].to_numpy(np.int64)[order]
 
 
 def _no_boilerplate() -> Boilerplate:
@@ -387,8 +394,8 @@ def _no_boilerplate() -> Boilerplate:
 
 def learn_boilerplate(corpus: Corpus | pd.DataFrame) -> Boilerplate:
     """Count what recurs in each source's documents: lines, first and last words of the
-    first and last lines, the first words of the last line's last sentence, and the names
-    each source quotes as "told …" (see the module docstring).
+    first and last lines, the first words of the last line's last sentence and of the
+    middle lines, and the names each source quotes as "told …" (see the module docstring).
 
     :func:`clean_spans` learns from the documents it cleans unless it is given a
     :class:`Boilerplate`; pass one learned from a whole corpus (the sum of its
@@ -417,7 +424,19 @@ def _distinct_docs(keyed: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.
 
 
 # The tags that keep the kinds of candidates apart in one set of keys.
-_LINE, _HEAD, _TAIL, _LAST, _DATED = 0, 1, 2, 3, 4
+_LINE, _HEAD, _TAIL, _LAST, _DATED, _INNER = 0, 1, 2, 3, 4, 5
+_INNER_RATIO = 0.1
+"""A recurring head that closes a document (the first words of its last line or of that
+line's last sentence) is template only if fewer documents than this share of its own
+open a middle line with the same words: ``يذكر أن`` ("it is worth noting that") ends many
+articles but opens paragraphs inside them too (a discourse formula: in 28-40 % as many
+on SaudiNewsNet); the head of a related-articles list or a link line never does. First
+lines keep their heads (datelines and bylines, which a story pasted inside another
+article may repeat in its middle)."""
+_INNER_WORDS = 4
+"""The longest head of a middle line counted for :data:`_INNER_RATIO`: a closing head of
+more words that recurs is a fixed phrase of the template (counting every length would
+nearly double what :func:`learn_boilerplate` keeps)."""
 _DATELINE_CHARS, _DATELINE_WORDS = 150, 8
 _DATELINE_PATTERN = r"(?:[^\n:\-–«»\"]{1,30}?\s*[-–]\s*){1,3}[^\n:\-–«»\"]{1,30}?:"
 _DATELINE = r"\A(?P<space>\s*)(?P<line>" + _DATELINE_PATTERN + ")"
@@ -475,8 +494,12 @@ class _Candidates:
         self.last = edge[np.r_[doc[edge][1:] != doc[edge][:-1], True]] if len(edge) else edge
         if len(edge):
             keyed += self._edge_keys(segments.take(pa.array(edge)))
+        # Middle lines (neither the first nor the last with words): only their first words
+        # are counted, to tell a template's head from a formula that opens paragraphs.
+        self.middle = np.setdiff1d(rows, edge, assume_unique=True) if len(rows) else np.zeros(0, np.int64)
         if len(self.last):
-            keyed += self._last_sentence_keys(segments.take(pa.array(self.last)))
+            keyed += self._last_sentence_keys(segments.take(pa.array(self.last)),
+                                              segments.take(pa.array(self.middle, pa.int64())))
         keyed.append(self._datelines())
         tag = np.concatenate([np.full(len(r), t, np.int64) for t, r, _, _ in keyed])
         self.row = np.concatenate([r for _, r, _, _ in keyed]).astype(np.int64)
@@ -486,7 +509,8 @@ class _Candidates:
             self.key = key * _P + (tag * (MAX_EDGE_WORDS + 1) + self.k).astype(np.uint64)
         self.tag = tag
         first_line = np.searchsorted(doc, np.arange(n))
-        line_of = {_LINE: self.short, _HEAD: edge, _TAIL: edge, _LAST: self.last[self.last_info["rows"]] if len(self.last) else self.last, _DATED: first_line[self.dateline_doc]}
+        line_of = {_LINE: self.short, _HEAD: edge, _TAIL: edge, _LAST: self.last[self.last_info["rows"]] if len(self.last) else self.last, _DATED: first_line[self.dateline_doc],
+                   _INNER: self.middle}
         self.line = np.concatenate([line_of[t][r] for t, r, _, _ in keyed]).astype(np.int64) if keyed else np.zeros(0, np.int64)
         self.cand_doc = doc[self.line]
         self.cand_group = group[self.line]
@@ -500,8 +524,9 @@ class _Candidates:
         head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
         tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
         head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(self.docs, doc[edge]))
+        # Stable codes: a head's key is compared with the keys of middle lines' heads.
         (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys,
-                                                                                            stable=self.stable)
+                                                                                            stable=True)
         cut_head = (width > _HEAD_CHARS).astype(np.int64)
         cut_tail = (width > _TAIL_CHARS).astype(np.int64)
         maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
@@ -549,11 +574,12 @@ class _Candidates:
                     out.append((_TAIL, rows, np.full(len(rows), k), key[rows]))
         return out
 
-    def _last_sentence_keys(self, lines: pa.Array) -> list:
+    def _last_sentence_keys(self, lines: pa.Array, middle: pa.Array) -> list:
         """Keys of the first words of each last line and of its last sentence, where it has
         more than one: a related-articles list, on a line of its own or glued to the last
         sentence (``… نهاية المقال. مقالات أخرى للكاتب …``). The last sentence end is the
-        first one in the reversed tail of the line."""
+        first one in the reversed tail of the line. And keys of the first words of each
+        middle line (``_INNER``), hashed alike (see :data:`_INNER_RATIO`)."""
         tail = pc.utf8_slice_codeunits(lines, -_LONG_TAIL_CHARS).cast(pa.large_string())
         found = pc.find_substring_regex(pc.utf8_reverse(tail), _SENTENCE_END_REVERSED).to_numpy(zero_copy_only=False)
         data, offsets = _byte_views(tail)
@@ -571,19 +597,23 @@ class _Candidates:
         heads = pa.concat_arrays([pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS),
                                   pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS).cast(pa.large_string())])
         keys = _keys(heads)
-        (at,), (n,), codes = _word_codes(keys, stable=self.stable)
+        inner = pc.utf8_slice_codeunits(middle, 0, _HEAD_CHARS).cast(pa.large_string())
+        (at, inner_at), (n, inner_n), codes = _word_codes(keys, _keys(inner), stable=True)
+        # A middle line cut at _HEAD_CHARS: its last word may be cut too.
+        inner_n = inner_n - (self.with_break[self.middle] > _HEAD_CHARS)
         rows = np.r_[rows, np.arange(len(lines))]
         self.last_info = dict(rows=rows, keys=keys, after_chars=np.r_[pc.utf8_length(after).to_numpy().astype(np.int64),
                                                                      self.with_break[self.last]])
         out = []
-        h = np.zeros(len(rows), np.uint64)
-        with np.errstate(over="ignore"):
-            for k in range(1, MAX_EDGE_WORDS + 1):
-                ok = n >= k
-                h = np.where(ok, h * _P + codes[np.where(ok, at + k - 1, -1)], h)
-                if k >= 2:
-                    picked = np.flatnonzero(ok)
-                    out.append((_LAST, picked, np.full(len(picked), k), h[picked]))
+        for tag, at, n, upto in ((_LAST, at, n, MAX_EDGE_WORDS), (_INNER, inner_at, inner_n, _INNER_WORDS)):
+            h = np.zeros(len(at), np.uint64)
+            with np.errstate(over="ignore"):
+                for k in range(1, upto + 1):
+                    ok = n >= k
+                    h = np.where(ok, h * _P + codes[np.where(ok, at + k - 1, -1)], h)
+                    if k >= 2:
+                        picked = np.flatnonzero(ok)
+                        out.append((tag, picked, np.full(len(picked), k), h[picked]))
         return out
 
     def _datelines(self) -> tuple:
@@ -629,20 +659,44 @@ class _Candidates:
         needed = np.maximum(options.min_docs, np.ceil(options.min_share * n_docs - 1e-9))
         with np.errstate(over="ignore"):
             keyed = self.key * _P + self.cand_group.astype(np.uint64)
-        _, inverse, docs = _distinct_docs(keyed, self.cand_doc, len(self.docs))
+        distinct, inverse, docs = _distinct_docs(keyed, self.cand_doc, len(self.docs))
         found = docs[inverse] >= needed[self.cand_group]
-        return found, _own_names(self._names(), options.min_docs)
+        return self._not_formulas(found, docs[inverse], distinct, docs, self.cand_group), \
+            _own_names(self._names(), options.min_docs)
+
+    def _not_formulas(self, found: np.ndarray, docs: np.ndarray, keys: np.ndarray, counts: np.ndarray,
+                      group: np.ndarray) -> np.ndarray:
+        """``found`` without the closing heads that open middle lines too, in at least
+        :data:`_INNER_RATIO` as many documents (``docs``: each candidate's; ``keys``, sorted,
+        and ``counts``: the documents of each key with its source, ``group``)."""
+        closing = np.zeros(len(self.doc), bool)
+        closing[self.last] = True
+        heads = found & (((self.tag == _HEAD) & closing[self.line]) | (self.tag == _LAST)) & (self.k <= _INNER_WORDS)
+        if not heads.any() or not len(keys):
+            return found
+        step = np.uint64(MAX_EDGE_WORDS + 1)
+        with np.errstate(over="ignore"):
+            inner = (self.key[heads] + (np.uint64(_INNER) * step - self.tag[heads].astype(np.uint64) * step)) * _P \
+                + group[heads].astype(np.uint64)
+        at = np.minimum(np.searchsorted(keys, inner), len(keys) - 1)
+        inner_docs = np.where(keys[at] == inner, counts[at], 0)
+        found = found.copy()
+        found[np.flatnonzero(heads)[inner_docs >= _INNER_RATIO * docs[heads]]] = False
+        return found
 
     def found(self, boilerplate: Boilerplate, options: CleanOptions) -> tuple[np.ndarray, pd.DataFrame]:
         """Which candidates recur, as ``boilerplate`` counted them, and the recurring names."""
-        sources, keys, names = boilerplate.recurring(options)
-        position = sources.get_indexer(self.source_names)
-        mine = position[self.cand_group]
+        sources, keys, counts = boilerplate._keyed
+        needed = np.maximum(options.min_docs, np.ceil(options.min_share * boilerplate.sources.to_numpy() - 1e-9))
+        mine = sources.get_indexer(self.source_names)[self.cand_group]
         with np.errstate(over="ignore"):
             combined = self.key * _P + mine.astype(np.uint64)
-        at = np.minimum(np.searchsorted(keys, combined), max(len(keys) - 1, 0))
-        found = (mine >= 0) & (keys[at] == combined) if len(keys) else np.zeros(len(combined), bool)
-        return found, names
+        docs = np.zeros(len(combined), np.int64)
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, combined), len(keys) - 1)
+            docs = np.where((mine >= 0) & (keys[at] == combined), counts[at], 0)
+        found = (mine >= 0) & (docs >= needed[mine])
+        return self._not_formulas(found, docs, keys, counts, mine), _own_names(boilerplate.names, options.min_docs)
 
 
 def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions, boilerplate: Boilerplate | None):
