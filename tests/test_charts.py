@@ -996,6 +996,8 @@ def test_actor_heatmap_leaves_out_actors_without_words_and_says_so():
     assert charts.arabic_text("الصين") in [t.get_text() for t in kept.axes[0].get_xticklabels()]
     assert not any("Not drawn" in t for t in figure_texts(kept))
     assert not any("Not drawn" in t for t in figure_texts(charts.plot_actor_frame_heatmap(actor_table())))
+    silent = charts.plot_actor_frame_heatmap(actor_table().assign(hits=0))  # a corpus where no actor has a word
+    assert len(silent.axes[0].get_xticklabels()) == 2 and silent.chart_data["too_few"].all()
 
 
 def test_actor_heatmap_draws_shares_of_each_actors_frame_words_with_their_denominators():

@@ -83,7 +83,8 @@ def plot_actor_frame_heatmap(
         there); 0 or 1 draws every column with a hit.
     drop_empty : bool
         Leave out actors with no frame words near them in any group (default), named
-        in a note under the figure; False gives them an empty column.
+        in a note under the figure; False gives them an empty column (as they get when
+        no actor has any).
     frame_label : str, optional
         Column with the frames' display names.
     ncols : int, optional
@@ -114,8 +115,7 @@ def plot_actor_frame_heatmap(
     frames = sorted(names, key=lambda key: names[key])
     totals = table.groupby(actor)[value].sum()
     empty = sorted((key for key in totals.index if totals[key] == 0), key=str) if drop_empty else []
-    if len(empty) == len(totals):
-        raise ValueError("no actor has a frame word near it: nothing to draw")
+    empty = [] if len(empty) == len(totals) else empty  # with no word anywhere, every column says so
     actors = sorted(totals.index.difference(empty), key=lambda key: (-totals[key], str(key)))
     groups = _groups(table, group)
     full = pd.MultiIndex.from_product([groups, actors, frames], names=[group, actor, frame])
