@@ -469,7 +469,7 @@ def test_actor_heatmap_labels_actors_on_every_panel_and_frames_on_the_first_colu
     actors = [charts.arabic_text(a) for a in ["روسيا", "إيران"]]  # by total hits, largest first
     frames = sorted(charts.arabic_text(f) for f in FRAMES)
     assert all([t.get_text() for t in ax.get_xticklabels()] == actors for ax in panels)
-    assert all(t.get_rotation() == 40 for ax in panels for t in ax.get_xticklabels())
+    assert all(t.get_rotation() == 0 for ax in panels for t in ax.get_xticklabels())  # short names fit across
     assert [t.get_text() for t in panels[0].get_yticklabels()] == frames
     assert all(t.get_rotation() == 0 for ax in panels for t in ax.get_yticklabels())
     fig = charts.plot_actor_frame_heatmap(actor_table(), ncols=2)
@@ -894,6 +894,110 @@ def test_frames_over_time_break_at_gaps_show_zero_periods_and_date_every_panel()
     assert all(isinstance(ax.yaxis.get_major_locator(), matplotlib.ticker.MaxNLocator) for ax in fig.axes)
     rates = charts.plot_frames_over_time(table.rename(columns={"hits": "rate_per_1k"}), ncols=2)
     assert np.isnan(rates.axes[1].lines[0].get_ydata()[2])  # a rate with no tokens is unknown, not 0
+
+
+def rendered(fig: Figure):
+    """The Agg renderer ``fig`` was just drawn with (charts are made without pyplot, so without a canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def visible_tick_labels(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+
+
+@pytest.mark.parametrize(("periods", "expected"), [
+    (pd.to_datetime(["2021-11-01", "2021-12-01"]), ["Nov 2021", "Dec 2021"]),  # the demo: day ticks and 2021-Dec twice
+    (pd.date_range("2021-11-01", periods=3, freq="MS"), ["Nov 2021", "Dec 2021", "Jan 2022"]),
+    (pd.date_range("2015-07-06", periods=3, freq="7D"), ["2015-07-06", "2015-07-13", "2015-07-20"]),
+    (pd.date_range("2013-01-01", periods=2, freq="YS"), ["2013", "2014"]),
+])
+def test_frames_over_time_ticks_once_at_each_period_and_never_between(periods, expected):
+    table = pd.DataFrame({"source": "أ", "period": periods, "frame": "story", "docs": range(1, len(periods) + 1)})
+    fig = charts.plot_frames_over_time(table, value="docs")
+    fig.draw_without_rendering()
+    axis = fig.axes[0].xaxis
+    assert visible_tick_labels(axis) == expected
+    assert list(axis.get_majorticklocs()) == list(matplotlib.dates.date2num(periods))
+    assert len(axis.get_minorticklocs()) == 0
+
+
+def test_frames_over_time_label_every_kth_period_of_a_long_series_once():
+    periods = pd.date_range("2015-01-01", periods=90, freq="D")
+    table = pd.DataFrame({"source": "أ", "period": periods, "frame": "story", "docs": 1})
+    fig = charts.plot_frames_over_time(table, value="docs")
+    fig.draw_without_rendering()
+    labels = visible_tick_labels(fig.axes[0].xaxis)
+    assert 2 <= len(labels) <= 6 and len(set(labels)) == len(labels)
+    assert set(pd.to_datetime(labels)) <= set(periods)
+    steps = np.diff(pd.to_datetime(labels))
+    assert len(set(steps)) == 1  # evenly spaced periods
+
+
+def test_share_axes_span_0_to_100_percent_unless_told_otherwise():
+    table = pd.DataFrame({"source": ["أ", "أ"], "period": pd.to_datetime(["2021-11-01", "2021-12-01"]),
+                          "frame": "story", "share": [1.0, 1.0]})  # the demo's constant 100 %: 0.96 to 1.04
+    ax = charts.plot_frames_over_time(table, value="share").axes[0]
+    low, high = ax.get_ylim()
+    assert low <= 0 and high >= 1 and high - low <= 1.1
+    assert isinstance(ax.yaxis.get_major_formatter(), matplotlib.ticker.PercentFormatter)
+    assert charts.plot_frames_over_time(table, value="share", ylim=(0.5, 1.0)).axes[0].get_ylim() == (0.5, 1.0)
+    assert charts.plot_frames_over_time(table.rename(columns={"share": "docs"}), value="docs").axes[0].get_ylim()[0] > 0
+
+
+@pytest.mark.parametrize("ncols", [None, 1])
+def test_frames_over_time_title_and_legend_do_not_overlap(ncols):
+    """Regression: the demo's frames over time, one column, had its title running into the legend."""
+    labels = ["Confrontation and conflict", "Cyber operations and information security", "De-escalation and cooperation",
+              "Diplomacy and negotiation", "Military and security", "Nuclear weapons and arms control",
+              "Sanctions and economic pressure", "Threat and accusation"]
+    periods = pd.to_datetime(["2021-11-01", "2021-12-01"])
+    table = pd.DataFrame([(s, p, f"f{i}", label, float(i)) for s in ["al-hisn", "al-jisr", "al-mizan", "al-nadhir"]
+                          for p in periods for i, label in enumerate(labels)],
+                         columns=["source", "period", "frame", "frame_label", "rate_per_1k"])
+    fig = charts.plot_frames_over_time(table, frame_label="frame_label", ncols=ncols, title="Frames over time, per month")
+    renderer = rendered(fig)
+    title, legend = fig.get_suptitle(), fig.legends[0]
+    title_box, legend_box = fig._suptitle.get_window_extent(renderer), legend.get_window_extent(renderer)
+    assert title and not title_box.overlaps(legend_box)
+    assert fig.bbox.contains(legend_box.x0, legend_box.y0) and fig.bbox.contains(legend_box.x1, legend_box.y1)
+    assert not any(legend_box.overlaps(ax.get_tightbbox(renderer)) for ax in fig.axes)
+
+
+@pytest.mark.parametrize("n", [1, 14, 30])
+def test_frames_over_time_date_labels_never_overlap_each_other(n):
+    fig = charts.plot_frames_over_time(many_group_tables(n)["frames_over_time"])
+    renderer = rendered(fig)
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        assert len(boxes) >= 2 and not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:])), ax.get_title()
+
+
+@pytest.mark.parametrize("n", [14, 30])
+def test_actor_heatmap_names_never_overlap_each_other(n):
+    table = many_group_tables(n)["actor_frame_heatmap"]
+    fig = charts.plot_actor_frame_heatmap(table)
+    renderer = rendered(fig)
+    for ax in fig.axes[:n]:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+        assert len(boxes) == len(ACTORS)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), ax.get_title()
+
+
+def test_actor_heatmap_leaves_out_actors_without_words_and_says_so():
+    table = pd.concat([actor_table(), pd.DataFrame({"source": "okaz", "actor": "الصين", "frame": FRAMES, "hits": 0})])
+    fig = charts.plot_actor_frame_heatmap(table)
+    assert charts.arabic_text("الصين") not in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert any("Not drawn" in t and "الصين" in t for t in figure_texts(fig))
+    kept = charts.plot_actor_frame_heatmap(table, drop_empty=False)
+    assert charts.arabic_text("الصين") in [t.get_text() for t in kept.axes[0].get_xticklabels()]
+    assert not any("Not drawn" in t for t in figure_texts(kept))
+    assert not any("Not drawn" in t for t in figure_texts(charts.plot_actor_frame_heatmap(actor_table())))
+    silent = charts.plot_actor_frame_heatmap(actor_table().assign(hits=0))  # a corpus where no actor has a word
+    assert len(silent.axes[0].get_xticklabels()) == 2 and silent.chart_data["too_few"].all()
 
 
 def test_actor_heatmap_draws_shares_of_each_actors_frame_words_with_their_denominators():

@@ -13,7 +13,7 @@ import matplotlib
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analysis.charts.arabic import arabic_text
 from analysis.charts.fonts import _font_family
@@ -45,6 +45,8 @@ TICK_LABEL_SIZE = 10
 MIN_LABEL_SIZE = 6.5
 LABEL_CHAR_WIDTH = 0.085
 LEGEND_COLUMNS = 4
+LEGEND_ROW_HEIGHT = 0.25
+"""Height in inches of one row of a legend at the default font size."""
 CHART_DATA = "chart_data"
 """Attribute of every chart's Figure holding the table drawn; :func:`save_figure` writes it as CSV."""
 
@@ -62,6 +64,9 @@ VALUE_LABELS = {
 }
 COUNT_COLUMNS = frozenset({"count", "hits", "docs", "tokens", "docs_with_hit", "doc_freq", "selected", "articles"})
 """Columns of whole numbers: their axes get integer ticks."""
+SHARE_COLUMNS = frozenset({"share", "shared_share"})
+"""Columns of shares (0 to 1): their axes span 0-100 % unless told otherwise."""
+SHARE_PAD = 0.03
 
 
 class ChartFigure(Figure):
@@ -162,6 +167,15 @@ def _integer_axis(axis, column: str) -> None:
     """Whole-number ticks on ``axis`` when ``column`` holds counts."""
     if column in COUNT_COLUMNS:
         axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _share_axis(ax, column: str, limits: tuple[float, float] | None = None) -> None:
+    """The value axis of ``ax`` from ``limits``; a share's by default 0 to 1 (with room for markers), in per cent."""
+    if column in SHARE_COLUMNS:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        limits = (-SHARE_PAD, 1.0 + SHARE_PAD) if limits is None else limits
+    if limits is not None:
+        ax.set_ylim(*limits)
 
 
 def _label(column: str, override: str | None) -> str:
