@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import charsets
-from analysis.chunks import TokenVocabulary, ragged_gather, take_texts, text_array, token_offsets
+from analysis.chunks import TokenVocabulary, ragged_gather, sorted_unique, take_texts, text_array, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, terms_words
 from analysis.paths import LEXICON_DIR
@@ -489,7 +489,7 @@ def _candidates(tokens: _Tokens, matcher: _Matcher) -> _Hits:
     doc_end = offsets[np.searchsorted(offsets, pos, "right")]
     keep = pos + size <= doc_end
     n_codes, n_words = max(len(tokens.vocabulary), 1), int(sizes.max(initial=1))
-    allowed = np.unique((p * n_words + k) * n_codes + u)
+    allowed = sorted_unique((p * n_words + k) * n_codes + u)
     for j in range(1, n_words):
         check = keep & (size > j)
         at = np.minimum(pos[check] + j, len(codes) - 1)

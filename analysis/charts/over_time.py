@@ -23,6 +23,8 @@ PERIOD_FORMATS = {"year": "%Y", "month": "%b %Y", "day": "%Y-%m-%d"}
 MAX_PERIOD_TICKS = 6
 """Most period ticks on a panel (fewer where their labels would not fit); more periods are labelled every k-th one."""
 LEGEND_HANDLE_WIDTH = 0.7
+"""Inches a legend entry needs besides its label (the line and marker, the gaps)."""
+
 
 def plot_frames_over_time(
     table: pd.DataFrame,
