@@ -16,6 +16,7 @@ thread (it releases the Python lock), so memory holds one batch's chunks at a ti
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.text import TOKEN_PATTERN, NormalizeOptions, normalize
+from analysis.charsets import SENTENCE_BREAKS
+from analysis.text import TOKEN_PATTERN, NormalizeOptions, merge_spellings, normalize, spelling_merges, spelling_options
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
-           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "skipped_chars",
+           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "stored_tokens", "skipped_chars",
            "written_token_counts"]
 
 BATCH_BYTES = 16 * 1024**2
@@ -287,28 +289,50 @@ class TokenVocabulary:
 
 @dataclasses.dataclass
 class TokenIds:
-    """The normalized tokens of every document as term ids, kept so that counting need not tokenize again.
+    """Every document's tokens as ids of their spellings, with sentence numbers: what counting and frame
+    matching read, kept so that neither tokenizes again.
 
-    They are the tokens the counting functions read by default (default
-    :class:`~analysis.text.NormalizeOptions`, the corpus's cleaning skipped) and travel
-    with a cached corpus (:mod:`analysis.corpus.cache`): a warm ``terms`` only adds them up.
+    A spelling is a token normalized with hamzated alefs and ى kept
+    (:func:`~analysis.text.spelling_options`): frame matching compares spellings, and term
+    counting merges them into normalized terms (:meth:`terms_counted`), which gives the very
+    tokens that tokenizing with the normalization gives. They are the tokens of the default
+    :class:`~analysis.text.NormalizeOptions` with the corpus's cleaning skipped, and travel
+    with a cached corpus (:mod:`analysis.corpus.cache`) and a report's snapshot.
 
     Attributes
     ----------
-    terms : ``term``, the normalized token of each id, in id order.
+    terms : ``spelling``, the spelling of each id, in id order.
     docs : one row per document: ``doc_id``, ``length`` (characters of its text) and
         ``skipped`` (characters of its cleaning spans), which say whether the ids still
         describe a document, and ``start`` and ``tokens``, its slice of ``ids``.
-    ids : ``term``, the term id of every token, document after document.
+    ids : one row per token, document after document: ``term``, the id of its spelling, and
+        ``sentence``, the sentence of its document it is in (0, 1, …; sentences end at
+        :data:`~analysis.charsets.SENTENCE_BREAKS` and line breaks).
     """
 
     terms: pd.DataFrame
     docs: pd.DataFrame
     ids: pd.DataFrame
 
+    @functools.cached_property
+    def terms_counted(self) -> tuple[np.ndarray, pa.Array]:
+        """The normalized term each spelling counts as: ``(term id of each spelling id, terms in id order)``.
+
+        Examples
+        --------
+        >>> tokens = token_ids(pd.Series(["إلى أمن", "الى"]), pd.Series(["x", "y"]), np.zeros(2, np.int64))
+        >>> code, terms = tokens.terms_counted
+        >>> code.tolist(), terms.to_pylist()
+        ([0, 1, 0], ['الي', 'امن'])
+        """
+        merged = merge_spellings(self.terms["spelling"].tolist(), spelling_merges(NormalizeOptions()))
+        code, terms = pd.factorize(np.array(merged, dtype=object))
+        return code.astype(np.int64), pa.array(terms, pa.large_string())
+
     def runs(self, rows: np.ndarray, size: int = 1 << 22) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, document of each token counted from start)`` for the
-        documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` tokens.
+        documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` tokens; term
+        ids as in :attr:`terms_counted`.
 
         Examples
         --------
@@ -318,14 +342,35 @@ class TokenIds:
         """
         starts = self.docs["start"].to_numpy()[rows]
         counts = self.docs["tokens"].to_numpy()[rows]
-        ids = self.ids["term"].to_numpy()
+        ids = self.terms_counted[0][self.ids["term"].to_numpy()]
         ends = np.cumsum(counts)
         cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(size, int(ends[-1]) if len(ends) else 0, size),
                                                   side="right"), len(rows)])
         for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
             n = counts[start:stop]
-            yield (start, stop, ids[ragged_gather(starts[start:stop], n)].astype(np.int64),
+            yield (start, stop, ids[ragged_gather(starts[start:stop], n)],
                    np.repeat(np.arange(stop - start), n))
+
+    def spellings(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(spelling ids, first token of each document and the total, sentence numbers)`` of the
+        documents ``rows``, one after another; sentence numbers increase through them.
+
+        Examples
+        --------
+        >>> tokens = token_ids(pd.Series(["أ. ب ج", "د"]), pd.Series(["x", "y"]), np.zeros(2, np.int64))
+        >>> [part.tolist() for part in tokens.spellings(np.array([1, 0]))]
+        [[3, 0, 1, 2], [0, 1, 4], [0, 1, 2, 2]]
+        """
+        counts = self.docs["tokens"].to_numpy()[rows]
+        index = ragged_gather(self.docs["start"].to_numpy()[rows], counts)
+        sentence = self.ids["sentence"].to_numpy()[index].astype(np.int64)
+        ends = np.cumsum(counts)
+        n_sentences = np.zeros(len(rows), np.int64)
+        n_sentences[counts > 0] = sentence[ends[counts > 0] - 1] + 1
+        sentence += np.repeat(np.cumsum(n_sentences) - n_sentences, counts)
+        if not len(sentence) or sentence[-1] < np.iinfo(np.int32).max:
+            sentence = sentence.astype(np.int32)  # 4 bytes a token, unless a corpus has 2**31 sentences
+        return self.ids["term"].to_numpy()[index], np.r_[0, ends].astype(np.int64), sentence
 
     def rows_of(self, doc_id: pd.Series, length: np.ndarray, skipped: np.ndarray) -> np.ndarray | None:
         """Positions in :attr:`docs` of these documents, or None unless every one is there
@@ -335,6 +380,21 @@ class TokenIds:
             return None
         same = ((self.docs["length"].to_numpy()[rows] == length) & (self.docs["skipped"].to_numpy()[rows] == skipped))
         return rows if same.all() else None
+
+
+def stored_tokens(corpus, docs: pd.DataFrame, options: NormalizeOptions | None, clean: bool
+                  ) -> tuple[TokenIds, np.ndarray] | None:
+    """The corpus's :class:`TokenIds` and the rows of ``docs`` (chosen from its documents, cleaned
+    as ``clean`` says) in them, when they are the tokens of these options; else None."""
+    tokens = getattr(corpus, "tokens", None)
+    spans = getattr(corpus, "cleaning", None)
+    if tokens is None or (options is not None and options != NormalizeOptions()) or not len(docs):
+        return None
+    if not clean and spans is not None and len(spans):
+        return None
+    length = pc.fill_null(pc.utf8_length(text_array(docs["text"])), 0).to_numpy(zero_copy_only=False)
+    rows = tokens.rows_of(docs["doc_id"], length, skipped_chars(docs["doc_id"], spans))
+    return None if rows is None else (tokens, rows)
 
 
 def skipped_chars(doc_id: pd.Series, spans: pd.DataFrame | None) -> np.ndarray:
@@ -351,31 +411,38 @@ def skipped_chars(doc_id: pd.Series, spans: pd.DataFrame | None) -> np.ndarray:
     return pd.Series(doc_id.astype(str)).map(per_doc).fillna(0).to_numpy().astype(np.int64)
 
 
-def token_ids(texts: pd.Series, doc_id: pd.Series, skipped: np.ndarray) -> TokenIds:
+def token_ids(texts: pd.Series, doc_id: pd.Series, skipped: np.ndarray,
+              options: NormalizeOptions | None = None) -> TokenIds:
     """The :class:`TokenIds` of ``texts`` (as counted: cleaning spans already blanked), one per ``doc_id``.
 
     ``skipped`` is each document's characters of cleaning spans, recorded to tell later
-    whether the ids still describe it.
+    whether the ids still describe it; ``options`` normalize the spellings
+    (:func:`~analysis.text.spelling_options` of them).
 
     Examples
     --------
-    >>> tokens = token_ids(pd.Series(["فرضت «عقوباتٍ»", "عقوبات"]), pd.Series(["a", "b"]), np.zeros(2, np.int64))
-    >>> tokens.terms["term"].tolist(), tokens.ids["term"].tolist(), tokens.docs["tokens"].tolist()
-    (['فرضت', 'عقوبات'], [0, 1, 1], [2, 1])
+    >>> tokens = token_ids(pd.Series(["فرضت «عقوباتٍ». إلى", "عقوبات"]), pd.Series(["a", "b"]), np.zeros(2, np.int64))
+    >>> tokens.terms["spelling"].tolist(), tokens.ids["term"].tolist(), tokens.docs["tokens"].tolist()
+    (['فرضت', 'عقوبات', 'إلى'], [0, 1, 2, 1], [3, 1])
+    >>> tokens.ids["sentence"].tolist()
+    [0, 0, 1, 0]
     """
     array = text_array(texts)
-    vocabulary = TokenVocabulary()
+    vocabulary = TokenVocabulary(spelling_options(options), breaks=SENTENCE_BREAKS)
     counts = np.zeros(len(texts), np.int64)
-    parts = []
+    parts, sentences = [], []
     for start, stop, ids, docs in vocabulary.tokens(array):
         counts[start:stop] = np.bincount(docs, minlength=stop - start)
         parts.append(ids.astype(np.int32))
+        first = np.cumsum(counts[start:stop]) - counts[start:stop]  # of each document, in the run
+        sentences.append((vocabulary.break_counts - vocabulary.break_counts[first[docs]]).astype(np.int32))
     length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False).astype(np.int64)
     return TokenIds(
-        terms=pd.DataFrame({"term": pd.Series(vocabulary.words(), dtype="str")}),
+        terms=pd.DataFrame({"spelling": pd.Series(vocabulary.words(), dtype="str")}),
         docs=pd.DataFrame({"doc_id": doc_id.to_numpy(), "length": length, "skipped": np.asarray(skipped, np.int64),
                            "start": np.cumsum(counts) - counts, "tokens": counts}),
-        ids=pd.DataFrame({"term": np.concatenate(parts) if parts else np.zeros(0, np.int32)}))
+        ids=pd.DataFrame({"term": np.concatenate(parts) if parts else np.zeros(0, np.int32),
+                          "sentence": np.concatenate(sentences) if sentences else np.zeros(0, np.int32)}))
 
 
 def token_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,12 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import charsets
-from analysis.chunks import TokenVocabulary, ragged_gather, sorted_unique, take_texts, text_array, token_offsets
+from analysis.chunks import ragged_gather, sorted_unique, stored_tokens, take_texts, text_array, token_ids, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.lexicon import Lexicon, load_lexicon, terms_words
 from analysis.paths import LEXICON_DIR
 from analysis.limits import shorten
-from analysis.text import NormalizeOptions, normalize, token_spans
+from analysis.text import NormalizeOptions, merge_spellings, normalize, spelling_merges, spelling_options, token_spans
 
 __all__ = [
     "frame_matches",
@@ -169,33 +169,6 @@ def _position_forms(words: tuple[str, ...], k: int, marbuta: str, verb: bool = F
     return forms
 
 
-def _spelling_options(options: NormalizeOptions) -> NormalizeOptions:
-    """``options`` with hamzated alefs and ى kept: the spelling the writer chose, compared by :func:`_agrees`."""
-    return dataclasses.replace(options, alef=False, alef_maqsura=False)
-
-
-@lru_cache(maxsize=64)
-def _merging(options: NormalizeOptions) -> tuple[tuple[str, str], ...]:
-    """The letters that ``options`` merge and that a spelling (:func:`_spelling_options`) keeps, each with its
-    normalized letter (see :func:`_merged`)."""
-    table = {**(charsets.ALEF_FORMS if options.alef else {}), **(charsets.ALEF_MAQSURA if options.alef_maqsura else {})}
-    return tuple(table.items())
-
-
-def _merged(spellings: list[str], merging: tuple[tuple[str, str], ...]) -> list[str]:
-    """The normalized form of each spelling (no spelling holds a tab).
-
-    One ``str.replace`` a letter over the spellings joined, which costs a small share of a
-    ``str.translate`` per spelling (that looks up every letter in a dict).
-    """
-    if not spellings:
-        return []
-    text = "\t".join(spellings)
-    for letter, normalized in merging:
-        text = text.replace(letter, normalized)
-    return text.split("\t")
-
-
 def _agrees(token: str, form: _Form) -> bool:
     """Whether a token spelled ``token`` (same normalized form as ``form``) may be that form.
 
@@ -225,11 +198,11 @@ def _same_spelling(token: str, word: str) -> bool:
 def _own_words(options: NormalizeOptions) -> dict[str, str]:
     """The words of ``clitic_words.txt`` (they begin with clitic letters but are no clitic + word):
     normalized form -> spelling (hamzated alefs and ى kept)."""
-    spelling = _spelling_options(options)
+    spelling = spelling_options(options)
     lines = _OWN_WORDS_FILE.read_text(encoding="utf-8").splitlines()
     words = [normalize(line.split("\t")[0], spelling).casefold() for line in lines
              if line.strip() and not line.startswith("#")]
-    return dict(zip(_merged(words, _merging(options)), words))
+    return dict(zip(merge_spellings(words, spelling_merges(options)), words))
 
 
 def _own_word(key: str, token: str, clitics: int, own_words: dict[str, str]) -> bool:
@@ -263,7 +236,7 @@ _EXPAND_LIMIT = 5_000
 
 @lru_cache(maxsize=16)
 def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
-    spelling = _spelling_options(options)
+    spelling = spelling_options(options)
     patterns = [
         _Pattern(f, term, *words, exclude, verb)
         for f, frame in enumerate(lexicon.frames)
@@ -279,7 +252,7 @@ def _compile(lexicon: Lexicon, options: NormalizeOptions) -> _Matcher:
     order = np.lexsort((np.arange(len(patterns)), -letters, wildcard, -n_words))
     rank = np.empty(len(patterns), dtype=np.int64)
     rank[order] = np.arange(len(patterns))
-    matcher = _Matcher(tuple(patterns), None, None, rank, _own_words(options), _merging(options), normalize("ة", options))
+    matcher = _Matcher(tuple(patterns), None, None, rank, _own_words(options), spelling_merges(options), normalize("ة", options))
     if n_words.sum() > _EXPAND_LIMIT:
         return matcher
     forms, prefixes = _expand(matcher, range(len(patterns)))
@@ -303,7 +276,7 @@ def _expand(matcher: _Matcher, keep, vocabulary: set[str] | None = None) -> tupl
                 target, known = prefixes, None
             else:
                 heads, target, known = _position_forms(pattern.words, k, matcher.marbuta, pattern.verb), forms, vocabulary
-            for key, (form, (clitics, ya)) in zip(_merged(list(heads), matcher.merging), heads.items()):
+            for key, (form, (clitics, ya)) in zip(merge_spellings(list(heads), matcher.merging), heads.items()):
                 if known is None or key in known:
                     target.setdefault(key, []).append(_Form(p, k, form, clitics, ya))
     return forms, prefixes
@@ -360,7 +333,7 @@ def _vocabulary_patterns(matcher: _Matcher, vocabulary: list[str]) -> list[int]:
     if reach is None:
         return list(range(len(matcher.patterns)))
     head, tail = reach
-    merged = iter(_merged([word for pt in matcher.patterns for word in pt.words], matcher.merging))
+    merged = iter(merge_spellings([word for pt in matcher.patterns for word in pt.words], matcher.merging))
     words = [tuple(next(merged) for _ in pt.words) for pt in matcher.patterns]
     whole = [merged[:-1] if pt.wildcard else merged for pt, merged in zip(matcher.patterns, words)]
     heads = [merged[-1] if pt.wildcard else None for pt, merged in zip(matcher.patterns, words)]  # wildcard words
@@ -401,33 +374,26 @@ class _Tokens:
     codes: np.ndarray  # token code of every token, documents one after another
     offsets: np.ndarray  # first token of each document, plus the total
     vocabulary: list[str]  # each code's token as spelled: normalized, hamzated alefs and ى kept (casefolded)
-    sentence: np.ndarray  # sentence breaks before each token: equal within a sentence of a document
+    sentence: np.ndarray  # the sentence of each token, numbered through the documents (TokenIds.spellings)
 
 
-def _scan(docs: pd.DataFrame, options: NormalizeOptions) -> _Tokens:
-    """Tokenize every text once (:mod:`analysis.chunks`) and code its tokens by their casefolded spelling.
+def _scan(corpus, docs: pd.DataFrame, options: NormalizeOptions, clean: bool) -> _Tokens:
+    """The tokens of ``docs`` (chosen from ``corpus``, cleaned as ``clean`` says), coded by their casefolded spelling.
 
     Tokens are normalized with ``options`` except that hamzated alefs and ى are kept
-    (:func:`_spelling_options`), so the matcher can tell آمن from أمن. Codes are int32 and
-    gathered batch by batch, so memory holds 8 bytes per token of the corpus, with the
-    count of sentence breaks (:data:`SENTENCE_BREAKS`) before each token.
+    (:func:`~analysis.text.spelling_options`), so the matcher can tell آمن from أمن. They
+    are the corpus's stored tokens when it has them (:func:`~analysis.chunks.stored_tokens`:
+    a cached corpus or a report's snapshot), else every text is tokenized once
+    (:func:`~analysis.chunks.token_ids`); memory holds 8 bytes per token of the corpus.
     """
-    texts = text_array(docs["text"])
-    vocabulary = TokenVocabulary(_spelling_options(options), breaks=SENTENCE_BREAKS)
-    folded: dict[str, int] = {}  # casefolded form -> code, in order of first appearance
-    fold = np.zeros(0, np.int32)  # code of each term id of the vocabulary
-    parts, sentences, lengths, seen = [], [], np.zeros(len(texts), np.int64), 0
-    for start, stop, terms, doc in vocabulary.tokens(texts):
-        if len(vocabulary.terms) > len(fold):  # no token holds a tab: the new terms are casefolded in one call
-            new = "\t".join(vocabulary.terms[len(fold):]).casefold().split("\t")
-            fold = np.concatenate([fold, np.array([folded.setdefault(f, len(folded)) for f in new], np.int32)])
-        parts.append(fold[terms])
-        sentences.append((vocabulary.break_counts + seen).astype(np.int32))
-        seen += int(vocabulary.break_counts[-1]) + 1 if len(terms) else 0
-        lengths[start:stop] = np.bincount(doc, minlength=stop - start)
-    codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-    sentence = np.concatenate(sentences) if sentences else np.zeros(0, np.int32)
-    return _Tokens(codes, np.concatenate([[0], np.cumsum(lengths)]), list(folded), sentence)
+    known = stored_tokens(corpus, docs, options, clean)
+    if known is None:
+        known = token_ids(docs["text"], docs["doc_id"], np.zeros(len(docs), np.int64), options), np.arange(len(docs))
+    tokens, rows = known
+    ids, offsets, sentence = tokens.spellings(rows)
+    spellings = tokens.terms["spelling"].tolist()  # no token holds a tab: casefolded in one call
+    codes, folded = pd.factorize(np.array("\t".join(spellings).casefold().split("\t") if spellings else [], dtype=object))
+    return _Tokens(codes.astype(np.int32)[ids], offsets, list(folded), sentence)
 
 
 # --------------------------------------------------------------------------- matching
@@ -448,7 +414,7 @@ def _vocabulary_matches(vocabulary: list[str], matcher: _Matcher) -> tuple[np.nd
     agrees with the form's (:func:`_agrees`), and the letters read as proclitics do not
     begin a word of its own (:func:`_own_word`).
     """
-    keys = _merged(vocabulary, matcher.merging)
+    keys = merge_spellings(vocabulary, matcher.merging)
     forms, prefixes, own_words = matcher.forms, matcher.prefixes, matcher.own_words
     if forms is None:  # a large lexicon: the forms of the patterns this vocabulary can match
         forms, prefixes = _expand(matcher, _vocabulary_patterns(matcher, keys), set(keys))
@@ -632,7 +598,7 @@ def frame_matches(
     [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'العقوبات الأمريكية', 'بالعقوبات الأمريكية', 34]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
-    tokens = _scan(docs, options)
+    tokens = _scan(corpus, docs, options, clean)
     hits, matcher = _find(tokens, lexicon, options)
     doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
     index = hits.pos - tokens.offsets[doc]
@@ -715,7 +681,7 @@ def doc_frame_counts(
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     keys, names = group_keys(docs, by)
-    tokens = _scan(docs, options)
+    tokens = _scan(corpus, docs, options, clean)
     hits, _ = _find(tokens, lexicon, options)
     n_frames = len(lexicon.frames)
     matrix = _hit_matrix(hits, tokens, n_frames)
@@ -828,7 +794,7 @@ def _near(hits: _Hits, mentions: _Hits, unit_hits: np.ndarray, unit_mentions: np
     """Whether each hit lies within ``window`` tokens of one of ``mentions`` in its unit (document or sentence).
 
     Units are numbers that never decrease through the corpus (a document's index, or
-    :func:`_sentence_units`).
+    the sentence numbers of :meth:`~analysis.chunks.TokenIds.spellings`).
     """
     if not len(mentions.pos):
         return np.zeros(len(hits.pos), dtype=bool)
@@ -851,15 +817,6 @@ def _inside(hits: _Hits, spans: _Hits) -> np.ndarray:
     starts, reach = spans.pos[order], np.maximum.accumulate((spans.pos + spans.size)[order])
     j = np.searchsorted(starts, hits.pos, "right") - 1
     return (j >= 0) & (reach[np.maximum(j, 0)] >= hits.pos + hits.size)
-
-
-def _sentence_units(tokens: _Tokens, pos: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    """A number for the sentence of each token ``pos`` (of document ``doc``), increasing through the corpus.
-
-    Sentences end at :data:`SENTENCE_BREAKS` (:func:`_scan` counts them before each token);
-    adding the document's index keeps documents from sharing a number.
-    """
-    return tokens.sentence[pos].astype(np.int64) + doc
 
 
 def actor_frame_counts(
@@ -926,7 +883,7 @@ def actor_frame_counts(
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
     actors = load_lexicon(actors)
     keys, names = group_keys(docs, by)
-    tokens = _scan(docs, options)
+    tokens = _scan(corpus, docs, options, clean)
     hits, _ = _find(tokens, lexicon, options)
     mentions, _ = _find(tokens, actors, options)
     hits = _select(hits, ~_inside(hits, mentions))
@@ -936,7 +893,7 @@ def actor_frame_counts(
     if sentence:
         with_mention = np.isin(doc_hits, doc_mentions)  # no other hit can be near a mention
         hits, doc_hits = _select(hits, with_mention), doc_hits[with_mention]
-        units = _sentence_units(tokens, np.r_[hits.pos, mentions.pos], np.r_[doc_hits, doc_mentions])
+        units = tokens.sentence[np.r_[hits.pos, mentions.pos]]
         unit_hits, unit_mentions = units[:len(hits.pos)], units[len(hits.pos):]
     group_codes = keys.groupby(names, sort=True, dropna=False).ngroup().to_numpy() if names else np.zeros(len(docs), int)
     groups = keys.iloc[np.unique(group_codes, return_index=True)[1]].reset_index(drop=True) if names else pd.DataFrame(index=[0])
@@ -997,9 +954,9 @@ def clitic_words(
     [['كامل', 'article']]
     """
     docs, options = as_docs(corpus), _as_options(options)
-    tokens = _scan(docs, options)
+    tokens = _scan(corpus, docs, options, clean=False)
     spelled = np.bincount(tokens.codes, minlength=len(tokens.vocabulary))
-    keys = _merged(tokens.vocabulary, _merging(options))
+    keys = merge_spellings(tokens.vocabulary, spelling_merges(options))
     frame = pd.DataFrame({"key": keys, "spelling": tokens.vocabulary, "n": spelled})
     count = frame.groupby("key")["n"].sum().to_dict()
     spelling = frame.sort_values(["key", "n"], ascending=[True, False]).drop_duplicates("key")

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import (
-    IntBuffer, TokenVocabulary, batches, skipped_chars, take_texts, text_array, token_offsets, written_token_counts,
+    IntBuffer, TokenVocabulary, batches, stored_tokens, take_texts, text_array, token_offsets, written_token_counts,
 )
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
@@ -244,20 +244,6 @@ def _count_runs(runs, group_codes: np.ndarray, n_groups: int, ngram: int, vocabu
     return counter.terms(), counter.tokens
 
 
-def _known_tokens(corpus, docs: pd.DataFrame, options: NormalizeOptions | None, clean: bool):
-    """The corpus's :class:`~analysis.chunks.TokenIds` and the rows of ``docs`` in them, when
-    they are the tokens these options count (default normalization, cleaning as stored); else None."""
-    tokens = getattr(corpus, "tokens", None)
-    spans = getattr(corpus, "cleaning", None)
-    if tokens is None or (options is not None and options != NormalizeOptions()) or not len(docs):
-        return None
-    if not clean and spans is not None and len(spans):
-        return None
-    length = pc.fill_null(pc.utf8_length(text_array(docs["text"])), 0).to_numpy(zero_copy_only=False)
-    rows = tokens.rows_of(docs["doc_id"], length, skipped_chars(docs["doc_id"], spans))
-    return None if rows is None else (tokens, rows)
-
-
 def _add_terms(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Sum ``count`` and ``doc_freq`` of count tables whose ``group`` codes mean the same groups."""
     terms = pd.concat(tables, ignore_index=True)
@@ -342,13 +328,13 @@ def term_counts(
     if ngram not in (1, 2, 3):
         raise ValueError(f"ngram must be 1, 2 or 3, not {ngram!r}")
     chosen = select_copies(as_docs(corpus), copies)
-    known = _known_tokens(corpus, chosen, options, clean)
+    known = stored_tokens(corpus, chosen, options, clean)
     if known is not None:  # tokenized when the corpus was cached: only add them up
         tokens, rows = known
         keys, names = group_keys(chosen, by)
         group_codes, groups = _factorize_groups(keys, names)
         terms, n_tokens = _count_runs(tokens.runs(rows), group_codes, len(groups), ngram,
-                                      TokenVocabulary.of_terms(pa.array(tokens.terms["term"])), _stopword_set(stopwords, options))
+                                      TokenVocabulary.of_terms(tokens.terms_counted[1]), _stopword_set(stopwords, options))
         groups = groups.assign(tokens=n_tokens, docs=np.bincount(group_codes, minlength=len(groups)))
         return TermCounts(names, groups, terms)
     docs = select_copies(cleaned_docs(corpus, clean), copies)

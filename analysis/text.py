@@ -21,6 +21,9 @@ __all__ = [
     "tokenize",
     "token_spans",
     "stopwords",
+    "spelling_options",
+    "spelling_merges",
+    "merge_spellings",
     "TOKEN_PATTERN",
     "SENTENCE_END",
     "visible",
@@ -257,6 +260,54 @@ def stopwords(options: NormalizeOptions | None = None) -> frozenset[str]:
 _ARABIC = re.compile(f"[{charsets.ARABIC_SCRIPT}]")
 _ARABIC_LETTER = re.compile(f"(?=[{charsets.ARABIC_SCRIPT}])[^\\W\\d_]")
 _LATIN_LETTER = re.compile(f"(?=[{charsets.LATIN_SCRIPT}])[^\\W\\d_]")
+
+
+def spelling_options(options: NormalizeOptions | None = None) -> NormalizeOptions:
+    """``options`` with hamzated alefs and ى kept: a token as its writer spelled it, normalized otherwise.
+
+    Frame matching tells آمن from أمن by these spellings; :func:`merge_spellings` turns them
+    into the tokens ``options`` give.
+
+    Examples
+    --------
+    >>> normalize("إلى", spelling_options())
+    'إلى'
+    """
+    return dataclasses.replace(options or NormalizeOptions(), alef=False, alef_maqsura=False)
+
+
+@lru_cache(maxsize=64)
+def spelling_merges(options: NormalizeOptions | None = None) -> tuple[tuple[str, str], ...]:
+    """The letters that ``options`` merge and that a spelling (:func:`spelling_options`) keeps, each with
+    its normalized letter.
+
+    Examples
+    --------
+    >>> ("ى", "ي") in spelling_merges()
+    True
+    """
+    options = options or NormalizeOptions()
+    table = {**(charsets.ALEF_FORMS if options.alef else {}), **(charsets.ALEF_MAQSURA if options.alef_maqsura else {})}
+    return tuple(table.items())
+
+
+def merge_spellings(spellings: list[str], merges: tuple[tuple[str, str], ...]) -> list[str]:
+    """The normalized form of each spelling (:func:`spelling_merges`; no spelling holds a tab).
+
+    One ``str.replace`` a letter over the spellings joined, which costs a small share of a
+    ``str.translate`` per spelling (that looks up every letter in a dict).
+
+    Examples
+    --------
+    >>> merge_spellings(["إلى", "أمن"], spelling_merges())
+    ['الي', 'امن']
+    """
+    if not spellings:
+        return []
+    text = "\t".join(spellings)
+    for letter, normalized in merges:
+        text = text.replace(letter, normalized)
+    return text.split("\t")
 
 
 def has_arabic(text: str) -> bool:

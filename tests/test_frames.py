@@ -685,7 +685,7 @@ def test_a_lexicon_above_the_limit_is_compiled_per_vocabulary_for_the_words_it_c
     finally:
         frames_module._compile.cache_clear()
     assert matcher.forms is None
-    keys = frames_module._merged(frames_module._scan(corpus.docs, NormalizeOptions()).vocabulary, matcher.merging)
+    keys = frames_module.merge_spellings(frames_module._scan(corpus, corpus.docs, NormalizeOptions(), clean=False).vocabulary, matcher.merging)
     kept = {matcher.patterns[p].term for p in frames_module._vocabulary_patterns(matcher, keys)}
     assert len(hit) > 100 and hit <= kept and kept.isdisjoint(absent)
 
@@ -828,7 +828,7 @@ def test_saudinewsnet_matches_point_at_their_surface(saudinewsnet_sample):
 @pytest.mark.slow
 def test_forms_per_vocabulary_find_what_full_compilation_finds_on_saudinewsnet(saudinewsnet):
     docs = frames_module.cleaned_docs(saudinewsnet, True)
-    tokens = frames_module._scan(docs, NormalizeOptions())
+    tokens = frames_module._scan(saudinewsnet, docs, NormalizeOptions(), True)
 
     def hits(lexicon):
         found, _ = frames_module._find(tokens, lexicon, NormalizeOptions())
@@ -840,3 +840,49 @@ def test_forms_per_vocabulary_find_what_full_compilation_finds_on_saudinewsnet(s
         full, filtered = both_ways(lambda: hits(lexicon))
         assert len(full) > 50_000 and full["pattern"].nunique() > 150, lexicon.name
         assert filtered.equals(full), lexicon.name
+
+
+# --- matching the tokens a cached corpus or a report's snapshot carries (analysis.chunks.TokenIds) ---------------
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["أ", "ب"]),
+                          st.lists(st.sampled_from(["عقوبات", "العقوبات", "أمن", "آمن", "إلى", "على", "موسكو", "واشنطن",
+                                                    "المحادثات", "مواجهة", ".", "؟", "\n", "،", "جديدة"]), max_size=25)),
+                min_size=1, max_size=6), st.booleans())
+def test_matches_from_stored_tokens_equal_matches_that_tokenize(tmp_path, rows, sentence):
+    import dataclasses
+
+    from analysis.corpus import Corpus, clean_corpus
+    from analysis.corpus.cache import with_token_ids
+
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(rows))], "source": [s for s, _ in rows],
+                         "text": [" ".join(words) for _, words in rows]})
+    corpus = clean_corpus(Corpus(docs=docs, report=None))
+    stored = with_token_ids(corpus)
+    for kwargs in ({}, {"clean": False}, {"options": NormalizeOptions(alef=False)}):
+        assert frame_matches(stored, "international-news", **kwargs).equals(
+            frame_matches(corpus, "international-news", **kwargs)), kwargs
+        assert doc_frame_counts(stored, "international-news", **kwargs).equals(
+            doc_frame_counts(corpus, "international-news", **kwargs)), kwargs
+        assert actor_frame_counts(stored, "international-news", "actors", sentence=sentence, **kwargs).equals(
+            actor_frame_counts(corpus, "international-news", "actors", sentence=sentence, **kwargs)), kwargs
+    # a subset of the documents, in another order, is matched from the same tokens, sentences included
+    subset = dataclasses.replace(stored, docs=stored.docs.iloc[::-2].reset_index(drop=True))
+    alone = dataclasses.replace(subset, tokens=None)
+    assert actor_frame_counts(subset, "international-news", "actors", window=30).equals(
+        actor_frame_counts(alone, "international-news", "actors", window=30))
+    assert frame_matches(subset, "international-news").equals(frame_matches(alone, "international-news"))
+
+
+def test_frames_of_a_corpus_with_stored_tokens_do_not_tokenize_again(monkeypatch):
+    from analysis.corpus.cache import with_token_ids
+
+    stored = with_token_ids(load_corpus(cache=False))
+    expected = count_frames(stored, "international-news", by="source")
+
+    def tokenize_again(*args, **kwargs):
+        raise AssertionError("the corpus's stored tokens were not used")
+
+    monkeypatch.setattr(frames_module, "token_ids", tokenize_again)
+    assert count_frames(stored, "international-news", by="source").equals(expected)
+    assert len(frame_matches(stored, "international-news", copies="one_per_source")) > 0
