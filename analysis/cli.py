@@ -140,7 +140,7 @@ def _frames(args) -> None:
     _check_outputs(args, {"--out": args.out, "--matches": args.matches}, lexicon)
     parts = _partitions(args)
     if parts is None:
-        corpus = _load(args)
+        corpus = _load(args, token_ids=True)
         _output(frame_table(corpus, lexicon, by=args.by or None, n_boot=args.n_boot, seed=args.seed), args)
         if args.matches is not None:
             write_csv(frame_matches(corpus, lexicon), args.matches, raw=args.raw_cells)
@@ -153,7 +153,7 @@ def _frames(args) -> None:
 
     counts, matches = [], []
     for part in parts:  # per-document counts are small; the bootstrap resamples them all at once
-        corpus = _load(args, part)
+        corpus = _load(args, part, token_ids=True)
         counts.append(doc_frame_counts(corpus, lexicon, args.by or None))
         if args.matches is not None:
             matches.append(frame_matches(corpus, lexicon))
@@ -172,7 +172,7 @@ def _validate_sample(args) -> None:
     lexicon = load_lexicon(args.lexicon)
     _check_outputs(args, {"--out": args.out, "its reading view": str(Path(args.out).with_suffix(".html"))
                           if args.out.strip() else None}, lexicon)
-    corpus = _load(args)
+    corpus = _load(args, token_ids=True)
     sample = validation_sample(frame_matches(corpus, lexicon), corpus, per_frame=args.per_frame, seed=args.seed,
                                by=_columns(args.by) or None, window=args.window)
     sheet, view = write_coding_sheet(sample, args.out, lexicon)
