@@ -548,6 +548,20 @@ def test_a_failing_notebook_gets_an_escaped_error_page_and_the_other_pages_rende
         assert fingerprint in (out / f"{name}.html").read_text(encoding="utf-8"), name  # one provenance
 
 
+def test_a_notebook_error_naming_a_huge_value_is_cut_and_kept_on_one_line():
+    """Regression: an error message holding a whole column reached the terminal and the page whole."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from analysis.report import MAX_ERROR_CHARS, _failure
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("table[outlet]", id="c")])
+    evalue = "\n".join(["الرياض"] * 10_000)
+    err = _failure("01_x.ipynb", nb, PapermillExecutionError(0, 1, "table[outlet]", "KeyError", evalue, []))
+    assert err.cell == 1 and err.error.startswith("KeyError: الرياض\nالرياض")
+    assert err.error.endswith(f"… ({len(evalue) + 10:,} characters in all)") and len(err.error) < MAX_ERROR_CHARS + 40
+    assert "\n" not in str(err) and len(str(err)) < 6 * MAX_ERROR_CHARS  # each newline shown as \\u000a
+
+
 @pytest.mark.slow
 def test_the_command_line_renders_the_rest_when_one_real_notebook_fails(tmp_path):
     """A coding sheet that is not one breaks only the framing notebook: its page says so, the
