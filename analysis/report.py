@@ -455,7 +455,7 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
         print(f"warning: the corpus {root} changed while the report was built; every page shows the files "
               "as they were read at its start", file=sys.stderr)
     failures = [error for *_, error in results if error is not None]
-    if len(failures) == len(results):
+    if failures and len(failures) == len(results):
         first = failures[0]
         if len(failures) > 1:
             others = ", ".join(f.notebook for f in failures[1:])
