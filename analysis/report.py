@@ -22,8 +22,9 @@ from analysis.display import html_table
 from analysis.outputs import check_outputs, replace_folder, write_atomic
 from analysis.paths import DEMO_CORPUS, LEXICON_DIR, NOTEBOOK_DIR
 from analysis.provenance import PROVENANCE_KEY, Provenance
+from analysis.text import visible
 
-__all__ = ["ReportError", "NotebookError", "notebook_paths", "build_report"]
+__all__ = ["ReportError", "NotebookError", "IncompleteReportError", "notebook_paths", "build_report"]
 
 WORKERS = 2
 """Notebooks executed at the same time by :func:`build_report` (each in its own kernel)."""
@@ -47,9 +48,34 @@ class NotebookError(ReportError):
 
     def __init__(self, notebook: str, cell: int | None, line: str, error: str):
         self.notebook, self.cell, self.line, self.error = notebook, cell, line, error
-        where = "" if cell is None else " in the injected parameters" if cell == 0 else f" in cell {cell}"
         quoted = f" ({line!r})" if line else ""
-        super().__init__(f"notebook {notebook} failed{where}{quoted}: {error}")
+        super().__init__(f"notebook {visible(notebook)} failed{self.place}{quoted}: {visible(error)}")
+
+    @property
+    def place(self) -> str:
+        """Where it failed, as the message says it: ``" in cell 4"``, ``" in the injected parameters"`` or ``""``."""
+        return "" if self.cell is None else " in the injected parameters" if self.cell == 0 else f" in cell {self.cell}"
+
+
+class IncompleteReportError(NotebookError):
+    """Some notebooks failed, the others rendered: the report was written, marked incomplete.
+
+    Each failed notebook has an error page in the report and is marked on the index;
+    the message names every failure and where the report is, in one line.
+
+    Attributes
+    ----------
+    failures : the notebooks' errors (a :class:`NotebookError` each), in order; the
+        attributes of :class:`NotebookError` are those of the first.
+    index : the report's ``index.html``.
+    """
+
+    def __init__(self, failures: list[NotebookError], index: Path, pages: int):
+        first = failures[0]
+        super().__init__(first.notebook, first.cell, first.line, first.error)
+        self.failures, self.index = tuple(failures), index
+        self.args = (f"{'; '.join(map(str, failures))}; the report of the other {pages} notebook(s) is in {index}, "
+                     "marked incomplete",)
 
 
 def notebook_paths(directory: str | os.PathLike = NOTEBOOK_DIR) -> list[Path]:
@@ -115,12 +141,18 @@ def _summary(nb) -> str:
     return ""
 
 
+MAX_ERROR_CHARS = 2_000
+"""A notebook's error message is cut to this many characters (a value in it may be a whole column)."""
+
+
 def _failure(name: str, original, err) -> NotebookError:
     """Name the failing cell by its position in the notebook as committed (0: the injected parameters)."""
     source = getattr(err, "source", "")
     cell = next((i for i, c in enumerate(original.cells, 1) if c.cell_type == "code" and c.source == source), 0)
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")
     error = f"{getattr(err, 'ename', type(err).__name__)}: {getattr(err, 'evalue', err)}".strip()
+    if len(error) > MAX_ERROR_CHARS:
+        error = f"{error[:MAX_ERROR_CHARS]}… ({len(error):,} characters in all)"
     return NotebookError(name, cell, first, error)
 
 
@@ -185,48 +217,95 @@ def _provenance_of(executed) -> dict:
     return {}
 
 
-def _index_html(entries: list[tuple[str, str, str]], record: dict, changed: bool = False) -> str:
-    items = "\n".join(
-        f'<li><a href="{html.escape(href)}">{html.escape(title)}</a>'
-        + (f"<p>{html.escape(summary)}</p>" if summary else "") + "</li>"
-        for href, title, summary in entries
-    )
-    if record:
-        fields = Provenance(**{**record, "sources": tuple(record["sources"]),
-                               "selected": tuple(tuple(row) for row in record.get("selected", ()))})
-        prov = html_table(fields.rows(), max_rows=None, max_chars=0).html
-    else:
-        prov = "<p>No provenance was recorded by the notebooks.</p>"
-    if changed:
-        prov = ("<p><strong>The corpus files changed while this report was built.</strong> Every page shows "
-                "them as they were read at its start (the SHA-256 below); build the report again to see the "
-                "new files.</p>\n" + prov)
+def _provenance_html(record: dict) -> str:
+    if not record:
+        return "<p>No provenance was recorded by the notebooks.</p>"
+    fields = Provenance(**{**record, "sources": tuple(record["sources"]),
+                           "selected": tuple(tuple(row) for row in record.get("selected", ()))})
+    return html_table(fields.rows(), max_rows=None, max_chars=0).html
+
+
+def _page_html(title: str, body: str) -> str:
+    """A standalone page of the report's own (the index, an error page) around ``body``."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Arabic media-framing report</title>
+<title>{html.escape(title)}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans Arabic", sans-serif;
        max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #222; }}
 li {{ margin-bottom: 0.8em; }} li p {{ margin: 0.2em 0 0; color: #444; }}
 a {{ font-weight: 600; }}
+.failed {{ border-left: 0.4em solid #b00020; padding: 0.3em 0.8em; background: #fdecee; }}
+.failed p, li.failed p {{ color: #222; }}
+pre {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
 </style>
 </head>
 <body>
-<h1>Arabic media-framing report</h1>
-<p>Each page below is a notebook of the <code>analysis</code> package, executed on the corpus described
-under Provenance. Figures are also saved as PNG and SVG, each with the data it shows as CSV, in <a href="figures/">figures/</a>.</p>
-<h2>Notebooks</h2>
-<ol>
-{items}
-</ol>
-<h2>Provenance</h2>
-{prov}
+{body}
 </body>
 </html>
 """
+
+
+def _failed_where(err: NotebookError) -> str:
+    """Where a notebook failed, as escaped HTML: ``in cell 4 (<code>ratio = 1 / 0</code>)``."""
+    if err.cell is None:
+        return "when its kernel stopped (no cell finished the run)"
+    where = "in the injected parameters" if err.cell == 0 else f"in cell {err.cell}"
+    return where + (f" (<code>{html.escape(visible(err.line))}</code>)" if err.line else "")
+
+
+def _error_html(err: NotebookError, title: str, record: dict, saved: list[str]) -> str:
+    """The page of a notebook that failed: which cell, the error in one escaped line, the figures it
+    saved before it failed (``saved``, file names in ``figures/``), the report's provenance."""
+    figures = (f"<p>Figures it saved before it failed, in <a href=\"figures/\">figures/</a>: "
+               f"{html.escape(', '.join(map(visible, saved)))}.</p>\n" if saved else "")
+    body = f"""<h1>{html.escape(title)}: not rendered</h1>
+<div class="failed">
+<p><strong>Notebook <code>{html.escape(visible(err.notebook))}</code> failed {_failed_where(err)}</strong>;
+this page has none of its results. The other pages of the report were rendered; see the <a href="index.html">index</a>.</p>
+<pre>{html.escape(visible(err.error))}</pre>
+</div>
+{figures}<h2>Provenance</h2>
+{_provenance_html(record)}"""
+    return _page_html(f"{title} (failed)", body)
+
+
+def _index_html(entries: list[tuple[str, str, str, NotebookError | None]], record: dict, changed: bool = False) -> str:
+    """The index: a link per page with its summary (or, for a notebook that failed, where and why), and the provenance."""
+    items = []
+    for href, title, summary, error in entries:
+        link = f'<a href="{html.escape(href)}">{html.escape(title)}</a>'
+        if error is None:
+            items.append(f"<li>{link}" + (f"<p>{html.escape(summary)}</p>" if summary else "") + "</li>")
+        else:
+            items.append(f'<li class="failed">{link} <strong>(failed: not rendered)</strong>'
+                         f"<p>{html.escape(visible(error.notebook))} failed {_failed_where(error)}: "
+                         f"<code>{html.escape(visible(error.error))}</code></p></li>")
+    failed = [error.notebook for *_, error in entries if error is not None]
+    prov = _provenance_html(record)
+    if changed:
+        prov = ("<p><strong>The corpus files changed while this report was built.</strong> Every page shows "
+                "them as they were read at its start (the SHA-256 below); build the report again to see the "
+                "new files.</p>\n" + prov)
+    heading = "Arabic media-framing report" + (" (incomplete)" if failed else "")
+    banner = (f'<div class="failed"><p><strong>Incomplete report: {len(failed)} of {len(entries)} notebooks failed '
+              f"({html.escape(', '.join(map(visible, failed)))}).</strong> Their pages say where and why and show "
+              "none of their results; the other pages are complete. Fix the cause and build the report again.</p>"
+              "</div>\n" if failed else "")
+    body = f"""<h1>{heading}</h1>
+{banner}<p>Each page below is a notebook of the <code>analysis</code> package, executed on the corpus described
+under Provenance. Figures are also saved as PNG and SVG, each with the data it shows as CSV, in <a href="figures/">figures/</a>.</p>
+<h2>Notebooks</h2>
+<ol>
+{chr(10).join(items)}
+</ol>
+<h2>Provenance</h2>
+{prov}"""
+    return _page_html(heading, body)
 
 
 def build_report(
@@ -255,9 +334,14 @@ def build_report(
     normalization options, package version).
 
     The report is built in a hidden folder beside ``out`` and swapped in for it only
-    when every notebook has run (:func:`analysis.outputs.replace_folder`): a failed,
-    interrupted or concurrent run leaves the previous report whole, and a second run
-    into the same folder is refused while one is under way. ``out`` may not be an
+    when every notebook has run (:func:`analysis.outputs.replace_folder`): an
+    interrupted or concurrent run, or one in which every notebook failed, leaves the
+    previous report whole, and a second run into the same folder is refused while one
+    is under way. When some notebooks fail and the others render, the report is still
+    written and swapped in, replacing the previous one, and marked incomplete: each
+    failed notebook gets a page naming the cell and the error (and the figures it
+    saved before failing), the index's title and a banner say which notebooks failed,
+    and :class:`IncompleteReportError` is raised once the report is in place. ``out`` may not be an
     input, lie inside the corpus folder or hold an input, and an existing ``out`` must
     be a report folder (or empty): it is replaced as a whole.
 
@@ -291,9 +375,13 @@ def build_report(
         When the corpus or lexicon cannot be found or read, when there are no
         notebooks, when ``out`` would destroy an input or a folder of other files, or
         when another run is writing into ``out``.
+    IncompleteReportError
+        When some notebooks failed and the report of the others was written (at
+        ``out/index.html``, marked incomplete); the message names every failure and
+        where the report is.
     NotebookError
-        When a notebook fails; the message names the notebook, the failing cell
-        (position and first line) and the error.
+        When every notebook fails (no report is written); the message names the
+        notebook, the failing cell (position and first line) and the error.
     """
     from analysis.lexicon import load_lexicon
 
@@ -323,18 +411,22 @@ def build_report(
     out = Path(out).resolve()
     try:
         with replace_folder(out) as staging:
-            _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out, cache=cache,
-                   check=check)
+            failures = _build(staging, corpus, lex, paths, kernel_name, parameters, load_options, progress, shown=out,
+                              cache=cache, check=check)
     except OSError as err:
         raise ReportError(str(err)) from None
+    if failures:
+        raise IncompleteReportError(failures, out / "index.html", len(paths) - len(failures))
     return out / "index.html"
 
 
 def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, parameters: dict | None,
-           load_options: dict | None, progress: bool | None, shown: Path, cache, check=None) -> None:
+           load_options: dict | None, progress: bool | None, shown: Path, cache, check=None) -> list[NotebookError]:
     """Run the notebooks with their figures in ``out/figures``, then write their pages and the index into ``out``.
 
-    The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``.
+    The pages show ``shown``, the folder ``out`` becomes, wherever they name ``out``. A
+    notebook that fails gets an error page; the failures are returned. When every
+    notebook fails there is nothing to show: the first failure is raised, naming the others.
     """
     from analysis.corpus import CorpusError
 
@@ -362,24 +454,30 @@ def _build(out: Path, corpus, lex, paths: list[Path], kernel_name: str | None, p
     if changed:
         print(f"warning: the corpus {root} changed while the report was built; every page shows the files "
               "as they were read at its start", file=sys.stderr)
-    failures = [r for r in results if isinstance(r, NotebookError)]
-    if failures:
+    failures = [error for *_, error in results if error is not None]
+    if failures and len(failures) == len(results):
         first = failures[0]
         if len(failures) > 1:
             others = ", ".join(f.notebook for f in failures[1:])
             raise NotebookError(first.notebook, first.cell, first.line, f"{first.error} (also failed: {others})")
         raise first
 
-    entries, record = [], {}
-    for path, (title, summary, page, found) in zip(paths, results):
+    for path, (*_, found, _error) in zip(paths, results):
         if found and found.get("corpus_sha256") != snapshot.fingerprint:
             raise ReportError(f"notebook {path.name} did not read the report's snapshot of the corpus "
                               f"(its provenance names files {found.get('corpus_sha256', '')[:12] or 'unknown'}, "
                               f"the snapshot {snapshot.fingerprint[:12]})")
+    record = next((found for *_, found, _error in results if found), {})
+    entries = []
+    for path, (title, summary, page, _found, error) in zip(paths, results):
+        if error is not None:  # figures are named after their notebook's number: 03_frame_rates.png
+            number = re.match(r"\d\d_", path.name)
+            saved = sorted(f.name for f in figures.iterdir() if f.name.startswith(number.group())) if number else []
+            page = _error_html(error, title, record, saved)
         write_atomic(out / f"{path.stem}.html", page)
-        entries.append((f"{path.stem}.html", title, summary))
-        record = record or found
+        entries.append((f"{path.stem}.html", title, summary, error))
     write_atomic(out / "index.html", _index_html(entries, record, changed))
+    return failures
 
 
 @dataclasses.dataclass(frozen=True)
@@ -418,10 +516,11 @@ def _write_snapshot(corpus: Path | None, path: Path, cache, options: dict, check
 
 
 def _run_notebooks(paths: list[Path], params: dict, kernel_name: str | None, show: bool, shown: dict) -> list:
-    """Each notebook's (title, summary, page, provenance), or its NotebookError, in order.
+    """Each notebook's (title, summary, page, provenance, None), or (title, summary, None, {}, its NotebookError), in order.
 
     ``shown`` maps parameter values to what the pages display in their place.
     """
+    import nbformat
 
     def run(path: Path):
         """Execute and render one notebook (rendering overlaps the other kernel's work)."""
@@ -429,12 +528,15 @@ def _run_notebooks(paths: list[Path], params: dict, kernel_name: str | None, sho
         try:
             original, executed = _execute(path, params, kernel_name, shown)
         except NotebookError as err:
-            return err
+            original = nbformat.read(path, as_version=4)
+            if show:
+                print(f"{visible(path.name)} failed after {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            return _title(original) or path.stem, _summary(original), None, {}, err
         title = _title(original) or path.stem
         page = _render(executed, title)
         if show:
             print(f"ran {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return title, _summary(original), page, _provenance_of(executed)
+        return title, _summary(original), page, _provenance_of(executed), None
 
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(paths))) as pool:
         return list(pool.map(run, paths))

@@ -1,6 +1,7 @@
 """Tests for the report and the notebook helpers: escaped right-to-left tables (analysis.display), provenance, corpus tables, matches in context, and the HTML report."""
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -21,7 +22,7 @@ from analysis.frames import count_matched_terms, frame_matches, match_context
 from analysis.lexicon import label_frames, lexicon_summary, load_lexicon
 from analysis.paths import DEMO_CORPUS, PROJECT_ROOT
 from analysis.provenance import PROVENANCE_KEY, provenance
-from analysis.report import NotebookError, ReportError, build_report, notebook_paths
+from analysis.report import IncompleteReportError, NotebookError, ReportError, build_report, notebook_paths
 from analysis.text import NormalizeOptions, tokenize
 
 PAGES = [path.stem for path in notebook_paths()]
@@ -492,6 +493,100 @@ def test_a_named_kernel_can_be_chosen(tmp_path):
     path = _broken_notebook(tmp_path)
     with pytest.raises(NotebookError, match="ZeroDivisionError"):
         build_report(out=tmp_path / "out", notebooks=[path], kernel_name="python3")
+
+
+def _failing_notebook(folder: Path, name: str, message: str) -> Path:
+    """A notebook that saves a figure file, then raises ValueError(message)."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(f"# Failing {name}", id="title"),
+        nbformat.v4.new_code_cell("corpus = None\nlexicon = None\nout_dir = None", id="parameters",
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(f"from pathlib import Path\n_ = Path(out_dir, '{name[:3]}half.csv').write_text('x')",
+                                  id="figure"),
+        nbformat.v4.new_code_cell(f"raise ValueError({message!r})", id="raise"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = folder / f"{name}.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_failing_notebook_gets_an_escaped_error_page_and_the_other_pages_render(tmp_path):
+    """Regression (issue 16): one failing notebook lost the whole report; its error reached the
+    terminal and the page with its markup, newlines and escape sequences raw."""
+    corpus = _write_jsonl(tmp_path / "corpus", [{"source": "عكاظ", "text": "عقوبات على موسكو"}])
+    good = _provenance_notebook(tmp_path / "nb", "01_good", False)
+    out = tmp_path / "out"
+    build_report(corpus=corpus, out=out, notebooks=[good])
+    hostile = f"{SCRIPT} القيمة\x1b[8m\nerror: forged line\u202e"
+    notebooks = [good, _failing_notebook(tmp_path / "nb", "02_hostile", hostile),
+                 _failing_notebook(tmp_path / "nb", "03_plain", "no such outlet")]
+    with pytest.raises(IncompleteReportError) as caught:
+        build_report(corpus=corpus, out=out, notebooks=notebooks)
+    err = caught.value
+    assert [f.notebook for f in err.failures] == ["02_hostile.ipynb", "03_plain.ipynb"] and err.cell == 4
+    shown = "<script>alert(1)</script> القيمة\\u001b[8m\\u000aerror: forged line\\u202e"  # one line, escaped
+    assert str(err) == (f"notebook 02_hostile.ipynb failed in cell 4 ({f'raise ValueError({hostile!r})'!r}): "
+                        f"ValueError: {shown}; notebook 03_plain.ipynb failed in cell 4 "
+                        f"(\"raise ValueError('no such outlet')\"): ValueError: no such outlet; "
+                        f"the report of the other 1 notebook(s) is in {out / 'index.html'}, marked incomplete")
+    assert err.index == out / "index.html"
+    # the partial report replaced the previous one, whole and marked
+    assert sorted(p.name for p in out.iterdir()) == [".arabic-framing-report", "01_good.html", "02_hostile.html",
+                                                     "03_plain.html", "figures", "index.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>Arabic media-framing report (incomplete)</title>" in index
+    assert "Incomplete report: 2 of 3 notebooks failed (02_hostile.ipynb, 03_plain.ipynb)." in index
+    assert index.count('<li class="failed">') == 2 and "(failed: not rendered)" in index
+    page = (out / "02_hostile.html").read_text(encoding="utf-8")
+    assert "failed in cell 4" in page and "02_half.csv" in page  # the figure it saved before failing
+    escaped = html.escape(shown)
+    for text in (page, index):
+        assert escaped in text and "<script" not in text and "\x1b" not in text and "\u202e" not in text
+    fingerprint = load_corpus(corpus, cache=False).report.fingerprint
+    for name in ("01_good", "02_hostile", "03_plain", "index"):
+        assert fingerprint in (out / f"{name}.html").read_text(encoding="utf-8"), name  # one provenance
+
+
+def test_a_notebook_error_naming_a_huge_value_is_cut_and_kept_on_one_line():
+    """Regression: an error message holding a whole column reached the terminal and the page whole."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from analysis.report import MAX_ERROR_CHARS, _failure
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("table[outlet]", id="c")])
+    evalue = "\n".join(["الرياض"] * 10_000)
+    err = _failure("01_x.ipynb", nb, PapermillExecutionError(0, 1, "table[outlet]", "KeyError", evalue, []))
+    assert err.cell == 1 and err.error.startswith("KeyError: الرياض\nالرياض")
+    assert err.error.endswith(f"… ({len(evalue) + 10:,} characters in all)") and len(err.error) < MAX_ERROR_CHARS + 40
+    assert "\n" not in str(err) and len(str(err)) < 6 * MAX_ERROR_CHARS  # each newline shown as \\u000a
+
+
+@pytest.mark.slow
+def test_the_command_line_renders_the_rest_when_one_real_notebook_fails(tmp_path):
+    """A coding sheet that is not one breaks only the framing notebook: its page says so, the
+    other pages render, the index lists the failure, the command exits 1 with one line."""
+    sheet = tmp_path / "not-a-sheet.csv"
+    sheet.write_text("name,grade\nسارة,1\n", encoding="utf-8")
+    out = tmp_path / "report"
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--codings", str(sheet), "--out", str(out)],
+                            capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"error: notebook 03_framing\.ipynb failed in cell \d+ \('if codings:'\): ValueError: "
+                        rf".*no column 'item_id'.*; the report of the other 4 notebook\(s\) is in "
+                        rf"{re.escape(str(out / 'index.html'))}, marked incomplete", last), last
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Incomplete report: 1 of 5 notebooks failed (03_framing.ipynb)." in index
+    assert re.search(r'<li class="failed"><a href="03_framing.html">[^<]*</a> <strong>\(failed', index)
+    framing = _page(out, "03_framing")
+    assert "not rendered" in framing and "no column &#x27;item_id&#x27;" in framing and "03_frame_rates.png" in framing
+    for name in PAGES:
+        if name != "03_framing":
+            assert re.search(r'<img[^>]* src="data:image/png;base64,', _page(out, name)), name
+    record = load_corpus(progress=False).report.fingerprint
+    for page in [_page(out, name) for name in PAGES] + [index]:
+        assert record in page
 
 
 # --- SaudiNewsNet ---------------------------------------------------------------------
