@@ -136,6 +136,27 @@ def test_a_closing_formula_that_opens_paragraphs_is_kept_and_a_glued_list_cut(fo
         corpus.cleaning)
 
 
+def test_a_related_list_on_a_line_of_its_own_is_cut_with_its_titles():
+    # Regression: aljazirah's «مقالات أخرى للكاتب» list on its own last line lost only its
+    # first words; the writer's other titles were counted as the article's.
+    titles = ["مقال عن الطقس", "حوار عن النفط", "رأي في التعليم", "قراءة في الصحة", "تقرير عن الرياضة",
+              "نظرة إلى السياحة", "خواطر عن البحر", "ذكريات من القرية"]
+    texts = [f"{body}\nمقالات أخرى للكاتب{title}{titles[i - 1]}" for i, (body, title) in enumerate(zip(BODIES, titles))]
+    corpus = _corpus({"الجزيرة": texts})
+    for i, text in enumerate(texts):
+        assert _skipped(corpus, f"الجزيرة-{i}") == [text.split("\n")[1]]
+    assert not {"مقالات", "الطقس", "السياحة", "القرية"} & _terms(corpus)
+    assert {"فرضت", "جنيف"} <= _terms(corpus)
+
+
+def test_a_recurring_head_of_an_article_of_one_line_does_not_cut_the_article():
+    texts = [f"قال الوزير إن {body}" for body in BODIES]
+    corpus = _corpus({"واس": texts})
+    for i, text in enumerate(texts):
+        assert _skipped(corpus, f"واس-{i}") == ["قال الوزير إن"]
+    assert {"فرضت", "جنيف", "الرياض"} <= _terms(corpus)
+
+
 def test_min_share_and_min_docs_decide_what_recurs():
     texts = [f"{body}\nتابعونا على تويتر" for body in BODIES[:5]] + BODIES[5:]
     assert len(clean_spans(_corpus({"أ": texts}).docs)) == 5  # 5 of 8 documents

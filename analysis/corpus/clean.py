@@ -726,7 +726,11 @@ def _boilerplate(docs: pd.DataFrame, texts: pa.Array, options: CleanOptions, boi
         spans.append(_locate_edges(c, {"start": longest(_HEAD, len(c.edge)), "end": longest(_TAIL, len(c.edge))},
                                    recurring))
     if len(c.last):
-        spans.append(_locate_last_sentences(c, longest(_LAST, len(c.last_info["rows"])), recurring))
+        last = longest(_LAST, len(c.last_info["rows"]))
+        if len(c.edge):
+            spans[-1], lines = _locate_last_lines(c, last, recurring, spans[-1])
+            spans.append(lines)
+        spans.append(_locate_last_sentences(c, last, recurring))
     if len(names):
         spans.append(_locate_names(c, names))
     dated = c.row[found & (c.tag == _DATED)]
@@ -791,6 +795,32 @@ def _locate_edges(c: _Candidates, longest: dict, recurring: np.ndarray):
             a, z = (c.char_start[i], c.char_end[i]) if whole else (c.char_start[i] + a, c.char_start[i] + z)
             out.append((c.doc[i], a, z, pattern.strip()))
     return _as_spans(out)
+
+
+def _locate_last_lines(c: _Candidates, longest: np.ndarray, recurring: np.ndarray, edges: tuple):
+    """A whole last line whose first words recur (a related-articles list on a line of its
+    own, ``مقالات أخرى للكاتب …`` with its titles), unless it recurs whole, an edge found
+    already skips all of it, or it is its document's only line (its article). Returns
+    ``edges`` without those inside the lines skipped, and the lines' spans; every line
+    skipped is marked in ``recurring``."""
+    edge_doc = c.doc[c.edge]
+    only = c.edge[np.r_[True, edge_doc[1:] != edge_doc[:-1]]] == c.last  # a document of one line with words
+    first = len(c.last_info["rows"]) - len(c.last)  # the keys of whole last lines follow those of last sentences
+    on = np.flatnonzero((longest[first:] > 0) & ~only & ~recurring[c.last])
+    doc, a, z, pattern = edges
+    line_of_doc = np.full(len(c.docs), -1, np.int64)
+    line_of_doc[c.doc[c.last[on]]] = c.last[on]
+    at = line_of_doc[doc]  # the line of the edge's document that may be skipped; -1: none
+    inside = (at >= 0) & (a >= c.char_start[at])
+    whole = inside & (a == c.char_start[at]) & (z == c.char_end[at])
+    on = on[~np.isin(c.doc[c.last[on]], doc[whole])]
+    drop = inside & np.isin(doc, c.doc[c.last[on]])
+    lines = c.last[on]
+    recurring[lines] = True
+    keys = c.last_info["keys"].take(pa.array(first + on, pa.int64())).to_pylist()
+    patterns = [" ".join(key.split(" ")[:k]) + " …" for key, k in zip(keys, longest[first + on].tolist())]
+    return (doc[~drop], a[~drop], z[~drop], pattern[~drop]), \
+        (c.doc[lines], c.char_start[lines], c.char_end[lines], np.asarray(patterns, dtype=object))
 
 
 def _locate_last_sentences(c: _Candidates, longest: np.ndarray, recurring: np.ndarray):
