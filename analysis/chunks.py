@@ -342,13 +342,13 @@ class TokenIds:
         """
         starts = self.docs["start"].to_numpy()[rows]
         counts = self.docs["tokens"].to_numpy()[rows]
-        ids = self.terms_counted[0][self.ids["term"].to_numpy()]
+        term, spelling = self.terms_counted[0], self.ids["term"].to_numpy()
         ends = np.cumsum(counts)
         cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(size, int(ends[-1]) if len(ends) else 0, size),
                                                   side="right"), len(rows)])
         for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
             n = counts[start:stop]
-            yield (start, stop, ids[ragged_gather(starts[start:stop], n)],
+            yield (start, stop, term[spelling[ragged_gather(starts[start:stop], n)]],
                    np.repeat(np.arange(stop - start), n))
 
     def spellings(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

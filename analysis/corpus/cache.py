@@ -247,7 +247,9 @@ def _to_arrow(table: pd.DataFrame):
 
 
 def _from_arrow(arrow, objects: list[str]) -> pd.DataFrame:
-    table = arrow.to_pandas()
+    # A block per column: numbers without nulls stay in the snapshot's pages (read-only,
+    # no copy) instead of being copied into one block (SaudiNewsNet's token ids: 78 MB, 0.35 s).
+    table = arrow.to_pandas(split_blocks=True)
     for column in objects:  # Arrow turns object columns of strings into str: give them back as written
         values = table[column].astype(object)
         table[column] = values.where(values.notna(), None)
