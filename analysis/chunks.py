@@ -31,7 +31,7 @@ from analysis.text import TOKEN_PATTERN, NormalizeOptions, merge_spellings, norm
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
            "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "stored_tokens", "skipped_chars",
-           "written_token_counts"]
+           "token_counts", "written_token_counts"]
 
 BATCH_BYTES = 16 * 1024**2
 """Texts are tokenized in batches of about this many bytes of UTF-8."""
@@ -491,6 +491,20 @@ def _run_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> 
     skipped = np.r_[0, np.cumsum(nbytes - length[codes])]
     at = first[chunk] - text_start[doc] - (skipped[chunk] - skipped[doc_chunk])  # characters before the chunk
     return at + spans[token, 0], at + spans[token, 1]
+
+
+def token_counts(texts: pd.Series, options: NormalizeOptions | None = None) -> np.ndarray:
+    """How many tokens each text has (normalized with ``options``), tokenized in batches.
+
+    Examples
+    --------
+    >>> token_counts(pd.Series(["فرضت واشنطن «عقوباتٍ»", "", None])).tolist()
+    [3, 0, 0]
+    """
+    counts = np.zeros(len(texts), np.int64)
+    for start, stop, _, in_batch in TokenVocabulary(options).tokens(text_array(texts)):
+        counts[start:stop] = np.bincount(in_batch, minlength=stop - start)
+    return counts
 
 
 def written_token_counts(texts: pa.ChunkedArray) -> dict[str, int]:

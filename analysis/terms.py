@@ -29,13 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import (
-    IntBuffer, TokenVocabulary, batches, stored_tokens, take_texts, text_array, token_offsets, written_token_counts,
+    IntBuffer, TokenVocabulary, batches, stored_tokens, take_texts, text_array, token_counts, token_offsets,
+    written_token_counts,
 )
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = [
-    "doc_tokens", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic", "label_terms",
+    "doc_tokens", "doc_token_counts", "TermCounts", "term_counts", "count_terms", "top_terms", "tfidf_terms", "kwic", "label_terms",
     "content_terms",
 ]
 
@@ -54,6 +55,28 @@ def doc_tokens(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None =
     """
     docs = cleaned_docs(corpus, clean)
     return pd.Series([TOKEN_PATTERN.findall(normalize(t, options)) for t in docs["text"]], index=docs.index, dtype=object)
+
+
+def doc_token_counts(corpus: Corpus | pd.DataFrame, options: NormalizeOptions | None = None, *,
+                     clean: bool = True) -> np.ndarray:
+    """How many tokens each document has, as :func:`doc_tokens` gives them, in document order.
+
+    The corpus's stored token ids (``load_corpus(token_ids=True)``) answer without
+    tokenizing where they describe these documents; otherwise the texts are tokenized
+    in batches, never as Python lists.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "source": ["s", "s"], "text": ["فرضت واشنطن «عقوباتٍ»", ""]})
+    >>> doc_token_counts(docs).tolist()
+    [3, 0]
+    """
+    docs = as_docs(corpus)
+    stored = stored_tokens(corpus, docs, options, clean)
+    if stored is not None:
+        tokens, rows = stored
+        return tokens.docs["tokens"].to_numpy()[rows].astype(np.int64)
+    return token_counts(cleaned_docs(corpus, clean)["text"], options)
 
 
 def _grams(terms: np.ndarray, docs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

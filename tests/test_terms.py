@@ -1,5 +1,6 @@
 """Term counts, n-grams, TF-IDF and KWIC, checked against independent implementations."""
 
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.terms import content_terms, count_terms, doc_tokens, kwic, label_terms, tfidf_terms, top_terms
+from analysis.terms import content_terms, count_terms, doc_token_counts, doc_tokens, kwic, label_terms, tfidf_terms, top_terms
 from analysis.text import NormalizeOptions, normalize, stopwords, token_spans, tokenize
 
 DOCS = pd.DataFrame({
@@ -266,6 +267,38 @@ def test_chunked_counting_equals_whole_document_tokenization(texts, ngram):
                          "source": [f"s{i % 2}" for i in range(len(texts))], "text": texts})
     table = count_terms(docs, by="source", ngram=ngram, stopwords=False)
     assert as_reference(table, "source") == reference_count_terms(docs, "source", ngram)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=_TRICKY, max_size=30), min_size=1, max_size=5))
+def test_doc_token_counts_are_the_lengths_of_doc_tokens(texts):
+    from analysis.chunks import skipped_chars, token_ids
+    from analysis.corpus import Corpus, clean_corpus, cleaned_docs
+
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "source": "s", "text": texts})
+    corpus = clean_corpus(Corpus(docs=docs, report=None))
+    expected = doc_tokens(corpus).map(len).tolist()
+    assert doc_token_counts(corpus).tolist() == expected
+    assert doc_token_counts(corpus, clean=False).tolist() == doc_tokens(docs).map(len).tolist()
+    cleaned = cleaned_docs(corpus)  # with stored token ids, read from them
+    stored = dataclasses.replace(corpus, tokens=token_ids(cleaned["text"], cleaned["doc_id"],
+                                                          skipped_chars(docs["doc_id"], corpus.cleaning)))
+    assert doc_token_counts(stored).tolist() == expected
+
+
+def test_doc_token_counts_read_stored_token_ids_without_tokenizing(monkeypatch):
+    import analysis.chunks as chunks
+    from analysis.corpus import load_corpus
+    from analysis.corpus.cache import with_token_ids
+
+    stored = with_token_ids(load_corpus(cache=False, progress=False))
+    expected = doc_tokens(stored).map(len).tolist()
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("tokenized although the token ids are stored")
+
+    monkeypatch.setattr(chunks.TokenVocabulary, "tokens", no_tokenizing)
+    assert doc_token_counts(stored).tolist() == expected
 
 
 @pytest.mark.shared

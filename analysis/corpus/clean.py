@@ -997,16 +997,6 @@ def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFr
 # --------------------------------------------------------------------------- what was removed
 
 
-def _token_counts(texts: pd.Series) -> np.ndarray:
-    from analysis.chunks import TokenVocabulary, text_array
-
-    array = text_array(texts)
-    counts = np.zeros(len(texts), np.int64)
-    for start, stop, _, in_batch in TokenVocabulary().tokens(array):
-        counts[start:stop] = np.bincount(in_batch, minlength=stop - start)
-    return counts
-
-
 def cleaning_summary(corpus: Corpus, by: str = "source") -> pd.DataFrame:
     """What cleaning removed from each source: documents touched and tokens before and after.
 
@@ -1024,15 +1014,17 @@ def cleaning_summary(corpus: Corpus, by: str = "source") -> pd.DataFrame:
     >>> cleaning_summary(clean_corpus(Corpus(docs=docs, report=None)))[["docs_cleaned", "tokens_before", "tokens_after"]].values.tolist()
     [[5, 20, 15]]
     """
+    from analysis.chunks import token_counts
+
     docs = as_docs(corpus)
     spans = getattr(corpus, "cleaning", None)
     spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
     mine = spans[spans["doc_id"].isin(docs["doc_id"])]
     touched = docs["doc_id"].isin(mine["doc_id"]).to_numpy()
-    before = _token_counts(docs["text"])
+    before = token_counts(docs["text"])
     after = before.copy()
     if touched.any():
-        after[touched] = _token_counts(cleaned_docs(corpus)["text"][touched])
+        after[touched] = token_counts(cleaned_docs(corpus)["text"][touched])
     n_spans = docs["doc_id"].map(mine["doc_id"].value_counts()).fillna(0).astype(np.int64)
     table = pd.DataFrame({by: docs[by].to_numpy(), "docs": 1, "docs_cleaned": touched.astype(np.int64),
                           "spans": n_spans.to_numpy(), "tokens_before": before, "tokens_after": after})
@@ -1059,6 +1051,7 @@ def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> p
     >>> boilerplate_patterns(clean_corpus(Corpus(docs=docs, report=None)))[["pattern", "docs", "doc_share", "tokens"]].values.tolist()
     [['// انتهى //', 5, 1.0, 5]]
     """
+    from analysis.chunks import token_counts
     from analysis.text import TOKEN_PATTERN
 
     if top < 1:
@@ -1079,7 +1072,7 @@ def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> p
     grouped = table.groupby([by, "kind", "pattern"], sort=True).agg(docs=("doc_id", "nunique"), tokens=("tokens", "sum"))
     grouped = grouped.reset_index()
     n_docs = docs.groupby(by).size()
-    n_tokens = pd.Series(_token_counts(docs["text"]), index=docs.index).groupby(docs[by]).sum()
+    n_tokens = pd.Series(token_counts(docs["text"]), index=docs.index).groupby(docs[by]).sum()
     grouped["doc_share"] = grouped["docs"] / grouped[by].map(n_docs)
     grouped["token_share"] = grouped["tokens"] / grouped[by].map(n_tokens)
     grouped = grouped.sort_values([by, "tokens", "docs", "pattern"], ascending=[True, False, False, True], kind="stable")

@@ -75,12 +75,12 @@ def count_documents(corpus: Corpus | pd.DataFrame, by: str | list[str] | None = 
     >>> count_documents(docs)[["source", "docs", "tokens", "tokens_median"]].values.tolist()
     [['أ', 2, 5, 2.5], ['ب', 1, 1, 1.0]]
     """
-    from analysis.terms import doc_tokens
+    from analysis.terms import doc_token_counts
 
     docs = as_docs(corpus)
     keys, names = group_keys(docs, by)
     frame = keys.assign(
-        _tokens=doc_tokens(docs).map(len).astype("int64"),
+        _tokens=doc_token_counts(corpus),
         _dup=docs["is_duplicate"].astype(bool) if "is_duplicate" in docs.columns else False,
     )
     grouped = frame.groupby(names, sort=True, dropna=False) if names else frame.groupby(np.zeros(len(frame)))
