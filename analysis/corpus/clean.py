@@ -317,6 +317,26 @@ def _keys(strings: pa.Array) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
 
 
+def _first_words(keys: pa.Array, n: int) -> pa.Array:
+    """Each key cut after its first ``n`` words.
+
+    Examples
+    --------
+    >>> _first_words(pa.array(["يذكر أن الوزارة أعلنت", "واس"], pa.large_string()), 2).to_pylist()
+    ['يذكر أن', 'واس']
+    """
+    if not len(keys):
+        return keys
+    data, offsets = _byte_views(keys)
+    spaces = np.flatnonzero(data[offsets[0]:offsets[-1]] == 32) + offsets[0]
+    at = np.searchsorted(spaces, offsets[:-1]) + n - 1  # the space after the n-th word, if any
+    cut = np.where(at < len(spaces), spaces[np.minimum(at, len(spaces) - 1)], offsets[1:])
+    bounds = np.empty(2 * len(keys) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], np.minimum(cut, offsets[1:]), offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), keys.buffers()[2])
+    return views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
+
+
 def _string_hashes(strings: pa.Array) -> np.ndarray:
     """A 64-bit hash of each string's UTF-8, the same in every process and partition."""
     strings = pc.fill_null(strings.cast(pa.large_string()), "")
@@ -595,11 +615,12 @@ class _Candidates:
         after = after.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
         # The first words of the last sentence, and of the whole last line: the same list
         # may begin a line of its own.
-        heads = pa.concat_arrays([pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS),
-                                  pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS).cast(pa.large_string())])
-        keys = _keys(heads)
-        inner = pc.utf8_slice_codeunits(middle, 0, _HEAD_CHARS).cast(pa.large_string())
-        (at, inner_at), (n, inner_n), codes = _word_codes(keys, _keys(inner), stable=True)
+        # (The last lines' heads are keyed already, as edges.)
+        keys = pa.concat_arrays([_keys(pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)),
+                                 self.edge_info["head_keys"].take(pa.array(np.searchsorted(self.edge, self.last)))])
+        inner = _first_words(_keys(pc.utf8_slice_codeunits(middle, 0, _HEAD_CHARS).cast(pa.large_string())),
+                             _INNER_WORDS + 1)
+        (at, inner_at), (n, inner_n), codes = _word_codes(keys, inner, stable=True)
         # A middle line cut at _HEAD_CHARS: its last word may be cut too.
         inner_n = inner_n - (self.with_break[self.middle] > _HEAD_CHARS)
         rows = np.r_[rows, np.arange(len(lines))]
