@@ -317,6 +317,30 @@ def _keys(strings: pa.Array) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
 
 
+def _window(data: pa.Buffer, start: np.ndarray, end: np.ndarray, chars: int, last: bool = False) -> pa.Array:
+    """The first (``last``: the last) ``chars`` characters of each string ``data[start:end]``
+    (UTF-8), as ``pyarrow.compute.utf8_slice_codeunits`` cuts them, reading no more than
+    the 4 × ``chars`` bytes at that end of each string."""
+    if not len(start):
+        return pa.array([], pa.large_string())
+    b = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    whole = (start, end)
+    if last:
+        start = np.maximum(start, end - 4 * chars)
+    else:
+        end = np.minimum(end, start + 4 * chars)
+    for _ in range(3 if len(b) else 0):  # off a character's continuation bytes: forward from the start, back from the end
+        if last:
+            start = start + ((start > whole[0]) & (b[np.minimum(start, len(b) - 1)] & 0xC0 == 0x80))
+        else:
+            end = end - ((end < whole[1]) & (b[np.minimum(end, len(b) - 1)] & 0xC0 == 0x80))
+    bounds = np.empty(2 * len(start) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = start, end, end[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), data)
+    views = views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
+    return pc.utf8_slice_codeunits(views, -chars) if last else pc.utf8_slice_codeunits(views, 0, chars)
+
+
 def _first_words(keys: pa.Array, n: int) -> pa.Array:
     """Each key cut after its first ``n`` words.
 
@@ -480,6 +504,7 @@ class _Candidates:
         breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
         bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
         bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
+        self.bounds = bounds
         self.segments = segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
         line_start, line_next = bounds[:-1], bounds[1:]
         self.doc = doc = np.searchsorted(text_offsets, line_start, "right") - 1
@@ -514,13 +539,12 @@ class _Candidates:
             if len(rows) else np.zeros(0, np.int64)
         self.last = edge[np.r_[doc[edge][1:] != doc[edge][:-1], True]] if len(edge) else edge
         if len(edge):
-            keyed += self._edge_keys(segments.take(pa.array(edge)))
+            keyed += self._edge_keys()
         # Middle lines (neither the first nor the last with words): only their first words
         # are counted, to tell a template's head from a formula that opens paragraphs.
         self.middle = np.setdiff1d(rows, edge, assume_unique=True) if len(rows) else np.zeros(0, np.int64)
         if len(self.last):
-            keyed += self._last_sentence_keys(segments.take(pa.array(self.last)),
-                                              segments.take(pa.array(self.middle, pa.int64())))
+            keyed += self._last_sentence_keys()
         keyed.append(self._datelines())
         tag = np.concatenate([np.full(len(r), t, np.int64) for t, r, _, _ in keyed])
         self.row = np.concatenate([r for _, r, _, _ in keyed]).astype(np.int64)
@@ -537,13 +561,17 @@ class _Candidates:
         self.cand_group = group[self.line]
         self._told()
 
-    def _edge_keys(self, lines: pa.Array) -> list:
+    def _window(self, rows: np.ndarray, chars: int, last: bool = False) -> pa.Array:
+        """The first (``last``: the last) ``chars`` characters of the lines ``rows``."""
+        return _window(self.texts.buffers()[2], self.bounds[rows], self.bounds[rows + 1], chars, last)
+
+    def _edge_keys(self) -> list:
         """Keys of the first and last words (2 to MAX_EDGE_WORDS) of the first and last lines;
         a last line that ends with its document's title has the title as one word, the slot."""
         edge, doc, width = self.edge, self.doc, self.with_break[self.edge]
         m = len(edge)
-        head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
-        tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
+        head = self._window(edge, _HEAD_CHARS)
+        tail = self._window(edge, _TAIL_CHARS, last=True)
         head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(self.docs, doc[edge]))
         # Stable codes: a head's key is compared with the keys of middle lines' heads.
         (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys,
@@ -556,7 +584,7 @@ class _Candidates:
         l_codes = codes
         long_keys = long_tail = pa.array([], pa.large_string())
         if len(maybe):
-            long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
+            long_tail = self._window(edge[maybe], _LONG_TAIL_CHARS, last=True)
             long_keys = _keys(long_tail)
             (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)),
                                                         stable=self.stable)
@@ -595,13 +623,13 @@ class _Candidates:
                     out.append((_TAIL, rows, np.full(len(rows), k), key[rows]))
         return out
 
-    def _last_sentence_keys(self, lines: pa.Array, middle: pa.Array) -> list:
+    def _last_sentence_keys(self) -> list:
         """Keys of the first words of each last line and of its last sentence, where it has
         more than one: a related-articles list, on a line of its own or glued to the last
         sentence (``… نهاية المقال. مقالات أخرى للكاتب …``). The last sentence end is the
         first one in the reversed tail of the line. And keys of the first words of each
         middle line (``_INNER``), hashed alike (see :data:`_INNER_RATIO`)."""
-        tail = pc.utf8_slice_codeunits(lines, -_LONG_TAIL_CHARS).cast(pa.large_string())
+        tail = self._window(self.last, _LONG_TAIL_CHARS, last=True)
         found = pc.find_substring_regex(pc.utf8_reverse(tail), _SENTENCE_END_REVERSED).to_numpy(zero_copy_only=False)
         data, offsets = _byte_views(tail)
         rows = np.flatnonzero(found > 0)
@@ -618,12 +646,11 @@ class _Candidates:
         # (The last lines' heads are keyed already, as edges.)
         keys = pa.concat_arrays([_keys(pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)),
                                  self.edge_info["head_keys"].take(pa.array(np.searchsorted(self.edge, self.last)))])
-        inner = _first_words(_keys(pc.utf8_slice_codeunits(middle, 0, _HEAD_CHARS).cast(pa.large_string())),
-                             _INNER_WORDS + 1)
+        inner = _first_words(_keys(self._window(self.middle, _HEAD_CHARS)), _INNER_WORDS + 1)
         (at, inner_at), (n, inner_n), codes = _word_codes(keys, inner, stable=True)
         # A middle line cut at _HEAD_CHARS: its last word may be cut too.
         inner_n = inner_n - (self.with_break[self.middle] > _HEAD_CHARS)
-        rows = np.r_[rows, np.arange(len(lines))]
+        rows = np.r_[rows, np.arange(len(self.last))]
         self.last_info = dict(rows=rows, keys=keys, after_chars=np.r_[pc.utf8_length(after).to_numpy().astype(np.int64),
                                                                      self.with_break[self.last]])
         out = []
