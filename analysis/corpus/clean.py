@@ -361,6 +361,26 @@ def _first_words(keys: pa.Array, n: int) -> pa.Array:
     return views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
 
 
+def _last_word(keys: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The last word of each key, and how many words each key has.
+
+    Examples
+    --------
+    >>> words, n = _last_word(pa.array(["وزير الطاقة", "", "واس"], pa.large_string()))
+    >>> words.to_pylist(), n.tolist()
+    (['الطاقة', '', 'واس'], [2, 0, 1])
+    """
+    data, offsets = _byte_views(keys)
+    spaces = np.flatnonzero(data[offsets[0]:offsets[-1]] == 32) + offsets[0]
+    before, last = np.searchsorted(spaces, offsets[:-1]), np.searchsorted(spaces, offsets[1:])
+    n = np.where(offsets[1:] > offsets[:-1], last - before + 1, 0)
+    start = np.where(last > before, spaces[np.maximum(last - 1, 0)] + 1 if len(spaces) else offsets[:-1], offsets[:-1])
+    bounds = np.empty(2 * len(keys) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = start, offsets[1:], offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), keys.buffers()[2])
+    return views.take(pa.array(np.arange(0, len(bounds) - 1, 2))), n
+
+
 def _string_hashes(strings: pa.Array) -> np.ndarray:
     """A 64-bit hash of each string's UTF-8, the same in every process and partition."""
     strings = pc.fill_null(strings.cast(pa.large_string()), "")
@@ -574,11 +594,13 @@ class _Candidates:
         tail = self._window(edge, _TAIL_CHARS, last=True)
         head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(self.docs, doc[edge]))
         # Stable codes: a head's key is compared with the keys of middle lines' heads.
-        (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys,
-                                                                                            stable=True)
+        # Of a title, only its last word is compared here.
+        last_word, n_title = _last_word(title_keys)
+        (head_at, tail_at, title_at), (n_head, n_tail, _), codes = _word_codes(head_keys, tail_keys, last_word,
+                                                                              stable=True)
         cut_head = (width > _HEAD_CHARS).astype(np.int64)
         cut_tail = (width > _TAIL_CHARS).astype(np.int64)
-        maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
+        maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at]))
         slot = np.zeros(m, bool)
         l_at = l_n = t_n = l_cut = np.zeros(0, np.int64)
         l_codes = codes
