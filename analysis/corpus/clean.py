@@ -341,23 +341,32 @@ def _window(data: pa.Buffer, start: np.ndarray, end: np.ndarray, chars: int, las
     return pc.utf8_slice_codeunits(views, -chars) if last else pc.utf8_slice_codeunits(views, 0, chars)
 
 
-def _first_words(keys: pa.Array, n: int) -> pa.Array:
-    """Each key cut after its first ``n`` words.
+def _first_words(strings: pa.Array, n: int) -> pa.Array:
+    """Each string cut before its word after the ``n``-th, words as :func:`_keys` separates
+    them (by runs of whitespace, no-break space included): ``_keys(_first_words(s, n))``
+    is the first ``n`` words of ``_keys(s)``, keying only those.
 
     Examples
     --------
-    >>> _first_words(pa.array(["يذكر أن الوزارة أعلنت", "واس"], pa.large_string()), 2).to_pylist()
-    ['يذكر أن', 'واس']
+    >>> _first_words(pa.array(["يذكر\xa0أن  الوزارة أعلنت", " واس "], pa.large_string()), 2).to_pylist()
+    ['يذكر\xa0أن  ', ' واس ']
     """
-    if not len(keys):
-        return keys
-    data, offsets = _byte_views(keys)
-    spaces = np.flatnonzero(data[offsets[0]:offsets[-1]] == 32) + offsets[0]
-    at = np.searchsorted(spaces, offsets[:-1]) + n - 1  # the space after the n-th word, if any
-    cut = np.where(at < len(spaces), spaces[np.minimum(at, len(spaces) - 1)], offsets[1:])
-    bounds = np.empty(2 * len(keys) + 1, np.int64)
-    bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], np.minimum(cut, offsets[1:]), offsets[-1]
-    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), keys.buffers()[2])
+    if not len(strings):
+        return strings
+    data, offsets = _byte_views(strings)
+    b = data[offsets[0]:offsets[-1]]
+    nbsp = (b[:-1] == 0xC2) & (b[1:] == 0xA0)
+    space = ((b >= 9) & (b <= 13)) | (b == 32)
+    space[:-1] |= nbsp
+    space[1:] |= nbsp
+    after = np.r_[True, space[:-1]]
+    after[offsets[:-1] - offsets[0]] = True  # a string's first byte
+    starts = np.flatnonzero(~space & after) + offsets[0]  # where each word starts
+    at = np.searchsorted(starts, offsets[:-1]) + n  # the start of each string's word after the n-th, if any
+    cut = np.minimum(np.where(at < len(starts), starts[np.minimum(at, max(len(starts) - 1, 0))], offsets[1:]), offsets[1:])
+    bounds = np.empty(2 * len(strings) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], cut, offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), strings.buffers()[2])
     return views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
 
 
@@ -668,7 +677,7 @@ class _Candidates:
         # (The last lines' heads are keyed already, as edges.)
         keys = pa.concat_arrays([_keys(pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)),
                                  self.edge_info["head_keys"].take(pa.array(np.searchsorted(self.edge, self.last)))])
-        inner = _first_words(_keys(self._window(self.middle, _HEAD_CHARS)), _INNER_WORDS + 1)
+        inner = _keys(_first_words(self._window(self.middle, _HEAD_CHARS), _INNER_WORDS + 1))
         (at, inner_at), (n, inner_n), codes = _word_codes(keys, inner, stable=True)
         # A middle line cut at _HEAD_CHARS: its last word may be cut too.
         inner_n = inner_n - (self.with_break[self.middle] > _HEAD_CHARS)
