@@ -359,11 +359,11 @@ def _first_words(strings: pa.Array, n: int) -> pa.Array:
     space = ((b >= 9) & (b <= 13)) | (b == 32)
     space[:-1] |= nbsp
     space[1:] |= nbsp
-    after = np.r_[True, space[:-1]]
+    after = np.r_[True, space]
     after[offsets[:-1] - offsets[0]] = True  # a string's first byte
-    starts = np.flatnonzero(~space & after) + offsets[0]  # where each word starts
-    at = np.searchsorted(starts, offsets[:-1]) + n  # the start of each string's word after the n-th, if any
-    cut = np.minimum(np.where(at < len(starts), starts[np.minimum(at, max(len(starts) - 1, 0))], offsets[1:]), offsets[1:])
+    starts = np.r_[np.flatnonzero(~np.r_[space, True] & after) + offsets[0], offsets[-1]]  # each word's start, the end
+    at = np.minimum(np.searchsorted(starts, offsets[:-1]) + n, len(starts) - 1)  # each string's word after the n-th
+    cut = np.minimum(starts[at], offsets[1:])
     bounds = np.empty(2 * len(strings) + 1, np.int64)
     bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], cut, offsets[-1]
     views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), strings.buffers()[2])
