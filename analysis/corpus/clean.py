@@ -1012,7 +1012,7 @@ def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None,
 def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:
     """``texts`` with every character of ``spans`` replaced by a space (line breaks kept).
 
-    Only the texts with a span are read into Python; the others stay as they are.
+    Only the texts with a span are read into Python and put back; the others stay as they are.
 
     Examples
     --------
@@ -1031,13 +1031,11 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
     at, start, end = at[order], spans["start"].to_numpy()[mine][order], spans["end"].to_numpy()[mine][order]
     bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
     rows = at[bounds[:-1]]
-    array = pa.array(texts, pa.large_string(), from_pandas=True)
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    written = array.take(pa.array(rows)).to_pylist()
+    written = texts.iloc[rows].tolist()
     blanked = []
     for text, lo, hi in zip(written, bounds[:-1].tolist(), bounds[1:].tolist()):
-        if text is None:
-            blanked.append(None)
+        if not isinstance(text, str):
+            blanked.append(text)
             continue
         pieces, last = [], 0
         for a, b in zip(start[lo:hi].tolist(), end[lo:hi].tolist()):
@@ -1050,10 +1048,9 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
             last = b
         pieces.append(text[last:])
         blanked.append("".join(pieces))
-    mask = np.zeros(len(array), bool)
-    mask[rows] = True
-    array = pc.replace_with_mask(array, pa.array(mask), pa.array(blanked, pa.large_string()))
-    return pd.Series(array.to_pandas(), index=texts.index, name=texts.name).astype(texts.dtype)
+    out = texts.copy()
+    out.iloc[rows] = blanked
+    return out
 
 
 def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFrame:
