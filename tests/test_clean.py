@@ -379,3 +379,49 @@ def test_skipped_spans_never_break_offsets(texts):
             blank[a:b] = True
         assert all(not blank[s:e].any() for s, e in zip(hits.loc[hits["doc_id"] == str(d), "start"],
                                                         hits.loc[hits["doc_id"] == str(d), "end"]))
+
+
+# --------------------------------------------------------------------------- the keying helpers, against plain Python
+
+_CHARS = st.sampled_from(["a", "0", "٣", "۷", "ع", "ـ", "\xa0", " ", "  ", "\t", "€", "𝕏", "«", "\n"])
+_STRING = st.lists(_CHARS, max_size=30).map("".join)
+
+
+def _as_large(strings):
+    import pyarrow as pa
+
+    return pa.array(strings, pa.large_string())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STRING, min_size=1, max_size=8), st.integers(1, 12), st.booleans())
+def test_a_window_of_a_line_cuts_as_utf8_slice_does(strings, chars, last):
+    """The first or last characters read from a byte window at that end of each line
+    (lines of one buffer, as the texts' lines are) are those of the whole line."""
+    from analysis.corpus.clean import _byte_views, _window
+
+    texts = _as_large(["".join(strings)])
+    _, offsets = _byte_views(texts)
+    ends = offsets[0] + np.cumsum([len(s.encode()) for s in strings])
+    got = _window(texts.buffers()[2], np.r_[offsets[0], ends[:-1]], ends, chars, last).to_pylist()
+    assert got == [s[-chars:] if last else s[:chars] for s in strings]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STRING, min_size=1, max_size=8), st.integers(1, 6))
+def test_keying_the_first_words_is_the_first_words_of_the_key(strings, n):
+    from analysis.corpus.clean import _first_words, _keys
+
+    got = _keys(_first_words(_as_large(strings), n)).to_pylist()
+    assert got == [" ".join(k.split(" ")[:n]) if k else "" for k in _keys(_as_large(strings)).to_pylist()]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_STRING, min_size=1, max_size=8))
+def test_the_last_word_of_a_key_and_its_word_count(strings):
+    from analysis.corpus.clean import _keys, _last_word
+
+    keys = _keys(_as_large(strings)).to_pylist()
+    words, n = _last_word(_as_large(keys))
+    assert words.to_pylist() == [k.split(" ")[-1] if k else "" for k in keys]
+    assert n.tolist() == [len(k.split(" ")) if k else 0 for k in keys]

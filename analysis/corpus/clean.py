@@ -317,6 +317,79 @@ def _keys(strings: pa.Array) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b))
 
 
+def _window(data: pa.Buffer, start: np.ndarray, end: np.ndarray, chars: int, last: bool = False) -> pa.Array:
+    """The first (``last``: the last) ``chars`` characters of each string ``data[start:end]``
+    (UTF-8), as ``pyarrow.compute.utf8_slice_codeunits`` cuts them, reading no more than
+    the 4 × ``chars`` bytes at that end of each string."""
+    if not len(start):
+        return pa.array([], pa.large_string())
+    b = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    whole = (start, end)
+    if last:
+        start = np.maximum(start, end - 4 * chars)
+    else:
+        end = np.minimum(end, start + 4 * chars)
+    for _ in range(3 if len(b) else 0):  # off a character's continuation bytes: forward from the start, back from the end
+        if last:
+            start = start + ((start > whole[0]) & (b[np.minimum(start, len(b) - 1)] & 0xC0 == 0x80))
+        else:
+            end = end - ((end < whole[1]) & (b[np.minimum(end, len(b) - 1)] & 0xC0 == 0x80))
+    bounds = np.empty(2 * len(start) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = start, end, end[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), data)
+    views = views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
+    return pc.utf8_slice_codeunits(views, -chars) if last else pc.utf8_slice_codeunits(views, 0, chars)
+
+
+def _first_words(strings: pa.Array, n: int) -> pa.Array:
+    """Each string cut before its word after the ``n``-th, words as :func:`_keys` separates
+    them (by runs of whitespace, no-break space included): ``_keys(_first_words(s, n))``
+    is the first ``n`` words of ``_keys(s)``, keying only those.
+
+    Examples
+    --------
+    >>> _first_words(pa.array(["يذكر\xa0أن  الوزارة أعلنت", " واس "], pa.large_string()), 2).to_pylist()
+    ['يذكر\xa0أن  ', ' واس ']
+    """
+    if not len(strings):
+        return strings
+    data, offsets = _byte_views(strings)
+    b = data[offsets[0]:offsets[-1]]
+    nbsp = (b[:-1] == 0xC2) & (b[1:] == 0xA0)
+    space = ((b >= 9) & (b <= 13)) | (b == 32)
+    space[:-1] |= nbsp
+    space[1:] |= nbsp
+    after = np.r_[True, space]
+    after[offsets[:-1] - offsets[0]] = True  # a string's first byte
+    starts = np.r_[np.flatnonzero(~np.r_[space, True] & after) + offsets[0], offsets[-1]]  # each word's start, the end
+    at = np.minimum(np.searchsorted(starts, offsets[:-1]) + n, len(starts) - 1)  # each string's word after the n-th
+    cut = np.minimum(starts[at], offsets[1:])
+    bounds = np.empty(2 * len(strings) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], cut, offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), strings.buffers()[2])
+    return views.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
+
+
+def _last_word(keys: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The last word of each key, and how many words each key has.
+
+    Examples
+    --------
+    >>> words, n = _last_word(pa.array(["وزير الطاقة", "", "واس"], pa.large_string()))
+    >>> words.to_pylist(), n.tolist()
+    (['الطاقة', '', 'واس'], [2, 0, 1])
+    """
+    data, offsets = _byte_views(keys)
+    spaces = np.flatnonzero(data[offsets[0]:offsets[-1]] == 32) + offsets[0]
+    before, last = np.searchsorted(spaces, offsets[:-1]), np.searchsorted(spaces, offsets[1:])
+    n = np.where(offsets[1:] > offsets[:-1], last - before + 1, 0)
+    start = np.where(last > before, spaces[np.maximum(last - 1, 0)] + 1 if len(spaces) else offsets[:-1], offsets[:-1])
+    bounds = np.empty(2 * len(keys) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = start, offsets[1:], offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), keys.buffers()[2])
+    return views.take(pa.array(np.arange(0, len(bounds) - 1, 2))), n
+
+
 def _string_hashes(strings: pa.Array) -> np.ndarray:
     """A 64-bit hash of each string's UTF-8, the same in every process and partition."""
     strings = pc.fill_null(strings.cast(pa.large_string()), "")
@@ -441,6 +514,7 @@ _DATELINE_CHARS, _DATELINE_WORDS = 150, 8
 _DATELINE_PATTERN = r"(?:[^\n:\-–«»\"]{1,30}?\s*[-–]\s*){1,3}[^\n:\-–«»\"]{1,30}?:"
 _DATELINE = r"\A(?P<space>\s*)(?P<line>" + _DATELINE_PATTERN + ")"
 _SENTENCE_END_REVERSED = r"[ \xa0\t]+[\"'»”)]*[.!?؟…]"  # a sentence end and a space, read backwards
+_QUOTED = "[«\"“”(][ \xa0]*(?:{})[ \xa0]*[»\"”“)]"  # a name quoted, as :func:`_locate_names` finds it
 _TOLD = r"(?:^|[\s(\[])لـ? ?[«\"“(](?P<name>[^«»\"“”()\n:،,.]{2,40}?)[»\"”)]"  # لـ«عكاظ», لـ"سبق": "told …"
 
 
@@ -459,6 +533,7 @@ class _Candidates:
         breaks = np.flatnonzero(data[text_offsets[0]:text_offsets[-1]] == 10) + text_offsets[0]
         bounds = np.sort(np.r_[text_offsets, breaks + 1], kind="stable")
         bounds = bounds[np.r_[True, bounds[1:] != bounds[:-1]]]
+        self.bounds = bounds
         self.segments = segments = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), texts.buffers()[2])
         line_start, line_next = bounds[:-1], bounds[1:]
         self.doc = doc = np.searchsorted(text_offsets, line_start, "right") - 1
@@ -493,13 +568,12 @@ class _Candidates:
             if len(rows) else np.zeros(0, np.int64)
         self.last = edge[np.r_[doc[edge][1:] != doc[edge][:-1], True]] if len(edge) else edge
         if len(edge):
-            keyed += self._edge_keys(segments.take(pa.array(edge)))
+            keyed += self._edge_keys()
         # Middle lines (neither the first nor the last with words): only their first words
         # are counted, to tell a template's head from a formula that opens paragraphs.
         self.middle = np.setdiff1d(rows, edge, assume_unique=True) if len(rows) else np.zeros(0, np.int64)
         if len(self.last):
-            keyed += self._last_sentence_keys(segments.take(pa.array(self.last)),
-                                              segments.take(pa.array(self.middle, pa.int64())))
+            keyed += self._last_sentence_keys()
         keyed.append(self._datelines())
         tag = np.concatenate([np.full(len(r), t, np.int64) for t, r, _, _ in keyed])
         self.row = np.concatenate([r for _, r, _, _ in keyed]).astype(np.int64)
@@ -516,26 +590,32 @@ class _Candidates:
         self.cand_group = group[self.line]
         self._told()
 
-    def _edge_keys(self, lines: pa.Array) -> list:
+    def _window(self, rows: np.ndarray, chars: int, last: bool = False) -> pa.Array:
+        """The first (``last``: the last) ``chars`` characters of the lines ``rows``."""
+        return _window(self.texts.buffers()[2], self.bounds[rows], self.bounds[rows + 1], chars, last)
+
+    def _edge_keys(self) -> list:
         """Keys of the first and last words (2 to MAX_EDGE_WORDS) of the first and last lines;
         a last line that ends with its document's title has the title as one word, the slot."""
         edge, doc, width = self.edge, self.doc, self.with_break[self.edge]
         m = len(edge)
-        head = pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS)
-        tail = pc.utf8_slice_codeunits(lines, -_TAIL_CHARS)
+        head = self._window(edge, _HEAD_CHARS)
+        tail = self._window(edge, _TAIL_CHARS, last=True)
         head_keys, tail_keys, title_keys = _keys(head), _keys(tail), _keys(_titles(self.docs, doc[edge]))
         # Stable codes: a head's key is compared with the keys of middle lines' heads.
-        (head_at, tail_at, title_at), (n_head, n_tail, n_title), codes = _word_codes(head_keys, tail_keys, title_keys,
-                                                                                            stable=True)
+        # Of a title, only its last word is compared here.
+        last_word, n_title = _last_word(title_keys)
+        (head_at, tail_at, title_at), (n_head, n_tail, _), codes = _word_codes(head_keys, tail_keys, last_word,
+                                                                              stable=True)
         cut_head = (width > _HEAD_CHARS).astype(np.int64)
         cut_tail = (width > _TAIL_CHARS).astype(np.int64)
-        maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at + n_title - 1]))
+        maybe = np.flatnonzero((n_title >= 2) & (n_tail >= 1) & (codes[tail_at + n_tail - 1] == codes[title_at]))
         slot = np.zeros(m, bool)
         l_at = l_n = t_n = l_cut = np.zeros(0, np.int64)
         l_codes = codes
         long_keys = long_tail = pa.array([], pa.large_string())
         if len(maybe):
-            long_tail = pc.utf8_slice_codeunits(lines.take(pa.array(maybe)), -_LONG_TAIL_CHARS)
+            long_tail = self._window(edge[maybe], _LONG_TAIL_CHARS, last=True)
             long_keys = _keys(long_tail)
             (l_at, t_at), (l_n, t_n), l_codes = _word_codes(long_keys, title_keys.take(pa.array(maybe)),
                                                         stable=self.stable)
@@ -574,13 +654,13 @@ class _Candidates:
                     out.append((_TAIL, rows, np.full(len(rows), k), key[rows]))
         return out
 
-    def _last_sentence_keys(self, lines: pa.Array, middle: pa.Array) -> list:
+    def _last_sentence_keys(self) -> list:
         """Keys of the first words of each last line and of its last sentence, where it has
         more than one: a related-articles list, on a line of its own or glued to the last
         sentence (``… نهاية المقال. مقالات أخرى للكاتب …``). The last sentence end is the
         first one in the reversed tail of the line. And keys of the first words of each
         middle line (``_INNER``), hashed alike (see :data:`_INNER_RATIO`)."""
-        tail = pc.utf8_slice_codeunits(lines, -_LONG_TAIL_CHARS).cast(pa.large_string())
+        tail = self._window(self.last, _LONG_TAIL_CHARS, last=True)
         found = pc.find_substring_regex(pc.utf8_reverse(tail), _SENTENCE_END_REVERSED).to_numpy(zero_copy_only=False)
         data, offsets = _byte_views(tail)
         rows = np.flatnonzero(found > 0)
@@ -594,14 +674,14 @@ class _Candidates:
         after = after.take(pa.array(np.arange(0, len(bounds) - 1, 2)))
         # The first words of the last sentence, and of the whole last line: the same list
         # may begin a line of its own.
-        heads = pa.concat_arrays([pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS),
-                                  pc.utf8_slice_codeunits(lines, 0, _HEAD_CHARS).cast(pa.large_string())])
-        keys = _keys(heads)
-        inner = pc.utf8_slice_codeunits(middle, 0, _HEAD_CHARS).cast(pa.large_string())
-        (at, inner_at), (n, inner_n), codes = _word_codes(keys, _keys(inner), stable=True)
+        # (The last lines' heads are keyed already, as edges.)
+        keys = pa.concat_arrays([_keys(pc.utf8_slice_codeunits(after, 0, _HEAD_CHARS)),
+                                 self.edge_info["head_keys"].take(pa.array(np.searchsorted(self.edge, self.last)))])
+        inner = _keys(_first_words(self._window(self.middle, _HEAD_CHARS), _INNER_WORDS + 1))
+        (at, inner_at), (n, inner_n), codes = _word_codes(keys, inner, stable=True)
         # A middle line cut at _HEAD_CHARS: its last word may be cut too.
         inner_n = inner_n - (self.with_break[self.middle] > _HEAD_CHARS)
-        rows = np.r_[rows, np.arange(len(lines))]
+        rows = np.r_[rows, np.arange(len(self.last))]
         self.last_info = dict(rows=rows, keys=keys, after_chars=np.r_[pc.utf8_length(after).to_numpy().astype(np.int64),
                                                                      self.with_break[self.last]])
         out = []
@@ -839,17 +919,22 @@ def _locate_last_sentences(c: _Candidates, longest: np.ndarray, recurring: np.nd
 
 
 def _locate_names(c: _Candidates, names: pd.DataFrame):
-    """Every quoted occurrence of a source's own name (``«عكاظ»``, ``"سبق"``)."""
+    """Every quoted occurrence of a source's own name (``«عكاظ»``, ``"سبق"``): one RE2 pass
+    over all texts picks the documents quoting any of the names, Python's regex finds the
+    spans in those of each name's source."""
+    sources = names["source"].astype(str).to_numpy()
+    codes = np.searchsorted(c.source_names, sources)
+    known = (codes < len(c.source_names)) & (c.source_names[np.minimum(codes, len(c.source_names) - 1)] == sources)
+    if not known.any():
+        return _no_spans()
+    escaped = [re.escape(name) for name in names["name"].to_numpy()[known].tolist()]
+    picked = np.flatnonzero(pc.fill_null(pc.match_substring_regex(
+        c.texts, _QUOTED.format("|".join(escaped))), False).to_numpy(zero_copy_only=False))
     out = []
-    for source, name in zip(names["source"].tolist(), names["name"].tolist()):
-        code = np.searchsorted(c.source_names, source)
-        if code >= len(c.source_names) or c.source_names[code] != source:
-            continue
-        quoted = re.compile(rf"[«\"“”(][ \xa0]*{re.escape(name)}[ \xa0]*[»\"”“)]")
-        mine = np.flatnonzero(c.source == code)
-        texts = c.texts.take(pa.array(mine, pa.int64()))
-        has = np.flatnonzero(pc.fill_null(pc.match_substring(texts, name), False).to_numpy(zero_copy_only=False))
-        for i, text in zip(mine[has].tolist(), texts.take(pa.array(has, pa.int64())).to_pylist()):
+    for code, name, pattern in zip(codes[known].tolist(), names["name"].to_numpy()[known].tolist(), escaped):
+        quoted = re.compile(_QUOTED.format(pattern))
+        mine = picked[c.source[picked] == code]
+        for i, text in zip(mine.tolist(), c.texts.take(pa.array(mine, pa.int64())).to_pylist()):
             for m in quoted.finditer(text):
                 out.append((i, m.start(), m.end(), "«" + name + "» (the source's own name)"))
     return _as_spans(out)
@@ -927,7 +1012,7 @@ def clean_corpus(corpus: Corpus, options: CleanOptions | dict | None = None,
 def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> pd.Series:
     """``texts`` with every character of ``spans`` replaced by a space (line breaks kept).
 
-    Only the texts with a span are read into Python; the others stay as they are.
+    Only the texts with a span are read into Python and put back; the others stay as they are.
 
     Examples
     --------
@@ -946,13 +1031,11 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
     at, start, end = at[order], spans["start"].to_numpy()[mine][order], spans["end"].to_numpy()[mine][order]
     bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True])
     rows = at[bounds[:-1]]
-    array = pa.array(texts, pa.large_string(), from_pandas=True)
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    written = array.take(pa.array(rows)).to_pylist()
+    written = texts.iloc[rows].tolist()
     blanked = []
     for text, lo, hi in zip(written, bounds[:-1].tolist(), bounds[1:].tolist()):
-        if text is None:
-            blanked.append(None)
+        if not isinstance(text, str):
+            blanked.append(text)
             continue
         pieces, last = [], 0
         for a, b in zip(start[lo:hi].tolist(), end[lo:hi].tolist()):
@@ -965,10 +1048,9 @@ def cleaned_texts(texts: pd.Series, doc_ids: pd.Series, spans: pd.DataFrame) -> 
             last = b
         pieces.append(text[last:])
         blanked.append("".join(pieces))
-    mask = np.zeros(len(array), bool)
-    mask[rows] = True
-    array = pc.replace_with_mask(array, pa.array(mask), pa.array(blanked, pa.large_string()))
-    return pd.Series(array.to_pandas(), index=texts.index, name=texts.name).astype(texts.dtype)
+    out = texts.copy()
+    out.iloc[rows] = blanked
+    return out
 
 
 def cleaned_docs(corpus: Corpus | pd.DataFrame, clean: bool = True) -> pd.DataFrame:
