@@ -136,6 +136,7 @@ class _Lines:
 
     def _bounds(self, i: int) -> tuple[int, int]:
         """Where line ``i`` starts and ends in the text, without its line end."""
+        self.has(i)
         start, end = self.ends[i - 1] if i else 0, self.ends[i]
         while end > start and self.text[end - 1] in "\r\n":
             end -= 1
