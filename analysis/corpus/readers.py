@@ -57,9 +57,12 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
     start = 0  # index of the line the current reader starts on
     while lines.has(start):
         first = start  # index of the line the current record starts on
-        # A long line without quotes that starts a record is split apart from the csv
-        # module, which would hold it in a buffer of four bytes a character.
-        plain = lambda i: i == first and header is not None and lines.plain(i)  # noqa: E731
+
+        def plain(i: int) -> bool:
+            """Whether line ``i`` is a long line without quotes that starts a record: it is
+            split apart from the csv module, which would hold it in four bytes a character."""
+            return i == first and header is not None and lines.plain(i)
+
         reader = csv.reader(lines.starting(start, plain), delimiter=delimiter, strict=True)
         try:
             for record in reader:
