@@ -134,7 +134,7 @@ class _Lines:
     def starting(self, i: int, until=lambda i: False) -> Iterator[str]:
         """Lines ``i``, ``i + 1``, … to the end, or to the first line ``j`` with ``until(j)``."""
         while self.has(i) and not until(i):
-            yield self[i]
+            yield self.text[self.ends[i - 1] if i else 0:self.ends[i]]
             i += 1
 
     def _bounds(self, i: int) -> tuple[int, int]:
