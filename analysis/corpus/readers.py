@@ -282,11 +282,26 @@ def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     return _records_frame([(f"item {i + 1}", item) for i, item in enumerate(data)], "JSON")
 
 
+def _split_lines(text: str) -> Iterator[str]:
+    r"""``_LINE_END.split(text)``, one line at a time: no list of every line (a second copy of the text).
+
+    Examples
+    --------
+    >>> list(_split_lines("أ\r\nب\rج\n"))
+    ['أ', 'ب', 'ج', '']
+    """
+    at = 0
+    for end in _LINE_END.finditer(text):
+        yield text[at:end.start()]
+        at = end.end()
+    yield text[at:]
+
+
 def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     items, rejects = [], []
     # LF, CRLF or a lone CR end a record (JSON strings hold no raw CR or LF); U+2028, U+0085
     # and friends may stand unescaped inside strings.
-    for n, line in enumerate(_LINE_END.split(text), start=1):
+    for n, line in enumerate(_split_lines(text), start=1):
         if not line.strip():
             continue
         try:
