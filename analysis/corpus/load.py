@@ -366,23 +366,27 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return docs.reset_index(drop=True)
 
 
-_SPACE = re.compile(r"\s")  # a character str.split splits at
-_KEY_CHUNK = 2**20
+_KEY_CHUNK = 2**16  # characters; their words as a list take about 1 MiB
 
 
 def _text_key(text: str) -> bytes:
     """A digest of ``text`` normalized, its words joined by single spaces (what makes two texts duplicates).
 
-    A digest, not the text: no second copy of the corpus. Read in chunks of about a
-    million characters cut at a space, so a huge text never becomes a list of all its
-    words (~80 bytes a word).
+    A digest, not the text: no second copy of the corpus. Read in pieces of about
+    :data:`_KEY_CHUNK` characters, each cut just after a space of the text as written
+    (which normalization keeps, and which splits words), and normalized one at a time: a
+    huge text is never normalized whole, nor becomes a list of all its words (~80 bytes
+    a word).
+
+    Examples
+    --------
+    >>> _text_key("مُوَاجَهَةٌ  إِلى") == _text_key("مواجهة الي")
+    True
     """
-    text = normalize(text)
     digest, start, joined = hashlib.blake2b(digest_size=16), 0, False
     while start < len(text):
-        cut = _SPACE.search(text, start + _KEY_CHUNK) if start + _KEY_CHUNK < len(text) else None
-        stop = cut.start() if cut else len(text)
-        words = text[start:stop].split()
+        stop = (text.find(" ", start + _KEY_CHUNK) + 1 if start + _KEY_CHUNK < len(text) else 0) or len(text)
+        words = normalize(text[start:stop]).split()
         if words:
             digest.update((" " if joined else "").encode() + " ".join(words).encode("utf-8", "surrogatepass"))
             joined = True

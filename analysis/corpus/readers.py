@@ -8,7 +8,9 @@ import json
 import posixpath
 import re
 import unicodedata
+from array import array
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 import pandas as pd
@@ -39,23 +41,33 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
     lines it ran over, and reading starts again on the line after it. A quoting fault
     within one line (``"a"b``) is read leniently, as the csv module does by default.
     """
-    lines = _LINE.findall(text)
+    lines = _Lines(text)
     header: list[str] | None = None
     rows, locations, rejects = [], [], []
+
+    def take(record: list[str], first: int) -> None:
+        nonlocal header
+        if header is None:
+            header = [h.strip() for h in record] if record else None
+        elif record and _repeats_header(record, header):
+            rejects.append((f"line {first + 1}", "repeated header row (files concatenated?)"))
+        elif record:
+            _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
+
     start = 0  # index of the line the current reader starts on
-    while start < len(lines):
-        reader = csv.reader(map(lines.__getitem__, range(start, len(lines))), delimiter=delimiter, strict=True)
+    while lines.has(start):
         first = start  # index of the line the current record starts on
+
+        def plain(i: int) -> bool:
+            """Whether line ``i`` is a long line without quotes that starts a record: it is
+            split apart from the csv module, which would hold it in four bytes a character."""
+            return i == first and header is not None and lines.plain(i)
+
+        reader = csv.reader(lines.starting(start, plain), delimiter=delimiter, strict=True)
         try:
             for record in reader:
-                if header is None:
-                    header = [h.strip() for h in record] if record else None
-                elif record and _repeats_header(record, header):
-                    rejects.append((f"line {first + 1}", "repeated header row (files concatenated?)"))
-                elif record:
-                    _take_record(record, header, f"line {first + 1}", rows, locations, rejects)
+                take(record, first)
                 first = start + reader.line_num
-            break
         except csv.Error as err:
             last = start + reader.line_num  # 1-based number of the line the error was met on
             if last > first + 1 or header is None:
@@ -68,6 +80,11 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
                 if lenient:
                     _take_record(lenient, header, f"line {first + 1}", rows, locations, rejects)
             start = first + 1
+            continue
+        if not lines.has(first):
+            break
+        take(lines.fields(first, delimiter), first)
+        start = first + 1
     if header is None:
         return pd.DataFrame(), [], rejects
     return pd.DataFrame(rows, columns=_unique(header), dtype=object), locations, rejects
@@ -76,6 +93,72 @@ def _read_delimited(text: str, delimiter: str) -> tuple[pd.DataFrame, list[str],
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 """A line with its end (``\\r\\n``, ``\\r`` or ``\\n``), as ``io.StringIO(text, newline="").readlines()`` reads
 it, without that buffer of four bytes a character."""
+
+
+_LONG_LINE = 2**16
+"""Characters from which a line without quotes is split at its delimiter by :meth:`_Lines.fields`."""
+
+
+class _Lines:
+    r"""The lines of a text (:data:`_LINE`), each cut from the text when it is read: where
+    lines end is found as reading goes, and no list of all lines (a second copy of the
+    text) is ever made.
+
+    Examples
+    --------
+    >>> lines = _Lines("أ,ب\r\nج\rد")
+    >>> list(lines.starting(1)), lines[0], lines.has(2), lines.has(3)
+    (['ج\r', 'د'], 'أ,ب\r\n', True, False)
+    >>> lines.fields(0, ",")
+    ['أ', 'ب']
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ends = array("q")  # where each line found so far ends
+        self._found = _LINE.finditer(text)
+
+    def has(self, i: int) -> bool:
+        """Whether the text has a line ``i`` (counted from 0)."""
+        while len(self.ends) <= i:
+            line = next(self._found, None)
+            if line is None:
+                return False
+            self.ends.append(line.end())
+        return True
+
+    def __getitem__(self, i: int) -> str:
+        self.has(i)
+        return self.text[self.ends[i - 1] if i else 0:self.ends[i]]
+
+    def starting(self, i: int, until=lambda i: False) -> Iterator[str]:
+        """Lines ``i``, ``i + 1``, … to the end, or to the first line ``j`` with ``until(j)``."""
+        while self.has(i) and not until(i):
+            yield self.text[self.ends[i - 1] if i else 0:self.ends[i]]
+            i += 1
+
+    def _bounds(self, i: int) -> tuple[int, int]:
+        """Where line ``i`` starts and ends in the text, without its line end."""
+        self.has(i)
+        start, end = self.ends[i - 1] if i else 0, self.ends[i]
+        while end > start and self.text[end - 1] in "\r\n":
+            end -= 1
+        return start, end
+
+    def plain(self, i: int) -> bool:
+        """Whether line ``i`` is long (:data:`_LONG_LINE` characters or more) and has no
+        quote or NUL character: the csv module reads its fields as they are, split at the delimiter."""
+        start, end = self._bounds(i)
+        return end - start >= _LONG_LINE and self.text.find('"', start, end) < 0 and self.text.find("\0", start, end) < 0
+
+    def fields(self, i: int, delimiter: str) -> list[str]:
+        """The fields of line ``i`` (a :meth:`plain` line), cut from the text."""
+        at, end = self._bounds(i)
+        fields = []
+        while (cut := self.text.find(delimiter, at, end)) >= 0:
+            fields.append(self.text[at:cut])
+            at = cut + 1
+        return fields + [self.text[at:end]]
 
 
 def _repeats_header(record: list[str], header: list[str]) -> bool:
@@ -199,11 +282,26 @@ def _read_json(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     return _records_frame([(f"item {i + 1}", item) for i, item in enumerate(data)], "JSON")
 
 
+def _split_lines(text: str) -> Iterator[str]:
+    r"""``_LINE_END.split(text)``, one line at a time: no list of every line (a second copy of the text).
+
+    Examples
+    --------
+    >>> list(_split_lines("أ\r\nب\rج\n"))
+    ['أ', 'ب', 'ج', '']
+    """
+    at = 0
+    for end in _LINE_END.finditer(text):
+        yield text[at:end.start()]
+        at = end.end()
+    yield text[at:]
+
+
 def _read_jsonl(text: str) -> tuple[pd.DataFrame, list[str], _Rejects]:
     items, rejects = [], []
     # LF, CRLF or a lone CR end a record (JSON strings hold no raw CR or LF); U+2028, U+0085
     # and friends may stand unescaped inside strings.
-    for n, line in enumerate(_LINE_END.split(text), start=1):
+    for n, line in enumerate(_split_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -267,7 +365,8 @@ def _read_parquet(data: bytes) -> tuple[pd.DataFrame, bool]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = _LINE_END.split(text, 1)[0]
+    end = _LINE_END.search(text)
+    header = text[:end.start()] if end else text  # not split: the rest would be a copy of the text
     return max([",", ";", "\t"], key=header.count)
 
 
