@@ -39,6 +39,7 @@ import dataclasses
 import functools
 import html
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -196,10 +197,14 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     docs = as_docs(corpus)
     texts = _text_array(docs)
     parts = []
-    if options.boilerplate and len(docs):
-        parts.append(_boilerplate(docs, texts, options, boilerplate))
-    if options.debris():
-        parts += _debris(texts, options.debris())
+    # Debris is searched by a second thread while this one learns the boilerplate: its
+    # regular-expression passes over all texts (pyarrow) release the Python lock.
+    with ThreadPoolExecutor(1) as pool:
+        debris = pool.submit(_debris, texts, options.debris()) if options.debris() else None
+        if options.boilerplate and len(docs):
+            parts.append(_boilerplate(docs, texts, options, boilerplate))
+        if debris is not None:
+            parts += debris.result()
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return pd.DataFrame({"doc_id": pd.Series(dtype=object), "start": pd.Series(dtype=np.int64),
