@@ -203,6 +203,14 @@ def test_debris_after_an_earlier_hint_is_found():
     assert spans["start"].iloc[0] == text.index("على") + 4
 
 
+def test_html_entities_and_comments_are_found():
+    text = "قال &quot;الوزير&quot; إن الخطة &#8220;جاهزة&#8221; /* تعليق */ اليوم"
+    docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})
+    spans = clean_spans(docs, CleanOptions(boilerplate=False))
+    assert [text[a:b] for a, b in zip(spans["start"], spans["end"])] == [
+        "&quot;", "&quot;", "&#8220;", "&#8221;", "/* تعليق */"]
+
+
 def test_sms_subscription_line_goes_whole():
     text = "مقال الكاتب\nللتواصل مع الكاتب ارسل رسالة SMS تبدأ بالرمز (55) ثم مسافة ثم نص الرسالة إلى 635031 - Stc 635031 - Mobily 635031 - Zain"
     docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})

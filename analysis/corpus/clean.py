@@ -85,6 +85,11 @@ _DEBRIS = {
 }
 DEBRIS_KINDS = tuple(_DEBRIS)
 """The kinds of web debris, each a switch of :class:`CleanOptions`."""
+_NARROW = {"html": r"</?[A-Za-z]|&(?:[A-Za-z]{2,8}|#[0-9]{2,5});|/\*|\{[ \t]*[A-Za-z-]+[ \t]*:"
+                   r"|jQuery|function|var|document\.|window\."}
+"""Of the documents a kind's hint picks, Python's regex reads only those this RE2 pattern
+matches too: every match of the kind's pattern holds a match of it (a tag's ``<`` and
+letter, an entity, a comment's start, a CSS rule's brace and property, a JavaScript word)."""
 _FROM_HINT = frozenset({"url", "phone", "pager", "tags"})
 """The kinds of debris whose every match starts at a match of their hint (RE2 reads the
 word boundaries of ``phone`` with ASCII word characters, finding a boundary wherever
@@ -250,6 +255,9 @@ def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
         found = pc.fill_null(pc.find_substring_regex(subset, _hint(kind)), -1).to_numpy(zero_copy_only=False)
         mine = np.flatnonzero(found >= 0)
         chosen = subset.take(pa.array(mine, pa.int64()))
+        if kind in _NARROW:
+            narrow = pc.match_substring_regex(chosen, _NARROW[kind]).to_numpy(zero_copy_only=False)
+            mine, chosen = mine[narrow], chosen.filter(pa.array(narrow))
         first = _chars_before(chosen, found[mine]) if kind in _FROM_HINT else np.zeros(len(mine), np.int64)
         pattern = _DEBRIS[kind][1]
         doc, start, end = [], [], []
