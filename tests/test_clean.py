@@ -192,6 +192,25 @@ def test_each_kind_of_debris_is_found_and_switchable(kind):
     assert kind not in set(off["kind"])
 
 
+def test_debris_after_an_earlier_hint_is_found():
+    # RE2 (the hint) reads a word boundary between an Arabic letter and a digit, Python
+    # does not: the glued number is no phone, the later one is; the same for a glued سمات.
+    text = "رقم الطلب0501234567 مسجل\nاتصلوا على 0501234567 اليوم\nبسمات واضحة\nسمات التعليم الوزارة"
+    docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})
+    spans = clean_spans(docs, CleanOptions(boilerplate=False))
+    assert [(text[a:b], k) for a, b, k in zip(spans["start"], spans["end"], spans["kind"])] == [
+        ("0501234567", "phone"), ("سمات التعليم الوزارة", "tags")]
+    assert spans["start"].iloc[0] == text.index("على") + 4
+
+
+def test_html_entities_and_comments_are_found():
+    text = "قال &quot;الوزير&quot; إن الخطة &#8220;جاهزة&#8221; /* تعليق */ اليوم"
+    docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})
+    spans = clean_spans(docs, CleanOptions(boilerplate=False))
+    assert [text[a:b] for a, b in zip(spans["start"], spans["end"])] == [
+        "&quot;", "&quot;", "&#8220;", "&#8221;", "/* تعليق */"]
+
+
 def test_sms_subscription_line_goes_whole():
     text = "مقال الكاتب\nللتواصل مع الكاتب ارسل رسالة SMS تبدأ بالرمز (55) ثم مسافة ثم نص الرسالة إلى 635031 - Stc 635031 - Mobily 635031 - Zain"
     docs = pd.DataFrame({"doc_id": ["d"], "source": ["أ"], "text": [text]})

@@ -39,6 +39,7 @@ import dataclasses
 import functools
 import html
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,15 @@ _DEBRIS = {
 }
 DEBRIS_KINDS = tuple(_DEBRIS)
 """The kinds of web debris, each a switch of :class:`CleanOptions`."""
+_NARROW = {"html": r"</?[A-Za-z]|&(?:[A-Za-z]{2,8}|#[0-9]{2,5});|/\*|\{[ \t]*[A-Za-z-]+[ \t]*:"
+                   r"|jQuery|function|var|document\.|window\."}
+"""Of the documents a kind's hint picks, Python's regex reads only those this RE2 pattern
+matches too: every match of the kind's pattern holds a match of it (a tag's ``<`` and
+letter, an entity, a comment's start, a CSS rule's brace and property, a JavaScript word)."""
+_FROM_HINT = frozenset({"url", "phone", "pager", "tags"})
+"""The kinds of debris whose every match starts at a match of their hint (RE2 reads the
+word boundaries of ``phone`` with ASCII word characters, finding a boundary wherever
+Python does, and more): no match of their pattern begins before their hint's first."""
 
 _TITLE = "<title>"
 
@@ -196,10 +206,14 @@ def clean_spans(corpus: Corpus | pd.DataFrame, options: CleanOptions | dict | No
     docs = as_docs(corpus)
     texts = _text_array(docs)
     parts = []
-    if options.boilerplate and len(docs):
-        parts.append(_boilerplate(docs, texts, options, boilerplate))
-    if options.debris():
-        parts += _debris(texts, options.debris())
+    # Debris is searched by a second thread while this one learns the boilerplate: its
+    # regular-expression passes over all texts (pyarrow) release the Python lock.
+    with ThreadPoolExecutor(1) as pool:
+        debris = pool.submit(_debris, texts, options.debris()) if options.debris() else None
+        if options.boilerplate and len(docs):
+            parts.append(_boilerplate(docs, texts, options, boilerplate))
+        if debris is not None:
+            parts += debris.result()
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return pd.DataFrame({"doc_id": pd.Series(dtype=object), "start": pd.Series(dtype=np.int64),
@@ -231,17 +245,24 @@ def _hint(kind: str) -> str:
 
 def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
     """Spans of each kind of debris: pyarrow picks the documents (one pass over all texts,
-    then one per kind over those picked), Python's regex finds the spans in them."""
+    then one per kind over those picked), Python's regex finds the spans in them, from the
+    first match of the kind's hint where every match starts at one (:data:`_FROM_HINT`)."""
     picked = np.flatnonzero(pc.fill_null(pc.match_substring_regex(
         texts, "|".join(f"(?:{_hint(kind)})" for kind in kinds)), False).to_numpy(zero_copy_only=False))
     subset = texts.take(pa.array(picked, pa.int64()))
     parts = []
     for kind in kinds:
-        mine = np.flatnonzero(pc.fill_null(pc.match_substring_regex(subset, _hint(kind)), False).to_numpy(zero_copy_only=False))
+        found = pc.fill_null(pc.find_substring_regex(subset, _hint(kind)), -1).to_numpy(zero_copy_only=False)
+        mine = np.flatnonzero(found >= 0)
+        chosen = subset.take(pa.array(mine, pa.int64()))
+        if kind in _NARROW:
+            narrow = pc.match_substring_regex(chosen, _NARROW[kind]).to_numpy(zero_copy_only=False)
+            mine, chosen = mine[narrow], chosen.filter(pa.array(narrow))
+        first = _chars_before(chosen, found[mine]) if kind in _FROM_HINT else np.zeros(len(mine), np.int64)
         pattern = _DEBRIS[kind][1]
         doc, start, end = [], [], []
-        for i, text in zip(picked[mine].tolist(), subset.take(pa.array(mine, pa.int64())).to_pylist()):
-            for m in pattern.finditer(text):
+        for i, at, text in zip(picked[mine].tolist(), first.tolist(), chosen.to_pylist()):
+            for m in pattern.finditer(text, at):
                 a, b = m.span()
                 if kind == "tags" and a and not text[a - 1].isspace():  # سمات as a word of its own
                     continue
@@ -252,6 +273,23 @@ def _debris(texts: pa.Array, kinds: tuple[str, ...]) -> list:
         parts.append((np.asarray(doc, np.int64), np.asarray(start, np.int64), np.asarray(end, np.int64),
                       np.full(n, kind, dtype=object), np.full(n, kind, dtype=object)))
     return parts
+
+
+def _chars_before(strings: pa.Array, n_bytes: np.ndarray) -> np.ndarray:
+    """The characters in the first ``n_bytes`` bytes of each string (UTF-8).
+
+    Examples
+    --------
+    >>> _chars_before(pa.array(["واس x", "ab"], pa.large_string()), np.array([7, 1])).tolist()
+    [4, 1]
+    """
+    if not len(strings):
+        return np.zeros(0, np.int64)
+    _, offsets = _byte_views(strings)
+    bounds = np.empty(2 * len(strings) + 1, np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = offsets[:-1], offsets[:-1] + n_bytes, offsets[-1]
+    views = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), strings.buffers()[2])
+    return pc.utf8_length(views).to_numpy(zero_copy_only=False)[0::2].astype(np.int64)
 
 
 # --------------------------------------------------------------------------- boilerplate
