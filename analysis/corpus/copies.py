@@ -85,6 +85,8 @@ BAND_ROWS = 4
 COPY_COLUMNS = ["story_id", "is_near_duplicate", "copy_of"]
 
 _BATCH_BYTES = 2 * 1024**2  # texts read at a time: small enough for the temporaries to stay in cache
+_PIECE_BYTES = 256 * 1024  # a longer text is read in pieces of this size: its temporaries stay a small share of it
+_SEGMENT_BYTES = _BATCH_BYTES  # a longer text is read in pieces of about this size
 _MAX_BUCKET = 64  # an LSH bucket with more texts links each to its first only, not all pairs
 _DROP = 0xFF  # a byte that never occurs in UTF-8 marks bytes to remove
 _EMPTY = np.uint64(2**64 - 1)
@@ -139,13 +141,20 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def _normalized_bytes(texts: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of ``texts``, each followed by a space, normalized for comparison
     (see the module docstring), padded with 32 zero bytes; and where each text starts."""
-    two, changes, punctuation, _ = _byte_tables()
     spaced = pc.binary_join_element_wise(pc.fill_null(texts, ""), pa.scalar("", pa.large_string()),
                                          pa.scalar(" ", pa.large_string())).combine_chunks()
     offsets = np.frombuffer(spaced.buffers()[1], np.int64)[spaced.offset:spaced.offset + len(spaced) + 1]
     n = int(offsets[-1] - offsets[0])
     data = np.zeros(n + 32, np.uint8)
     data[:n] = np.frombuffer(spaced.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    del spaced
+    return _rewrite(data, n, offsets - offsets[0])
+
+
+def _rewrite(data: np.ndarray, n: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``data`` (``n`` bytes of texts starting at ``starts``, then 32 zero bytes) normalized
+    for comparison, and where each text starts once the removed bytes are gone."""
+    two, changes, punctuation, _ = _byte_tables()
     at = np.flatnonzero(changes[np.ndarray((n,), "<u2", data, 0, (1,))])
     if len(at):
         cp = ((data[at].astype(np.int64) & 0x1F) << 6) | (data[at + 1] & 0x3F)
@@ -155,24 +164,24 @@ def _normalized_bytes(texts: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if len(at):
         k = ((data[at + 1].astype(np.int64) & 0x01) << 6) | (data[at + 2] & 0x3F)
         data[at], data[at + 1], data[at + 2] = punctuation[k, 0], punctuation[k, 1], punctuation[k, 2]
-    starts = offsets - offsets[0]
+    del at
     dropped = np.flatnonzero(data[:n] == _DROP)
     if len(dropped):
         starts = starts - np.searchsorted(dropped, starts)
-        keep = np.ones(len(data), bool)
-        keep[dropped] = False
-        data = data[keep]
+        data = np.delete(data, dropped)
     return data, starts
 
 
-def _word_hashes(texts: pa.ChunkedArray, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A hash of every word of ``texts`` in order, and the text (counted from 0) it is in."""
-    data, starts = _normalized_bytes(texts)
+def _word_hashes(data: np.ndarray, starts: np.ndarray, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hash of every word of the normalized texts in ``data`` (from :func:`_rewrite`) in
+    order, and the text (counted from 0) it is in."""
     word = _byte_tables()[3][data[:-31]]  # every text ends with a space, and so does the padding
     edges = np.flatnonzero(word[1:] != word[:-1]) + 1
     if word[0]:
         edges = np.r_[0, edges]
+    del word
     first, length = edges[0::2], edges[1::2] - edges[0::2]
+    del edges
     packed = np.ndarray((len(data) - 7,), np.uint64, data, 0, (1,))  # 8 bytes from every position
     # Words are hashed from their first 32 bytes (16 Arabic letters) and their length.
     hashes = length.astype(np.uint64) * constants[4]
@@ -182,39 +191,118 @@ def _word_hashes(texts: pa.ChunkedArray, constants: np.ndarray) -> tuple[np.ndar
         hashes[part] += (packed[first[part] + 8 * j] & _LENGTH_MASKS[np.minimum(length[part] - 8 * j, 8)]) * constants[j]
         part = part[length[part] > 8 * (j + 1)]
     words = np.diff(np.searchsorted(first, starts))
-    return hashes, np.repeat(np.arange(len(words)), words)
+    return hashes, np.repeat(np.arange(len(words), dtype=np.int32), words)
 
 
-def _run_shingles(texts: pa.ChunkedArray, start: int, stop: int, words: int, constants: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The hash of every run of ``words`` consecutive words of each of ``texts[start:stop]``, and its text."""
-    word, text = _word_hashes(texts.slice(start, stop - start), constants)
+def _text_bytes(texts: pa.ChunkedArray, i: int) -> np.ndarray:
+    """The UTF-8 bytes of ``texts[i]`` (not null), without copying them."""
+    for chunk in texts.chunks:
+        if i < len(chunk):
+            break
+        i -= len(chunk)
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    start, stop = np.frombuffer(chunk.buffers()[1], width)[chunk.offset + i:chunk.offset + i + 2]
+    return np.frombuffer(chunk.buffers()[2], np.uint8)[start:stop]
+
+
+def _cuts(data: np.ndarray) -> list[int]:
+    """Where to cut one long text's bytes into pieces of about :data:`_PIECE_BYTES`: at
+    ASCII bytes that are not letters or digits, so that every word stays whole (no
+    multi-byte character has an ASCII byte, and normalization keeps them as they are)."""
+    word = _byte_tables()[3]
+    cuts, at = [0], _PIECE_BYTES
+    while at < len(data):
+        window = 256
+        while True:
+            found = np.flatnonzero(~word[data[at:at + window]])
+            if len(found) or at + window >= len(data):
+                break
+            window *= 4
+        if not len(found):
+            break
+        cuts.append(at + int(found[0]))
+        at = cuts[-1] + _PIECE_BYTES
+    return cuts + [len(data)]
+
+
+def _jobs(texts: pa.ChunkedArray) -> list[tuple[int, int, int, int]]:
+    """The units :func:`_job_words` reads: ``(start, stop, 0, 0)`` a run of texts of
+    about 2 MiB, ``(i, i + 1, lo, hi)`` bytes ``lo:hi`` of a text longer than 2 MiB."""
+    nbytes = pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False)
+    jobs = []
+    for start, stop in batches(texts, _BATCH_BYTES):
+        for i in np.flatnonzero(nbytes[start:stop] > _BATCH_BYTES) + start:
+            if start < i:
+                jobs.append((start, int(i), 0, 0))
+            cuts = _cuts(_text_bytes(texts, int(i)))
+            jobs += [(int(i), int(i) + 1, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+            start = int(i) + 1
+        if start < stop:
+            jobs.append((start, stop, 0, 0))
+    return jobs
+
+
+def _job_words(texts: pa.ChunkedArray, job: tuple[int, int, int, int], constants: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The word hashes of one of :func:`_jobs`, and the text (counted from 0) each is in."""
+    start, stop, lo, hi = job
+    if lo == hi:
+        data, starts = _normalized_bytes(texts.slice(start, stop - start))
+    else:
+        data = np.zeros(hi - lo + 33, np.uint8)
+        data[:hi - lo] = _text_bytes(texts, start)[lo:hi]
+        data[hi - lo] = ord(" ")
+        data, starts = _rewrite(data, hi - lo + 1, np.array([0, hi - lo + 1]))
+    word, text = _word_hashes(data, starts, constants)
+    return word, text + np.int32(start)
+
+
+def _windows(word: np.ndarray, text: np.ndarray, words: int, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every run of ``words`` consecutive words within one text, and its text."""
     n = max(len(word) - words + 1, 0)
     shingle = word[:n] * constants[16]
     for j in range(1, words):
         shingle += word[j:j + n] * constants[16 + j]
     inside = text[:n] == text[words - 1:]
-    return _mix(shingle[inside]), text[:n][inside] + start
+    return _mix(shingle[inside]), text[:n][inside]
 
 
-def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_run_shingles` of all texts, in batches of about 2 MiB (:func:`analysis.chunks.batches`;
-    a quarter less time than 16 MiB batches on SaudiNewsNet) read by two threads (numpy
-    releases the Python lock in its loops)."""
+def _job_shingles(texts: pa.ChunkedArray, job: tuple[int, int, int, int], words: int, constants: np.ndarray
+                  ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The shingles of one of :func:`_jobs` and their texts; and its first and last
+    ``words - 1`` words (with their texts), for the shingles that run on into the next job."""
+    word, text = _job_words(texts, job, constants)
+    k = words - 1
+    return (_windows(word, text, words, constants), (word[:k].copy(), text[:k].copy()),
+            (word[len(word) - k:].copy(), text[len(text) - k:].copy()))
+
+
+def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The shingles of all texts and the text (``int32``) of each, as a list of parts:
+    read in batches of about 2 MiB (:func:`analysis.chunks.batches`; a quarter less time
+    than 16 MiB batches on SaudiNewsNet), a longer text in pieces of
+    :data:`_PIECE_BYTES`, so that memory stays a small multiple of the longest text; by
+    two threads (numpy releases the Python lock in its loops)."""
     with ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(lambda run: _run_shingles(texts, *run, words, constants),
-                              batches(texts, _BATCH_BYTES)))
-    if not parts:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate([h for h, _ in parts]), np.concatenate([d for _, d in parts])
+        done = list(pool.map(lambda job: _job_shingles(texts, job, words, constants), _jobs(texts)))
+    parts = [shingles for shingles, _, _ in done]
+    # The shingles that cross from one job into the next, each counted at the job of its last word.
+    carry = (np.zeros(0, np.uint64), np.zeros(0, np.int32))
+    crossing = []
+    for _, head, tail in done if words > 1 else ():
+        if len(carry[0]):
+            crossing.append(_windows(np.r_[carry[0], head[0]], np.r_[carry[1], head[1]], words, constants))
+        carry = np.r_[carry[0], tail[0]][1 - words:], np.r_[carry[1], tail[1]][1 - words:]
+    return [part for part in parts + crossing if len(part[0])]
 
 
-def _signatures(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """One-permutation MinHash signatures (``n_docs`` × :data:`BINS`), densified;
-    rows of texts without shingles are all ``_EMPTY``."""
+def _signatures(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> np.ndarray:
+    """One-permutation MinHash signatures (``n_docs`` × :data:`BINS`) of the shingles in
+    ``parts`` (see :func:`_shingles`), densified; rows of texts without shingles are all ``_EMPTY``."""
     shift = np.uint64(64 - int(np.log2(BINS)))
     signature = np.full(n_docs * BINS, _EMPTY, np.uint64)
-    np.minimum.at(signature, doc * BINS + (shingles >> shift).astype(np.int64), shingles)
+    for shingles, doc in parts:
+        np.minimum.at(signature, doc.astype(np.int64) * BINS + (shingles >> shift).astype(np.int64), shingles)
     signature = signature.reshape(n_docs, BINS)
     empty = signature == _EMPTY
     sparse = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
@@ -255,7 +343,7 @@ def _candidates(signature: np.ndarray, constants: np.ndarray) -> tuple[np.ndarra
     return pairs // len(signature), pairs % len(signature)
 
 
-def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _jaccard(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The Jaccard similarity of the shingle sets of texts ``a[i]`` and ``b[i]``, for every i."""
     if not len(a):
         return np.zeros(0)
@@ -263,8 +351,11 @@ def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, 
     low = np.uint64(2**(64 - int(bits)) - 1)
     involved = np.zeros(n_docs, bool)
     involved[a] = involved[b] = True
-    chosen = involved[doc]
-    keys = (doc[chosen].astype(np.uint64) << np.uint64(64 - int(bits))) | (shingles[chosen] >> bits)
+    keys = []
+    for shingles, doc in parts:
+        chosen = involved[doc]
+        keys.append((doc[chosen].astype(np.uint64) << np.uint64(64 - int(bits))) | (shingles[chosen] >> bits))
+    keys = np.concatenate(keys)
     keys.sort()
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # each text's distinct shingles, texts in order
     owner = (keys >> np.uint64(64 - int(bits))).astype(np.int64)
@@ -280,14 +371,18 @@ def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, 
     return np.where(union > 0, common / np.maximum(union, 1), 0.0)
 
 
-def _first_same(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+def _first_same(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> np.ndarray:
     """For each text, the first text with the same shingles, the same number of times
     each (a 64-bit fingerprint: the sum of their hashes and their number); -1 for texts
     without shingles."""
-    count = np.bincount(doc, minlength=n_docs)
+    count = np.zeros(n_docs, np.int64)
+    total = np.zeros(n_docs, np.uint64)
+    for shingles, doc in parts:  # each part's texts in order
+        count += np.bincount(doc, minlength=n_docs)
+        runs = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+        total[doc[runs]] += np.add.reduceat(shingles, runs)
     has = np.flatnonzero(count)
-    total = np.add.reduceat(shingles, np.searchsorted(doc, has)) if len(has) else np.zeros(0, np.uint64)
-    _, first, group = np.unique(_mix(total ^ (count[has].astype(np.uint64) * _GOLDEN)),
+    _, first, group = np.unique(_mix(total[has] ^ (count[has].astype(np.uint64) * _GOLDEN)),
                                 return_index=True, return_inverse=True)
     same = np.full(n_docs, -1, np.int64)
     same[has] = has[first[group]]
@@ -330,13 +425,12 @@ def copy_pairs(texts, *, threshold: float = THRESHOLD, shingle: int = SHINGLE_WO
         raise ValueError(f"shingle must be at least 1 word, not {shingle!r}")
     texts = texts if isinstance(texts, pa.ChunkedArray) else text_array(texts if isinstance(texts, pd.Series) else list(texts))
     constants = _constants(seed, shingle)
-    shingles, doc = _shingles(texts, shingle, constants)
+    parts = _shingles(texts, shingle, constants)
     n = len(texts)
-    same = _first_same(shingles, doc, n)
-    first = same[doc] == doc
-    shingles, doc = shingles[first], doc[first]
-    a, b = _candidates(_signatures(shingles, doc, n), constants)
-    similarity = _jaccard(shingles, doc, n, a, b)
+    same = _first_same(parts, n)
+    parts = [(shingles[same[doc] == doc], doc[same[doc] == doc]) for shingles, doc in parts]
+    a, b = _candidates(_signatures(parts, n), constants)
+    similarity = _jaccard(parts, n, a, b)
     copy = similarity >= threshold
     repeat = np.flatnonzero((same >= 0) & (same != np.arange(n)))
     pairs = pd.DataFrame({"a": np.r_[a[copy], same[repeat]], "b": np.r_[b[copy], repeat],
