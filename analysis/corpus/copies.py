@@ -272,9 +272,8 @@ def _job_shingles(texts: pa.ChunkedArray, job: tuple[int, int, int, int], words:
     """The shingles of one of :func:`_jobs` and their texts; and its first and last
     ``words - 1`` words (with their texts), for the shingles that run on into the next job."""
     word, text = _job_words(texts, job, constants)
-    k = words - 1
-    return (_windows(word, text, words, constants), (word[:k].copy(), text[:k].copy()),
-            (word[len(word) - k:].copy(), text[len(text) - k:].copy()))
+    head, tail = slice(0, words - 1), slice(max(len(word) - words + 1, 0), len(word))
+    return _windows(word, text, words, constants), (word[head].copy(), text[head].copy()), (word[tail].copy(), text[tail].copy())
 
 
 def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
