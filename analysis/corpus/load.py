@@ -367,22 +367,22 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 _SPACE = re.compile(r"\s")  # a character str.split splits at
-_KEY_CHUNK = 2**20
+_KEY_CHUNK = 2**18
 
 
 def _text_key(text: str) -> bytes:
     """A digest of ``text`` normalized, its words joined by single spaces (what makes two texts duplicates).
 
-    A digest, not the text: no second copy of the corpus. Read in chunks of about a
-    million characters cut at a space, so a huge text never becomes a list of all its
-    words (~80 bytes a word).
+    A digest, not the text: no second copy of the corpus. A long text is normalized and
+    split in chunks of about 256k characters cut at a space (normalization maps each
+    character alone and keeps every space a space), so it never exists normalized
+    whole, nor as a list of all its words (~80 bytes a word).
     """
-    text = normalize(text)
     digest, start, joined = hashlib.blake2b(digest_size=16), 0, False
     while start < len(text):
         cut = _SPACE.search(text, start + _KEY_CHUNK) if start + _KEY_CHUNK < len(text) else None
         stop = cut.start() if cut else len(text)
-        words = text[start:stop].split()
+        words = normalize(text[start:stop]).split()
         if words:
             digest.update((" " if joined else "").encode() + " ".join(words).encode("utf-8", "surrogatepass"))
             joined = True
