@@ -179,7 +179,8 @@ def test_jaccard_is_exact_on_the_shingle_sets_the_module_describes(word_lists, g
 
 
 def _shingle_multiset(texts, shingle):
-    parts = copies._shingles(text_array(texts), shingle, copies._constants(0, shingle))
+    array = text_array(texts)
+    parts = [(s, d) for s, d, _ in copies._shingles(array, copies._jobs(array), shingle, copies._constants(0, shingle))]
     return sorted(zip(*(np.concatenate(column).tolist() for column in zip(*parts)))) if parts else []
 
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -276,33 +277,39 @@ def _job_shingles(texts: pa.ChunkedArray, job: tuple[int, int, int, int], words:
     return _windows(word, text, words, constants), (word[head].copy(), text[head].copy()), (word[tail].copy(), text[tail].copy())
 
 
-def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The shingles of all texts and the text (``int32``) of each, as a list of parts:
-    read in batches of about 2 MiB (:func:`analysis.chunks.batches`; a quarter less time
-    than 16 MiB batches on SaudiNewsNet), a longer text in pieces of
-    :data:`_PIECE_BYTES`, so that memory stays a small multiple of the longest text; by
-    two threads (numpy releases the Python lock in its loops)."""
-    with ThreadPoolExecutor(2) as pool:
-        done = list(pool.map(lambda job: _job_shingles(texts, job, words, constants), _jobs(texts)))
-    parts = [shingles for shingles, _, _ in done]
-    # The shingles that cross from one job into the next, each counted at the job of its last word.
+def _shingles(texts: pa.ChunkedArray, jobs: list[tuple[int, int, int, int]], words: int, constants: np.ndarray
+              ) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
+    """The shingles of the texts of ``jobs`` (:func:`_jobs`), part by part: each part's
+    shingles, their texts (``int32``, in order) and whether they are of a piece of a
+    long text. Jobs are read by two threads (numpy releases the Python lock in its loops)."""
     carry = (np.zeros(0, np.uint64), np.zeros(0, np.int32))
-    crossing = []
-    for _, head, tail in done if words > 1 else ():
-        if len(carry[0]):
-            crossing.append(_windows(np.r_[carry[0], head[0]], np.r_[carry[1], head[1]], words, constants))
-        carry = np.r_[carry[0], tail[0]][1 - words:], np.r_[carry[1], tail[1]][1 - words:]
-    return [part for part in parts + crossing if len(part[0])]
+    with ThreadPoolExecutor(2) as pool:
+        for job, (inner, head, tail) in zip(jobs, pool.map(lambda job: _job_shingles(texts, job, words, constants), jobs)):
+            piece = job[2] != job[3]
+            if words > 1:  # the shingles that run on from earlier jobs, counted at the job of their last word
+                if len(carry[0]):
+                    yield (*_windows(np.r_[carry[0], head[0]], np.r_[carry[1], head[1]], words, constants), piece)
+                carry = np.r_[carry[0], tail[0]][1 - words:], np.r_[carry[1], tail[1]][1 - words:]
+            yield (*inner, piece)
 
 
-def _signatures(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> np.ndarray:
-    """One-permutation MinHash signatures (``n_docs`` × :data:`BINS`) of the shingles in
-    ``parts`` (see :func:`_shingles`), densified; rows of texts without shingles are all ``_EMPTY``."""
+def _add_shingles(count: np.ndarray, total: np.ndarray, signature: np.ndarray, shingles: np.ndarray, doc: np.ndarray
+                  ) -> None:
+    """Count ``shingles`` (of texts ``doc``, in order) into each text's number and sum of
+    shingles (:func:`_first_same`) and its one-permutation MinHash signature: a
+    shingle's top bits pick one of :data:`BINS` bins, which keeps the smallest hash."""
+    if not len(doc):
+        return
+    count += np.bincount(doc, minlength=len(count))
+    runs = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    total[doc[runs]] += np.add.reduceat(shingles, runs)
     shift = np.uint64(64 - int(np.log2(BINS)))
-    signature = np.full(n_docs * BINS, _EMPTY, np.uint64)
-    for shingles, doc in parts:
-        np.minimum.at(signature, doc.astype(np.int64) * BINS + (shingles >> shift).astype(np.int64), shingles)
-    signature = signature.reshape(n_docs, BINS)
+    np.minimum.at(signature.ravel(), doc.astype(np.int64) * BINS + (shingles >> shift).astype(np.int64), shingles)
+
+
+def _densify(signature: np.ndarray) -> np.ndarray:
+    """Signatures (texts × :data:`BINS`) with the bins a short text leaves empty filled;
+    rows of texts without shingles stay all ``_EMPTY``."""
     empty = signature == _EMPTY
     sparse = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
     if len(sparse):
@@ -370,20 +377,14 @@ def _jaccard(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, a: np.ndar
     return np.where(union > 0, common / np.maximum(union, 1), 0.0)
 
 
-def _first_same(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> np.ndarray:
+def _first_same(count: np.ndarray, total: np.ndarray) -> np.ndarray:
     """For each text, the first text with the same shingles, the same number of times
-    each (a 64-bit fingerprint: the sum of their hashes and their number); -1 for texts
-    without shingles."""
-    count = np.zeros(n_docs, np.int64)
-    total = np.zeros(n_docs, np.uint64)
-    for shingles, doc in parts:  # each part's texts in order
-        count += np.bincount(doc, minlength=n_docs)
-        runs = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        total[doc[runs]] += np.add.reduceat(shingles, runs)
+    each (a 64-bit fingerprint from their number ``count`` and the sum of their hashes
+    ``total``); -1 for texts without shingles."""
     has = np.flatnonzero(count)
     _, first, group = np.unique(_mix(total[has] ^ (count[has].astype(np.uint64) * _GOLDEN)),
                                 return_index=True, return_inverse=True)
-    same = np.full(n_docs, -1, np.int64)
+    same = np.full(len(count), -1, np.int64)
     same[has] = has[first[group]]
     return same
 
@@ -424,12 +425,23 @@ def copy_pairs(texts, *, threshold: float = THRESHOLD, shingle: int = SHINGLE_WO
         raise ValueError(f"shingle must be at least 1 word, not {shingle!r}")
     texts = texts if isinstance(texts, pa.ChunkedArray) else text_array(texts if isinstance(texts, pd.Series) else list(texts))
     constants = _constants(seed, shingle)
-    parts = _shingles(texts, shingle, constants)
-    n = len(texts)
-    same = _first_same(parts, n)
-    parts = [(shingles[same[doc] == doc], doc[same[doc] == doc]) for shingles, doc in parts]
-    a, b = _candidates(_signatures(parts, n), constants)
-    similarity = _jaccard(parts, n, a, b)
+    n, jobs = len(texts), _jobs(texts)
+    count, total = np.zeros(n, np.int64), np.zeros(n, np.uint64)
+    signature = np.full((n, BINS), _EMPTY, np.uint64)
+    kept = []  # the shingles of all but long texts, for the Jaccard similarity of candidate pairs
+    for shingles, doc, piece in _shingles(texts, jobs, shingle, constants):
+        _add_shingles(count, total, signature, shingles, doc)
+        if not piece:
+            kept.append((shingles, doc))
+    same = _first_same(count, total)
+    signature[same != np.arange(n)] = _EMPTY  # repeats are compared no further
+    a, b = _candidates(_densify(signature), constants)
+    del signature
+    involved = np.zeros(n, bool)
+    involved[a] = involved[b] = True
+    again = [job for job in jobs if job[2] != job[3] and involved[job[0]]]  # long texts are read again if need be
+    kept += [(shingles, doc) for shingles, doc, _ in _shingles(texts, again, shingle, constants)]
+    similarity = _jaccard(kept, n, a, b)
     copy = similarity >= threshold
     repeat = np.flatnonzero((same >= 0) & (same != np.arange(n)))
     pairs = pd.DataFrame({"a": np.r_[a[copy], same[repeat]], "b": np.r_[b[copy], repeat],
