@@ -325,3 +325,8 @@ def test_copy_partners_of_a_corpus_where_no_story_is_shared_is_an_empty_table():
                          "story_id": ["1", "2"], "is_near_duplicate": [False, False]})
     table = copy_partners(docs)
     assert table.empty and list(table.columns) == ["source", "partner", "docs", "share"]
+
+
+def test_word_bytes_are_non_ascii_bytes_and_ascii_letters_and_digits():
+    every = np.arange(256, dtype=np.uint8)
+    assert copies._word_bytes(every).tolist() == [b >= 0x80 or chr(b).isalnum() for b in range(256)]
