@@ -30,11 +30,11 @@ How it runs, vectorized with numpy over the whole corpus:
    (:func:`scipy.sparse.csgraph.connected_components`).
 
 **Memory.** Texts are read in runs of about 2 MiB by two threads, a text longer than that
-in pieces of :data:`_PIECE_BYTES` cut between words (shingles that run across two reads
-are joined afterwards); each read's shingles go at once into the texts' signatures and
+in pieces of 256 KiB cut between words (shingles that run across two reads are joined
+afterwards); each read's shingles go at once into the texts' signatures and
 fingerprints, and only those of texts shorter than 2 MiB are kept for verification (a
-long text that is a candidate is read again). One 17 MB text costs about a quarter of its size
-on top of what loading holds; the shingles of a corpus of short texts, ~12 bytes each.
+long text that is a candidate is read again). One 17 MB text costs about a quarter of
+its size on top of what loading holds; a corpus of short texts, ~12 bytes a shingle.
 
 The hash functions derive from ``seed``: a given seed gives the same stories every time;
 another seed can change which borderline pairs LSH proposes, never a verified similarity.
