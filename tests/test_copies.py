@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from analysis.corpus.copies import (COPIES, SHINGLE_WORDS, THRESHOLD, copy_pairs, copy_partners, copy_shares, find_copies,
                              flag_copies, select_copies)
-from analysis.corpus import load_corpus
+from analysis.chunks import text_array
+from analysis.corpus import copies, load_corpus
 from analysis.frames import actor_frame_counts, count_frames, doc_frame_counts, frame_matches
 from analysis.terms import count_terms, kwic
 from analysis.text import normalize
@@ -177,6 +178,27 @@ def test_jaccard_is_exact_on_the_shingle_sets_the_module_describes(word_lists, g
             assert linked[a] == linked[b]
 
 
+def _shingle_multiset(texts, shingle):
+    array = text_array(texts)
+    parts = [(s, d) for s, d, _ in copies._shingles(array, copies._jobs(array), shingle, copies._constants(0, shingle))]
+    return sorted(zip(*(np.concatenate(column).tolist() for column in zip(*parts)))) if parts else []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=30), min_size=2, max_size=6),
+       st.lists(st.sampled_from(_GLUE), min_size=30, max_size=30), st.integers(1, 4), st.integers(1, 60))
+def test_long_texts_read_in_pieces_give_the_shingles_and_pairs_of_the_whole(word_lists, glue, shingle, piece):
+    """Texts longer than a batch are cut between words into pieces; shingles running across
+    pieces (and across batches) are counted once, so nothing changes but the memory."""
+    texts = ["".join(w + glue[i] for i, w in enumerate(words)) for words in word_lists]
+    whole, pairs = _shingle_multiset(texts, shingle), copy_pairs(texts, threshold=0.01, shingle=shingle)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(copies, "_BATCH_BYTES", 2 * piece)
+        patch.setattr(copies, "_PIECE_BYTES", piece)
+        assert _shingle_multiset(texts, shingle) == whole
+        pd.testing.assert_frame_equal(copy_pairs(texts, threshold=0.01, shingle=shingle), pairs)
+
+
 def test_repeats_of_a_text_pair_with_its_first_occurrence_only():
     pairs = copy_pairs([SPORTS, RELEASE, SPORTS, EDITED, SPORTS, RELEASE])
     assert pairs[["a", "b"]].values.tolist() == [[0, 2], [0, 4], [1, 3], [1, 5]]
@@ -303,3 +325,8 @@ def test_copy_partners_of_a_corpus_where_no_story_is_shared_is_an_empty_table():
                          "story_id": ["1", "2"], "is_near_duplicate": [False, False]})
     table = copy_partners(docs)
     assert table.empty and list(table.columns) == ["source", "partner", "docs", "share"]
+
+
+def test_word_bytes_are_non_ascii_bytes_and_ascii_letters_and_digits():
+    every = np.arange(256, dtype=np.uint8)
+    assert copies._word_bytes(every).tolist() == [b >= 0x80 or chr(b).isalnum() for b in range(256)]

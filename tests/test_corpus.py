@@ -1,13 +1,17 @@
 """Corpus ingestion: formats, encodings, column detection, accounting of every row."""
 
+import hashlib
 import io
 import json
 import zipfile
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analysis.corpus import CorpusError, as_docs, detect_encoding, group_keys, load_corpus
+from analysis.corpus import CorpusError, as_docs, detect_encoding, group_keys, load, load_corpus
+from analysis.text import normalize
 
 ARTICLES = [
     {"source": "الرائد", "date": "2021-11-02", "title": "محادثات جنيف", "text": "بدأت المحادثات في جنيف."},
@@ -230,6 +234,19 @@ def test_duplicates_are_flagged_by_normalized_text_and_dropped_only_on_request(t
     dropped = load_corpus(tmp_path / "a.csv", drop_duplicates=True)
     assert len(dropped.docs) == 3 and accounted(dropped)
     assert dropped.report.rejected["reason"].str.startswith("duplicate of").tolist() == [True]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["فَرَضَت", "واشنطن", "عقوبـات", "إلى", "٢٠١٥", "a", "\u200b", "ـ"]), max_size=40),
+       st.lists(st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u3000", ""]), min_size=40, max_size=40),
+       st.integers(1, 12))
+def test_a_long_text_keyed_in_chunks_keys_as_its_normalized_words_joined(words, spaces, chunk):
+    """Chunks are cut at a space and normalized one by one; the key is that of the whole text."""
+    text = "".join(w + spaces[i] for i, w in enumerate(words))
+    expected = hashlib.blake2b(" ".join(normalize(text).split()).encode(), digest_size=16).digest()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "_KEY_CHUNK", chunk)
+        assert load._text_key(text) == expected
 
 
 # ---------------------------------------------------------------- helpers

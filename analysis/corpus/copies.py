@@ -29,6 +29,13 @@ How it runs, vectorized with numpy over the whole corpus:
    pairs at or above the threshold are copies, and stories are the connected components
    (:func:`scipy.sparse.csgraph.connected_components`).
 
+**Memory.** Texts are read in runs of about 2 MiB by two threads, a text longer than that
+in pieces of 256 KiB cut between words (shingles that run across two reads are joined
+afterwards); each read's shingles go at once into the texts' signatures and
+fingerprints, and only those of texts shorter than 2 MiB are kept for verification (a
+long text that is a candidate is read again). One 17 MB text costs about a quarter of
+its size on top of what loading holds; a corpus of short texts, ~12 bytes a shingle.
+
 The hash functions derive from ``seed``: a given seed gives the same stories every time;
 another seed can change which borderline pairs LSH proposes, never a verified similarity.
 
@@ -51,6 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -85,6 +93,8 @@ BAND_ROWS = 4
 COPY_COLUMNS = ["story_id", "is_near_duplicate", "copy_of"]
 
 _BATCH_BYTES = 2 * 1024**2  # texts read at a time: small enough for the temporaries to stay in cache
+_PIECE_BYTES = 256 * 1024  # a longer text is read in pieces of this size: its temporaries stay a small share of it
+_SEGMENT_BYTES = _BATCH_BYTES  # a longer text is read in pieces of about this size
 _MAX_BUCKET = 64  # an LSH bucket with more texts links each to its first only, not all pairs
 _DROP = 0xFF  # a byte that never occurs in UTF-8 marks bytes to remove
 _EMPTY = np.uint64(2**64 - 1)
@@ -93,11 +103,10 @@ _LENGTH_MASKS = np.array([0] + [(1 << (8 * k)) - 1 for k in range(1, 8)] + [2**6
 
 
 @lru_cache(maxsize=1)
-def _byte_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _byte_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How to rewrite characters byte by byte: for two-byte UTF-8 (U+0080–U+07FF) and the
     general punctuation block (U+2000–U+207F), the bytes each becomes (``_DROP`` removes a
-    byte, spaces separate words), which two-byte sequences change, and which bytes are
-    parts of words."""
+    byte, spaces separate words), and which two-byte sequences change."""
     def rewrite(char: str) -> bytes:
         out = normalize(char)
         if out == "":
@@ -116,8 +125,7 @@ def _byte_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         first, second = chr(cp).encode()
         changes[second << 8 | first] = bytes(two[cp]) != chr(cp).encode()
     punctuation = np.array([list(rewrite(chr(0x2000 + k))) for k in range(0x80)], dtype=np.uint8)
-    word = np.array([b >= 0x80 or chr(b).isalnum() for b in range(256)])
-    return two, changes, punctuation, word
+    return two, changes, punctuation
 
 
 def _constants(seed: int, shingle: int) -> np.ndarray:
@@ -136,16 +144,29 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _word_bytes(data: np.ndarray) -> np.ndarray:
+    """Which bytes of normalized UTF-8 are parts of words: every byte of a non-ASCII
+    character, ASCII letters and digits (arithmetic on the bytes: 4x faster than a table lookup)."""
+    return (data >= 0x80) | (data - np.uint8(0x30) < 10) | ((data | np.uint8(0x20)) - np.uint8(0x61) < 26)
+
+
 def _normalized_bytes(texts: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of ``texts``, each followed by a space, normalized for comparison
     (see the module docstring), padded with 32 zero bytes; and where each text starts."""
-    two, changes, punctuation, _ = _byte_tables()
     spaced = pc.binary_join_element_wise(pc.fill_null(texts, ""), pa.scalar("", pa.large_string()),
                                          pa.scalar(" ", pa.large_string())).combine_chunks()
     offsets = np.frombuffer(spaced.buffers()[1], np.int64)[spaced.offset:spaced.offset + len(spaced) + 1]
     n = int(offsets[-1] - offsets[0])
     data = np.zeros(n + 32, np.uint8)
     data[:n] = np.frombuffer(spaced.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    del spaced
+    return _rewrite(data, n, offsets - offsets[0])
+
+
+def _rewrite(data: np.ndarray, n: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``data`` (``n`` bytes of texts starting at ``starts``, then 32 zero bytes) normalized
+    for comparison, and where each text starts once the removed bytes are gone."""
+    two, changes, punctuation = _byte_tables()
     at = np.flatnonzero(changes[np.ndarray((n,), "<u2", data, 0, (1,))])
     if len(at):
         cp = ((data[at].astype(np.int64) & 0x1F) << 6) | (data[at + 1] & 0x3F)
@@ -155,24 +176,24 @@ def _normalized_bytes(texts: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if len(at):
         k = ((data[at + 1].astype(np.int64) & 0x01) << 6) | (data[at + 2] & 0x3F)
         data[at], data[at + 1], data[at + 2] = punctuation[k, 0], punctuation[k, 1], punctuation[k, 2]
-    starts = offsets - offsets[0]
+    del at
     dropped = np.flatnonzero(data[:n] == _DROP)
     if len(dropped):
         starts = starts - np.searchsorted(dropped, starts)
-        keep = np.ones(len(data), bool)
-        keep[dropped] = False
-        data = data[keep]
+        data = np.delete(data, dropped)
     return data, starts
 
 
-def _word_hashes(texts: pa.ChunkedArray, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A hash of every word of ``texts`` in order, and the text (counted from 0) it is in."""
-    data, starts = _normalized_bytes(texts)
-    word = _byte_tables()[3][data[:-31]]  # every text ends with a space, and so does the padding
+def _word_hashes(data: np.ndarray, starts: np.ndarray, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hash of every word of the normalized texts in ``data`` (from :func:`_rewrite`) in
+    order, and the text (counted from 0) it is in."""
+    word = _word_bytes(data[:-31])  # every text ends with a space, and so does the padding
     edges = np.flatnonzero(word[1:] != word[:-1]) + 1
     if word[0]:
         edges = np.r_[0, edges]
+    del word
     first, length = edges[0::2], edges[1::2] - edges[0::2]
+    del edges
     packed = np.ndarray((len(data) - 7,), np.uint64, data, 0, (1,))  # 8 bytes from every position
     # Words are hashed from their first 32 bytes (16 Arabic letters) and their length.
     hashes = length.astype(np.uint64) * constants[4]
@@ -182,40 +203,123 @@ def _word_hashes(texts: pa.ChunkedArray, constants: np.ndarray) -> tuple[np.ndar
         hashes[part] += (packed[first[part] + 8 * j] & _LENGTH_MASKS[np.minimum(length[part] - 8 * j, 8)]) * constants[j]
         part = part[length[part] > 8 * (j + 1)]
     words = np.diff(np.searchsorted(first, starts))
-    return hashes, np.repeat(np.arange(len(words)), words)
+    return hashes, np.repeat(np.arange(len(words), dtype=np.int32), words)
 
 
-def _run_shingles(texts: pa.ChunkedArray, start: int, stop: int, words: int, constants: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The hash of every run of ``words`` consecutive words of each of ``texts[start:stop]``, and its text."""
-    word, text = _word_hashes(texts.slice(start, stop - start), constants)
+def _text_bytes(texts: pa.ChunkedArray, i: int) -> np.ndarray:
+    """The UTF-8 bytes of ``texts[i]`` (not null), without copying them."""
+    for chunk in texts.chunks:
+        if i < len(chunk):
+            break
+        i -= len(chunk)
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    start, stop = np.frombuffer(chunk.buffers()[1], width)[chunk.offset + i:chunk.offset + i + 2]
+    return np.frombuffer(chunk.buffers()[2], np.uint8)[start:stop]
+
+
+def _cuts(data: np.ndarray) -> list[int]:
+    """Where to cut one long text's bytes into pieces of about :data:`_PIECE_BYTES`: at
+    ASCII bytes that are not letters or digits, so that every word stays whole (no
+    multi-byte character has an ASCII byte, and normalization keeps them as they are)."""
+    cuts, at = [0], _PIECE_BYTES
+    while at < len(data):
+        window = 256
+        while True:
+            found = np.flatnonzero(~_word_bytes(data[at:at + window]))
+            if len(found) or at + window >= len(data):
+                break
+            window *= 4
+        if not len(found):
+            break
+        cuts.append(at + int(found[0]))
+        at = cuts[-1] + _PIECE_BYTES
+    return cuts + [len(data)]
+
+
+def _jobs(texts: pa.ChunkedArray) -> list[tuple[int, int, int, int]]:
+    """The units :func:`_job_words` reads: ``(start, stop, 0, 0)`` a run of texts of
+    about 2 MiB, ``(i, i + 1, lo, hi)`` bytes ``lo:hi`` of a text longer than 2 MiB."""
+    nbytes = pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False)
+    jobs = []
+    for start, stop in batches(texts, _BATCH_BYTES):
+        for i in np.flatnonzero(nbytes[start:stop] > _BATCH_BYTES) + start:
+            if start < i:
+                jobs.append((start, int(i), 0, 0))
+            cuts = _cuts(_text_bytes(texts, int(i)))
+            jobs += [(int(i), int(i) + 1, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+            start = int(i) + 1
+        if start < stop:
+            jobs.append((start, stop, 0, 0))
+    return jobs
+
+
+def _job_words(texts: pa.ChunkedArray, job: tuple[int, int, int, int], constants: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The word hashes of one of :func:`_jobs`, and the text (counted from 0) each is in."""
+    start, stop, lo, hi = job
+    if lo == hi:
+        data, starts = _normalized_bytes(texts.slice(start, stop - start))
+    else:
+        data = np.zeros(hi - lo + 33, np.uint8)
+        data[:hi - lo] = _text_bytes(texts, start)[lo:hi]
+        data[hi - lo] = ord(" ")
+        data, starts = _rewrite(data, hi - lo + 1, np.array([0, hi - lo + 1]))
+    word, text = _word_hashes(data, starts, constants)
+    return word, text + np.int32(start)
+
+
+def _windows(word: np.ndarray, text: np.ndarray, words: int, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every run of ``words`` consecutive words within one text, and its text."""
     n = max(len(word) - words + 1, 0)
     shingle = word[:n] * constants[16]
     for j in range(1, words):
         shingle += word[j:j + n] * constants[16 + j]
     inside = text[:n] == text[words - 1:]
-    return _mix(shingle[inside]), text[:n][inside] + start
+    return _mix(shingle[inside]), text[:n][inside]
 
 
-def _shingles(texts: pa.ChunkedArray, words: int, constants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_run_shingles` of all texts, in batches of about 2 MiB (:func:`analysis.chunks.batches`;
-    a quarter less time than 16 MiB batches on SaudiNewsNet) read by two threads (numpy
-    releases the Python lock in its loops)."""
+def _job_shingles(texts: pa.ChunkedArray, job: tuple[int, int, int, int], words: int, constants: np.ndarray
+                  ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The shingles of one of :func:`_jobs` and their texts; and its first and last
+    ``words - 1`` words (with their texts), for the shingles that run on into the next job."""
+    word, text = _job_words(texts, job, constants)
+    head, tail = slice(0, words - 1), slice(max(len(word) - words + 1, 0), len(word))
+    return _windows(word, text, words, constants), (word[head].copy(), text[head].copy()), (word[tail].copy(), text[tail].copy())
+
+
+def _shingles(texts: pa.ChunkedArray, jobs: list[tuple[int, int, int, int]], words: int, constants: np.ndarray
+              ) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
+    """The shingles of the texts of ``jobs`` (:func:`_jobs`), part by part: each part's
+    shingles, their texts (``int32``, in order) and whether they are of a piece of a
+    long text. Jobs are read by two threads (numpy releases the Python lock in its loops)."""
+    carry = (np.zeros(0, np.uint64), np.zeros(0, np.int32))
     with ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(lambda run: _run_shingles(texts, *run, words, constants),
-                              batches(texts, _BATCH_BYTES)))
-    if not parts:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate([h for h, _ in parts]), np.concatenate([d for _, d in parts])
+        for job, (inner, head, tail) in zip(jobs, pool.map(lambda job: _job_shingles(texts, job, words, constants), jobs)):
+            piece = job[2] != job[3]
+            if words > 1:  # the shingles that run on from earlier jobs, counted at the job of their last word
+                if len(carry[0]):
+                    yield (*_windows(np.r_[carry[0], head[0]], np.r_[carry[1], head[1]], words, constants), piece)
+                carry = np.r_[carry[0], tail[0]][1 - words:], np.r_[carry[1], tail[1]][1 - words:]
+            yield (*inner, piece)
 
 
-def _signatures(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """One-permutation MinHash signatures (``n_docs`` × :data:`BINS`), densified;
-    rows of texts without shingles are all ``_EMPTY``."""
+def _add_shingles(count: np.ndarray, total: np.ndarray, signature: np.ndarray, shingles: np.ndarray, doc: np.ndarray
+                  ) -> None:
+    """Count ``shingles`` (of texts ``doc``, in order) into each text's number and sum of
+    shingles (:func:`_first_same`) and its one-permutation MinHash signature: a
+    shingle's top bits pick one of :data:`BINS` bins, which keeps the smallest hash."""
+    if not len(doc):
+        return
+    count += np.bincount(doc, minlength=len(count))
+    runs = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    total[doc[runs]] += np.add.reduceat(shingles, runs)
     shift = np.uint64(64 - int(np.log2(BINS)))
-    signature = np.full(n_docs * BINS, _EMPTY, np.uint64)
-    np.minimum.at(signature, doc * BINS + (shingles >> shift).astype(np.int64), shingles)
-    signature = signature.reshape(n_docs, BINS)
+    np.minimum.at(signature.ravel(), doc.astype(np.int64) * BINS + (shingles >> shift).astype(np.int64), shingles)
+
+
+def _densify(signature: np.ndarray) -> np.ndarray:
+    """Signatures (texts × :data:`BINS`) with the bins a short text leaves empty filled;
+    rows of texts without shingles stay all ``_EMPTY``."""
     empty = signature == _EMPTY
     sparse = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
     if len(sparse):
@@ -255,7 +359,7 @@ def _candidates(signature: np.ndarray, constants: np.ndarray) -> tuple[np.ndarra
     return pairs // len(signature), pairs % len(signature)
 
 
-def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _jaccard(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The Jaccard similarity of the shingle sets of texts ``a[i]`` and ``b[i]``, for every i."""
     if not len(a):
         return np.zeros(0)
@@ -263,8 +367,11 @@ def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, 
     low = np.uint64(2**(64 - int(bits)) - 1)
     involved = np.zeros(n_docs, bool)
     involved[a] = involved[b] = True
-    chosen = involved[doc]
-    keys = (doc[chosen].astype(np.uint64) << np.uint64(64 - int(bits))) | (shingles[chosen] >> bits)
+    keys = []
+    for shingles, doc in parts:
+        chosen = involved[doc]
+        keys.append((doc[chosen].astype(np.uint64) << np.uint64(64 - int(bits))) | (shingles[chosen] >> bits))
+    keys = np.concatenate(keys)
     keys.sort()
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # each text's distinct shingles, texts in order
     owner = (keys >> np.uint64(64 - int(bits))).astype(np.int64)
@@ -280,16 +387,14 @@ def _jaccard(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, 
     return np.where(union > 0, common / np.maximum(union, 1), 0.0)
 
 
-def _first_same(shingles: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+def _first_same(count: np.ndarray, total: np.ndarray) -> np.ndarray:
     """For each text, the first text with the same shingles, the same number of times
-    each (a 64-bit fingerprint: the sum of their hashes and their number); -1 for texts
-    without shingles."""
-    count = np.bincount(doc, minlength=n_docs)
+    each (a 64-bit fingerprint from their number ``count`` and the sum of their hashes
+    ``total``); -1 for texts without shingles."""
     has = np.flatnonzero(count)
-    total = np.add.reduceat(shingles, np.searchsorted(doc, has)) if len(has) else np.zeros(0, np.uint64)
-    _, first, group = np.unique(_mix(total ^ (count[has].astype(np.uint64) * _GOLDEN)),
+    _, first, group = np.unique(_mix(total[has] ^ (count[has].astype(np.uint64) * _GOLDEN)),
                                 return_index=True, return_inverse=True)
-    same = np.full(n_docs, -1, np.int64)
+    same = np.full(len(count), -1, np.int64)
     same[has] = has[first[group]]
     return same
 
@@ -330,13 +435,23 @@ def copy_pairs(texts, *, threshold: float = THRESHOLD, shingle: int = SHINGLE_WO
         raise ValueError(f"shingle must be at least 1 word, not {shingle!r}")
     texts = texts if isinstance(texts, pa.ChunkedArray) else text_array(texts if isinstance(texts, pd.Series) else list(texts))
     constants = _constants(seed, shingle)
-    shingles, doc = _shingles(texts, shingle, constants)
-    n = len(texts)
-    same = _first_same(shingles, doc, n)
-    first = same[doc] == doc
-    shingles, doc = shingles[first], doc[first]
-    a, b = _candidates(_signatures(shingles, doc, n), constants)
-    similarity = _jaccard(shingles, doc, n, a, b)
+    n, jobs = len(texts), _jobs(texts)
+    count, total = np.zeros(n, np.int64), np.zeros(n, np.uint64)
+    signature = np.full((n, BINS), _EMPTY, np.uint64)
+    kept = []  # the shingles of all but long texts, for the Jaccard similarity of candidate pairs
+    for shingles, doc, piece in _shingles(texts, jobs, shingle, constants):
+        _add_shingles(count, total, signature, shingles, doc)
+        if not piece:
+            kept.append((shingles, doc))
+    same = _first_same(count, total)
+    signature[same != np.arange(n)] = _EMPTY  # repeats are compared no further
+    a, b = _candidates(_densify(signature), constants)
+    del signature
+    involved = np.zeros(n, bool)
+    involved[a] = involved[b] = True
+    again = [job for job in jobs if job[2] != job[3] and involved[job[0]]]  # long texts are read again if need be
+    kept += [(shingles, doc) for shingles, doc, _ in _shingles(texts, again, shingle, constants)]
+    similarity = _jaccard(kept, n, a, b)
     copy = similarity >= threshold
     repeat = np.flatnonzero((same >= 0) & (same != np.arange(n)))
     pairs = pd.DataFrame({"a": np.r_[a[copy], same[repeat]], "b": np.r_[b[copy], repeat],
