@@ -353,6 +353,22 @@ def test_short_windows_1256_line_valid_as_utf8_is_read_as_windows_1256_in_a_mixe
     assert corpus.docs["text"].tolist() == ["نص عربي", "آپ", "نص قديم"]
 
 
+def test_a_windows_1256_line_that_is_utf8_but_for_one_byte_is_read_as_windows_1256(tmp_path):
+    # Regression (found by the mixture test below): ااپآپآ is C7 C7 81 C2 81 C2, one bad UTF-8 byte
+    # and then valid UTF-8 (Ǳ, U+0081), so the line was taken for damaged UTF-8 and rejected.
+    data = "اا \n".encode("utf-8") + "ااپآپآ، ".encode("cp1256")
+    corpus = load(write(tmp_path / "s" / "a.txt", data))
+    assert corpus.docs["text"].tolist() == ["اا \nااپآپآ، "]
+    assert file_row(corpus, "a.txt")["encoding"] == "utf-8+cp1256"
+
+
+def test_damaged_utf8_arabic_stays_utf8_and_its_row_is_rejected(tmp_path):
+    data = "source,text\nأ,نص عربي سليم\nب,".encode("utf-8") + "نص".encode("utf-8")[:-1] + "تالف\n".encode("utf-8")
+    corpus = load(write(tmp_path / "a.csv", data))
+    assert file_row(corpus, "a.csv")["encoding"] == "utf-8"
+    assert corpus.docs["text"].tolist() == ["نص عربي سليم"]
+
+
 def test_c1_controls_in_a_valid_utf8_file_stay_as_written(tmp_path):
     corpus = load(write(tmp_path / "a.csv", "source,text\nأ,He said \x93yes\x94\nب,نص\n"))
     assert file_row(corpus, "a.csv")["encoding"] == "utf-8"

@@ -102,8 +102,28 @@ def _line_encoding(line: bytes) -> str:
         replaced = line.decode("utf-8", errors="replace")
         non_ascii = sum(1 for ch in replaced if ord(ch) > 127)
         # Windows-1256 Arabic is hardly ever valid UTF-8: nearly every high byte becomes U+FFFD.
-        return "damaged" if replaced.count("\ufffd") <= 0.3 * non_ascii else "cp1256"
+        if replaced.count("\ufffd") > 0.3 * non_ascii:
+            return "cp1256"
+        # A few bad bytes, but the rest holds no Arabic while it reads as Arabic in Windows-1256
+        # (ااپآپآ is C7 C7 81 C2 81 C2: one bad byte, then Ǳ, U+0081 and ¡): Windows-1256.
+        return "cp1256" if not _ARABIC.search(replaced) and _mostly_arabic(line.decode("cp1256", errors="replace")) \
+            else "damaged"
     return "c1" if _C1_CONTROLS.search(line) and not _BEYOND_LATIN1.search(text) else "utf-8"
+
+
+_ARABIC = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def _mostly_arabic(text: str) -> bool:
+    """Whether at least 80 % of the non-ASCII characters of ``text`` are Arabic.
+
+    Examples
+    --------
+    >>> _mostly_arabic("ااپآپآ، "), _mostly_arabic("Cafأ© crأ¨me")
+    (True, False)
+    """
+    high = [ch for ch in text if ord(ch) > 127]
+    return bool(high) and sum(1 for ch in high if _ARABIC.match(ch)) >= 0.8 * len(high)
 
 
 def _utf16_byte_order(sample: bytes) -> str | None:
