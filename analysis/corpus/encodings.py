@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import re
 
+from analysis.charsets import ARABIC_SCRIPT
 from analysis.corpus.files import _Member
+from analysis.text import has_arabic
 
 
 # The encoding reported for a file whose lines are some UTF-8, some Windows-1256.
@@ -106,12 +108,12 @@ def _line_encoding(line: bytes) -> str:
             return "cp1256"
         # A few bad bytes, but the rest holds no Arabic while it reads as Arabic in Windows-1256
         # (ااپآپآ is C7 C7 81 C2 81 C2: one bad byte, then Ǳ, U+0081 and ¡): Windows-1256.
-        return "cp1256" if not _ARABIC.search(replaced) and _mostly_arabic(line.decode("cp1256", errors="replace")) \
+        return "cp1256" if not has_arabic(replaced) and _mostly_arabic(line.decode("cp1256", errors="replace")) \
             else "damaged"
     return "c1" if _C1_CONTROLS.search(line) and not _BEYOND_LATIN1.search(text) else "utf-8"
 
 
-_ARABIC = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC_CHARACTER = re.compile(f"[{ARABIC_SCRIPT}]")
 
 
 def _mostly_arabic(text: str) -> bool:
@@ -123,7 +125,7 @@ def _mostly_arabic(text: str) -> bool:
     (True, False)
     """
     high = [ch for ch in text if ord(ch) > 127]
-    return bool(high) and sum(1 for ch in high if _ARABIC.match(ch)) >= 0.8 * len(high)
+    return bool(high) and sum(1 for ch in high if _ARABIC_CHARACTER.match(ch)) >= 0.8 * len(high)
 
 
 def _utf16_byte_order(sample: bytes) -> str | None:
