@@ -119,15 +119,15 @@ def _terms(args) -> None:
     parts = _partitions(args)
     if parts is None:
         counts = count_terms(_load(args, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
-    else:  # counts of disjoint documents add up (analysis.scale)
-        from analysis.terms import term_counts
+        _output(top_terms(counts, args.top, by=by), args)
+        return
+    from analysis.scale import sum_term_counts
+    from analysis.terms import term_counts
 
-        total = None
-        for part in parts:
-            counted = term_counts(_load(args, part, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
-            total = counted if total is None else total + counted
-        counts = total.table()
-    _output(top_terms(counts, args.top, by=by), args)
+    # counts of disjoint documents add up (analysis.scale), as integers until the top rows are shown
+    counted = (term_counts(_load(args, part, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+               for part in parts)
+    _output(sum_term_counts(counted).top(args.top), args)
 
 
 def _frames(args) -> None:

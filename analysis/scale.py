@@ -24,6 +24,7 @@ run on its cluster, otherwise on Dask's local scheduler.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import os
 from collections.abc import Callable, Iterable
@@ -31,9 +32,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.corpus import FORMATS, Boilerplate, clean_corpus, cleaned_docs, flag_copies, learn_boilerplate, load_corpus
-from analysis.terms import TermCounts, term_counts
+from analysis.terms import TermCounts, _alphabetical, _order, _sum_by, term_counts, top_terms
 from analysis.text import NormalizeOptions
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "add_frame_counts",
     "count_terms_by_partition",
     "count_frames_by_partition",
+    "TermTotals",
+    "sum_term_counts",
     "count_terms_dask",
     "count_frames_dask",
 ]
@@ -201,6 +205,130 @@ def _sum(counts: Iterable, add: Callable):
     return functools.reduce(lambda right, left: add(left[1], right), reversed(stack[:-1]), stack[-1][1])
 
 
+class TermTotals:
+    """Term counts of many partitions added up as integers (see :func:`sum_term_counts`).
+
+    Each (group, term) row is a packed key ``group << 32 | term id`` over one vocabulary
+    shared by the partitions, with its ``count`` and ``doc_freq``: 24 bytes a row, where a
+    sum of :class:`~analysis.terms.TermCounts` holds every row with its term as a string
+    and factorizes them all again at every addition. Strings are attached only to the
+    rows a table shows.
+
+    Examples
+    --------
+    >>> one = term_counts(pd.DataFrame({"doc_id": ["1"], "source": ["أ"], "text": ["روسيا تفاوض"]}), by="source")
+    >>> two = term_counts(pd.DataFrame({"doc_id": ["2"], "source": ["ب"], "text": ["روسيا تهدد روسيا"]}), by="source")
+    >>> sum_term_counts([one, two]).top(1)[["source", "term", "count", "rank"]].values.tolist()
+    [['أ', 'تفاوض', 1, 1], ['ب', 'روسيا', 2, 1]]
+    """
+
+    _LOW = (1 << 32) - 1
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.groups = pd.DataFrame(index=[0]) if not names else None  # distinct groups, in the order first seen
+        self.tokens = np.zeros(0, np.int64)
+        self.docs = np.zeros(0, np.int64)
+        self.vocabulary = pd.Index([], dtype="str")  # term of each term id
+        self.keys = np.zeros(0, np.int64)
+        self.count = np.zeros(0, np.int64)
+        self.doc_freq = np.zeros(0, np.int64)
+
+    def packed(self, counts: TermCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Take in the groups and vocabulary of ``counts``; its rows as ``(keys, count, doc_freq)``."""
+        if counts.names != self.names:
+            raise ValueError(f"cannot add counts grouped by {counts.names} and by {self.names}")
+        if self.names:
+            seen = 0 if self.groups is None else len(self.groups)
+            both = counts.groups[self.names] if self.groups is None else pd.concat(
+                [self.groups, counts.groups[self.names]], ignore_index=True)
+            codes = both.groupby(self.names, dropna=False, sort=False).ngroup().to_numpy(np.int64)
+            first = np.unique(codes, return_index=True)[1]
+            self.groups = both.iloc[first].reset_index(drop=True)
+            codes = codes[seen:]
+        else:
+            codes = np.zeros(len(counts.groups), np.int64)
+        size = len(self.groups)
+        self.tokens = np.bincount(codes, counts.groups["tokens"], size).astype(np.int64) + np.pad(
+            self.tokens, (0, size - len(self.tokens)))
+        self.docs = np.bincount(codes, counts.groups["docs"], size).astype(np.int64) + np.pad(
+            self.docs, (0, size - len(self.docs)))
+        terms = counts.terms["term"]
+        ids = self.vocabulary.get_indexer(terms)
+        new = ids < 0
+        if new.any():
+            added = pd.Index(pd.unique(terms[new]), dtype="str")
+            ids[new] = len(self.vocabulary) + added.get_indexer(terms[new])
+            self.vocabulary = self.vocabulary.append(added)
+            if len(self.vocabulary) >= 2**31:
+                raise ValueError("more than 2**31 - 1 distinct terms to add up")
+        keys = codes[counts.terms["group"].to_numpy()] << 32 | ids.astype(np.int64)
+        return keys, counts.terms["count"].to_numpy(np.int64), counts.terms["doc_freq"].to_numpy(np.int64)
+
+    def _counts(self, rows: np.ndarray | slice = slice(None)) -> TermCounts:
+        """The :class:`~analysis.terms.TermCounts` of the given rows (groups sorted)."""
+        if self.names:
+            order = self.groups.groupby(self.names, dropna=False, sort=True).ngroup().to_numpy(np.int64)
+        else:
+            order = np.zeros(len(self.tokens), np.int64)
+        groups = self.groups.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+        groups = groups.assign(tokens=np.bincount(order, self.tokens, len(groups)).astype(np.int64),
+                               docs=np.bincount(order, self.docs, len(groups)).astype(np.int64))
+        keys = self.keys[rows]
+        terms = pd.DataFrame({"group": order[keys >> 32],
+                              "term": pd.Series(self.vocabulary.to_numpy()[keys & self._LOW], dtype="str"),
+                              "count": self.count[rows], "doc_freq": self.doc_freq[rows]})
+        return TermCounts(self.names, groups, terms)
+
+    def table(self, min_count: int = 1) -> pd.DataFrame:
+        """The :func:`analysis.terms.count_terms` table of the total."""
+        return self._counts().table(min_count)
+
+    def top(self, n: int = 20) -> pd.DataFrame:
+        """:func:`analysis.terms.top_terms` of :meth:`table`, with strings attached to the top rows only."""
+        if n < 1:
+            raise ValueError(f"n must be at least 1, not {n!r}")
+        order = (self.groups.groupby(self.names, dropna=False, sort=True).ngroup().to_numpy(np.int64)
+                 if self.names else np.zeros(len(self.tokens), np.int64))
+        group = order[self.keys >> 32]
+        alphabetical = _alphabetical(pa.array(self.vocabulary.to_numpy(), pa.large_string()))
+        ranked = _order(group, self.count, alphabetical[self.keys & self._LOW])
+        group = group[ranked]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
+        rank = np.arange(1, len(group) + 1) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+        return top_terms(self._counts(np.sort(ranked[rank <= n])).table(), n, self.names or None)
+
+
+def _add_packed(left: tuple, right: tuple) -> tuple:
+    """Two ``(keys, count, doc_freq)`` sums added: distinct keys, sorted."""
+    keys, (count, doc_freq) = _sum_by(np.concatenate([left[0], right[0]]), np.concatenate([left[1], right[1]]),
+                                      np.concatenate([left[2], right[2]]))
+    return keys, count, doc_freq
+
+
+def sum_term_counts(counts: Iterable[TermCounts], names: list[str] | None = None) -> TermTotals:
+    """Add up the :class:`~analysis.terms.TermCounts` of disjoint sets of documents, such
+    as partitions counted one at a time, in bounded memory (:class:`TermTotals`).
+
+    ``names`` are the grouping columns (by default those of the first counts). The totals'
+    :meth:`~TermTotals.table` equals the table of the counts added with ``+``.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "ب"], "text": ["العقوبات على موسكو", "العقوبات"]})
+    >>> parts = [term_counts(docs.iloc[[k]], by="source") for k in range(2)]
+    >>> sum_term_counts(parts).table().equals((parts[0] + parts[1]).table())
+    True
+    """
+    counts = iter(counts)
+    first = next(counts, None)
+    if first is None:
+        raise ValueError("no partitions to count")
+    totals = TermTotals(first.names if names is None else names)
+    totals.keys, totals.count, totals.doc_freq = _sum(map(totals.packed, itertools.chain([first], counts)), _add_packed)
+    return totals
+
+
 def count_terms_by_partition(
     partitions: list[str | os.PathLike],
     by: str | list[str] | None = None,
@@ -225,7 +353,7 @@ def count_terms_by_partition(
     """
     count = functools.partial(partition_term_counts, by=by, ngram=ngram, stopwords=stopwords, options=options,
                               boilerplate=_learned(partitions, load_options), **load_options)
-    return _sum(map(count, partitions), operator.add).table(min_count)
+    return sum_term_counts(map(count, partitions)).table(min_count)
 
 
 def count_frames_by_partition(

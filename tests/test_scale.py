@@ -13,8 +13,9 @@ from analysis.scale import (
     count_frames_dask,
     count_terms_by_partition,
     count_terms_dask,
+    sum_term_counts,
 )
-from analysis.terms import count_terms, term_counts
+from analysis.terms import count_terms, term_counts, top_terms
 
 LEXICON = "international-news"
 
@@ -53,6 +54,34 @@ def test_terms_by_partition_equal_the_whole_corpus(demo_parts, by, ngram):
     whole = count_terms(load_corpus(demo_parts, progress=False, clean=False), by, ngram=ngram)
     parts = count_terms_by_partition(corpus_partitions(demo_parts), by, ngram=ngram, clean=False)
     pd.testing.assert_frame_equal(parts, whole)
+
+
+@pytest.mark.parametrize("by, ngram", [("source", 1), ("month", 2), (None, 1), (["source", "month"], 3)])
+def test_integer_totals_equal_the_counts_added_as_tables(demo_parts, by, ngram):
+    counts = [term_counts(load_corpus(p, progress=False, clean=False), by, ngram=ngram)
+              for p in corpus_partitions(demo_parts)]
+    added = counts[0] + counts[1] + counts[2]
+    totals = sum_term_counts(counts)
+    pd.testing.assert_frame_equal(totals.table(), added.table())
+    pd.testing.assert_frame_equal(totals.table(min_count=2), added.table(min_count=2))
+    for n in (1, 7):
+        pd.testing.assert_frame_equal(totals.top(n), top_terms(added.table(), n, by))
+
+
+def test_integer_totals_keep_a_missing_group_and_terms_new_in_a_later_part():
+    docs = pd.DataFrame({"doc_id": list("abcd"), "source": ["أ", None, "ب", None],
+                         "text": ["روسيا تفاوض", "عقوبات", "روسيا تهدد روسيا", "عقوبات جديدة"]})
+    counts = [term_counts(docs.iloc[[k]], by="source", stopwords=False) for k in range(4)]
+    pd.testing.assert_frame_equal(sum_term_counts(counts).table(), term_counts(docs, by="source", stopwords=False).table())
+
+
+def test_integer_totals_refuse_counts_grouped_otherwise(demo_parts):
+    part = corpus_partitions(demo_parts)[0]
+    corpus = load_corpus(part, progress=False, clean=False)
+    with pytest.raises(ValueError, match="grouped by"):
+        sum_term_counts([term_counts(corpus, "source"), term_counts(corpus, "month")])
+    with pytest.raises(ValueError, match="no partitions"):
+        sum_term_counts([])
 
 
 def test_min_count_applies_to_the_total_not_to_each_partition(demo_parts):
