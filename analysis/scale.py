@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis.corpus import FORMATS, Boilerplate, clean_corpus, cleaned_docs, flag_copies, learn_boilerplate, load_corpus
-from analysis.terms import TermCounts, _alphabetical, _order, _sum_by, term_counts, top_terms
+from analysis.terms import _LOW, TermCounts, _alphabetical, _order, _rank_in_group, _sum_by, term_counts, top_terms
 from analysis.text import NormalizeOptions
 
 __all__ = [
@@ -222,8 +222,6 @@ class TermTotals:
     [['أ', 'تفاوض', 1, 1], ['ب', 'روسيا', 2, 1]]
     """
 
-    _LOW = (1 << 32) - 1
-
     def __init__(self, names: list[str]) -> None:
         self.names = names
         self.groups = pd.DataFrame(index=[0]) if not names else None  # distinct groups, in the order first seen
@@ -265,18 +263,21 @@ class TermTotals:
         keys = codes[counts.terms["group"].to_numpy()] << 32 | ids.astype(np.int64)
         return keys, counts.terms["count"].to_numpy(np.int64), counts.terms["doc_freq"].to_numpy(np.int64)
 
+    def _sorted_groups(self) -> np.ndarray:
+        """Each group's place in sorted order (missing values last), by the order first seen."""
+        if not self.names:
+            return np.zeros(len(self.tokens), np.int64)
+        return self.groups.groupby(self.names, dropna=False, sort=True).ngroup().to_numpy(np.int64)
+
     def _counts(self, rows: np.ndarray | slice = slice(None)) -> TermCounts:
         """The :class:`~analysis.terms.TermCounts` of the given rows (groups sorted)."""
-        if self.names:
-            order = self.groups.groupby(self.names, dropna=False, sort=True).ngroup().to_numpy(np.int64)
-        else:
-            order = np.zeros(len(self.tokens), np.int64)
+        order = self._sorted_groups()
         groups = self.groups.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
         groups = groups.assign(tokens=np.bincount(order, self.tokens, len(groups)).astype(np.int64),
                                docs=np.bincount(order, self.docs, len(groups)).astype(np.int64))
         keys = self.keys[rows]
         terms = pd.DataFrame({"group": order[keys >> 32],
-                              "term": pd.Series(self.vocabulary.to_numpy()[keys & self._LOW], dtype="str"),
+                              "term": pd.Series(self.vocabulary.to_numpy()[keys & _LOW], dtype="str"),
                               "count": self.count[rows], "doc_freq": self.doc_freq[rows]})
         return TermCounts(self.names, groups, terms)
 
@@ -288,14 +289,10 @@ class TermTotals:
         """:func:`analysis.terms.top_terms` of :meth:`table`, with strings attached to the top rows only."""
         if n < 1:
             raise ValueError(f"n must be at least 1, not {n!r}")
-        order = (self.groups.groupby(self.names, dropna=False, sort=True).ngroup().to_numpy(np.int64)
-                 if self.names else np.zeros(len(self.tokens), np.int64))
-        group = order[self.keys >> 32]
+        group = self._sorted_groups()[self.keys >> 32]
         alphabetical = _alphabetical(pa.array(self.vocabulary.to_numpy(), pa.large_string()))
-        ranked = _order(group, self.count, alphabetical[self.keys & self._LOW])
-        group = group[ranked]
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
-        rank = np.arange(1, len(group) + 1) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+        ranked = _order(group, self.count, alphabetical[self.keys & _LOW])
+        rank = _rank_in_group(group[ranked])
         return top_terms(self._counts(np.sort(ranked[rank <= n])).table(), n, self.names or None)
 
 
@@ -306,12 +303,12 @@ def _add_packed(left: tuple, right: tuple) -> tuple:
     return keys, count, doc_freq
 
 
-def sum_term_counts(counts: Iterable[TermCounts], names: list[str] | None = None) -> TermTotals:
+def sum_term_counts(counts: Iterable[TermCounts]) -> TermTotals:
     """Add up the :class:`~analysis.terms.TermCounts` of disjoint sets of documents, such
     as partitions counted one at a time, in bounded memory (:class:`TermTotals`).
 
-    ``names`` are the grouping columns (by default those of the first counts). The totals'
-    :meth:`~TermTotals.table` equals the table of the counts added with ``+``.
+    All must be grouped alike. The totals' :meth:`~TermTotals.table` equals the table of
+    the counts added with ``+``.
 
     Examples
     --------
@@ -324,7 +321,7 @@ def sum_term_counts(counts: Iterable[TermCounts], names: list[str] | None = None
     first = next(counts, None)
     if first is None:
         raise ValueError("no partitions to count")
-    totals = TermTotals(first.names if names is None else names)
+    totals = TermTotals(first.names)
     totals.keys, totals.count, totals.doc_freq = _sum(map(totals.packed, itertools.chain([first], counts)), _add_packed)
     return totals
 

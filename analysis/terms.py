@@ -493,10 +493,14 @@ def top_terms(counts: pd.DataFrame, n: int = 20, by: str | list[str] | None = No
         raise ValueError(f"n must be at least 1, not {n!r}")
     names = [] if by is None else [by] if isinstance(by, str) else list(by)
     order, group = _sorted(counts, names)
-    group = group[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
-    rank = np.arange(1, len(group) + 1) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+    rank = _rank_in_group(group[order])
     return counts.take(order[rank <= n]).reset_index(drop=True).assign(rank=rank[rank <= n])
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """Each row's place (from 1) among the rows of its group, for rows already ordered by group."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
+    return np.arange(1, len(group) + 1) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
 
 
 def tfidf_terms(
