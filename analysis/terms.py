@@ -29,10 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import (
-    IntBuffer, TokenVocabulary, batches, stored_tokens, take_texts, text_array, token_counts, token_offsets,
+    IntBuffer, TokenVocabulary, batches, ragged_gather, stored_tokens, take_texts, text_array, token_counts, token_offsets,
     written_token_counts,
 )
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
+from analysis.charsets import DIGITS
 from analysis.text import SENTENCE_END, TOKEN_PATTERN, NormalizeOptions, normalize, stopwords as arabic_stopwords
 
 __all__ = [
@@ -587,10 +588,11 @@ def kwic(
         wanted = TOKEN_PATTERN.findall(normalize(term, options))
         if not wanted:
             raise ValueError(f"term {term!r} has no word in it")
-        doc, index, n_tokens = _occurrences(texts, wanted, options)
+        doc, index, n_tokens = _occurrences(*_token_runs(corpus, docs, options, clean), len(docs), wanted)
         last = index + len(wanted) - 1
     else:
-        doc, index, last, n_tokens = _matched_occurrences(docs, texts, term, options)
+        doc, index, last = _matched_occurrences(corpus, docs, term, options, copies, clean)
+        n_tokens = _tokens_per_doc(corpus, docs, options, clean)
     # Offsets of the first token of the context, the first and last of the keyword, the last of the context.
     starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
         [np.maximum(index - window, 0), index, last, np.minimum(last + window, n_tokens[doc] - 1)]))
@@ -612,33 +614,51 @@ def kwic(
     )
 
 
-def _matched_occurrences(docs: pd.DataFrame, texts: pa.ChunkedArray, term: str, options: NormalizeOptions | None
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The hits of ``term`` under the frame matcher's rules: text position, first and last token, tokens per text."""
+def _token_runs(corpus, docs: pd.DataFrame, options: NormalizeOptions | None, clean: bool):
+    """``(runs, vocabulary)``: the ``(start, stop, term ids, docs)`` runs of ``docs`` (chosen from
+    ``corpus``, cleaned as ``clean`` says) and the vocabulary of their ids; the corpus's stored
+    tokens where it has them (:func:`~analysis.chunks.stored_tokens`), else the texts tokenized in batches."""
+    known = stored_tokens(corpus, docs, options, clean)
+    if known is not None:
+        tokens, rows = known
+        return tokens.runs(rows), TokenVocabulary.of_terms(tokens.terms_counted[1])
+    vocabulary = TokenVocabulary(options)
+    return vocabulary.tokens(text_array(docs["text"])), vocabulary
+
+
+def _tokens_per_doc(corpus, docs: pd.DataFrame, options: NormalizeOptions | None, clean: bool) -> np.ndarray:
+    """How many tokens each of ``docs`` (as for :func:`_token_runs`) has."""
+    known = stored_tokens(corpus, docs, options, clean)
+    if known is not None:
+        tokens, rows = known
+        return tokens.docs["tokens"].to_numpy()[rows].astype(np.int64)
+    return token_counts(docs["text"], options)
+
+
+def _matched_occurrences(corpus, docs: pd.DataFrame, term: str, options: NormalizeOptions | None, copies: str,
+                         clean: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hits of ``term`` under the frame matcher's rules in ``docs`` (those of ``corpus`` that
+    ``copies`` and ``clean`` give): position in ``docs``, first and last token."""
     from analysis.frames import frame_matches
     from analysis.lexicon import Frame, Lexicon, term_words
 
     words, _ = term_words(term, options)
     if not words:
         raise ValueError(f"term {term!r} has no word in it")
-    hits = frame_matches(docs, Lexicon("kwic", (Frame("kwic", terms=(term,)),)), options)
+    hits = frame_matches(corpus, Lexicon("kwic", (Frame("kwic", terms=(term,)),)), options, copies=copies, clean=clean)
     doc = pd.Index(docs["doc_id"].astype(str)).get_indexer(hits["doc_id"].astype(str)).astype(np.int64)
     index = hits["token_index"].to_numpy(np.int64)
-    vocabulary = TokenVocabulary(options)
-    n_tokens = np.zeros(len(texts), np.int64)
-    for start, stop, _, in_batch in vocabulary.tokens(texts):
-        n_tokens[start:stop] = np.bincount(in_batch, minlength=stop - start)
-    return doc, index, index + len(words) - 1, n_tokens
+    return doc, index, index + len(words) - 1
 
 
-def _occurrences(texts: pa.ChunkedArray, words: list[str], options: NormalizeOptions | None
+def _occurrences(runs, vocabulary: TokenVocabulary, n_docs: int, words: list[str]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where the normalized tokens ``words`` follow each other in a text: the text and the
-    position of the first of them, in order, and the number of tokens of every text."""
-    vocabulary = TokenVocabulary(options)
+    """Where the normalized tokens ``words`` follow each other in the ``n_docs`` texts of
+    ``runs`` (:func:`_token_runs`): the text and the position of the first of them, in
+    order, and the number of tokens of every text."""
     doc, index = IntBuffer(), IntBuffer()
-    n_tokens = np.zeros(len(texts), np.int64)
-    for start, stop, terms, docs in vocabulary.tokens(texts):
+    n_tokens = np.zeros(n_docs, np.int64)
+    for start, stop, terms, docs in runs:
         counts = np.bincount(docs, minlength=stop - start)
         n_tokens[start:stop] = counts
         ids = vocabulary.ids_of(words).tolist()
@@ -658,7 +678,7 @@ as written; diacritics, tatweel, controls and presentation forms go, Persian let
 
 
 def label_terms(table: pd.DataFrame, corpus: Corpus | pd.DataFrame, *, column: str = "term",
-                options: NormalizeOptions | None = None) -> pd.DataFrame:
+                options: NormalizeOptions | None = None, clean: bool = True) -> pd.DataFrame:
     """Add ``display``: each normalized term of ``column`` in its most frequent written spelling.
 
     Counting merges أوكرانيا and اوكرانيا (and ادنى، أدنى، ادني) into one normalized term,
@@ -673,6 +693,8 @@ def label_terms(table: pd.DataFrame, corpus: Corpus | pd.DataFrame, *, column: s
     corpus : the corpus the terms were counted in.
     column : the column of normalized terms.
     options : the normalization the terms were counted with.
+    clean : spellings of the text counted, with the corpus's cleaning skipped (default, as
+        :func:`count_terms` counts), or of the text as written (False).
 
     Examples
     --------
@@ -684,28 +706,66 @@ def label_terms(table: pd.DataFrame, corpus: Corpus | pd.DataFrame, *, column: s
     if column not in table.columns:
         raise ValueError(f"table lacks column {column!r}; it has {list(table.columns)}")
     words = {word for term in table[column].dropna().unique() for word in str(term).split()}
-    spellings = _spellings(as_docs(corpus), words, options)
+    spellings = _spellings(corpus, words, options, clean)
     return table.assign(display=[
         " ".join(spellings.get(word, word) for word in str(term).split()) if isinstance(term, str) else term
         for term in table[column]
     ])
 
 
-def _spellings(docs: pd.DataFrame, words: set[str], options: NormalizeOptions | None) -> dict[str, str]:
-    """The most frequent display spelling of each normalized word in ``words``."""
+_DIGITS_WRITTEN = f"[{re.escape(''.join(DIGITS))}]"
+"""Characters that counting rewrites (as ASCII digits and separators) and a display spelling keeps."""
+_DIGITS_COUNTED = f"[{re.escape(''.join(sorted(set(DIGITS.values()))))}0-9]"
+
+
+def _spellings(corpus, words: set[str], options: NormalizeOptions | None, clean: bool) -> dict[str, str]:
+    """The most frequent display spelling of each normalized word in ``words``.
+
+    A stored token's spelling (:class:`~analysis.chunks.TokenIds`) is its display spelling,
+    except where its text wrote digits otherwise: only those texts are read again, for those words.
+    """
+    docs = cleaned_docs(corpus, clean)
     if not words or docs.empty:
         return {}
     counts: dict[tuple[str, str], int] = {}
-    for raw, n in written_token_counts(text_array(docs["text"])).items():  # each written form normalized once
-        key = normalize(raw, options)
-        if key in words:
-            shown = normalize(raw, DISPLAY_OPTIONS)
-            counts[key, shown] = counts.get((key, shown), 0) + n
+    known = stored_tokens(corpus, docs, options, clean)
+    if known is None:
+        _add_written(counts, docs["text"], words, options)
+    else:
+        tokens, rows = known
+        n = tokens.docs["tokens"].to_numpy()[rows]
+        ids = tokens.ids["term"].to_numpy()[ragged_gather(tokens.docs["start"].to_numpy()[rows], n)]
+        doc = np.repeat(np.arange(len(rows)), n)
+        code, terms = tokens.terms_counted
+        spellings = pa.array(tokens.terms["spelling"], pa.large_string())
+        wanted = pc.is_in(terms, value_set=pa.array(sorted(words), pa.large_string())).to_numpy(zero_copy_only=False)
+        rewritten = pc.match_substring_regex(spellings, _DIGITS_COUNTED).to_numpy(zero_copy_only=False)
+        written = pc.fill_null(pc.match_substring_regex(text_array(docs["text"]), _DIGITS_WRITTEN), False)
+        wanted, digits = wanted[code], wanted[code] & rewritten
+        # texts that may write the digits of a wanted word otherwise are read again, for such words
+        reread = written.to_numpy(zero_copy_only=False) & (np.bincount(doc, digits[ids], len(rows)) > 0)
+        take = wanted[ids] & ~(digits[ids] & reread[doc])
+        uses = np.bincount(ids[take], minlength=len(spellings))
+        keys, shown = terms.take(pa.array(code)).to_pylist(), spellings.to_pylist()
+        for i in np.flatnonzero(uses).tolist():
+            counts[keys[i], shown[i]] = counts.get((keys[i], shown[i]), 0) + int(uses[i])
+        if reread.any():
+            _add_written(counts, docs["text"][reread], {w for w in words if re.search(_DIGITS_COUNTED, w)}, options)
     best: dict[str, tuple[int, str]] = {}
     for (key, shown), n in counts.items():
         if key not in best or (-n, shown) < (-best[key][0], best[key][1]):
             best[key] = (n, shown)
     return {key: shown for key, (_, shown) in best.items()}
+
+
+def _add_written(counts: dict[tuple[str, str], int], texts: pd.Series, words: set[str],
+                 options: NormalizeOptions | None) -> None:
+    """Add to ``counts`` the occurrences of each (normalized word of ``words``, display spelling) in ``texts``."""
+    for raw, n in written_token_counts(text_array(texts)).items():  # each written form normalized once
+        key = normalize(raw, options)
+        if key in words:
+            shown = normalize(raw, DISPLAY_OPTIONS)
+            counts[key, shown] = counts.get((key, shown), 0) + n
 
 
 _PROCLITICS = ("وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك")

@@ -521,3 +521,68 @@ def test_written_token_counts_count_each_spelling_as_written_across_texts():
 
     texts = text_array(pd.Series(["أوكرانيا  واوكرانيا\nأوكرانيا،", None, "S-400 أوكرانيا"]))
     assert written_token_counts(texts) == {"أوكرانيا": 3, "واوكرانيا": 1, "S": 1, "400": 1}
+
+
+# --- kwic and label_terms from the tokens a cached corpus or a report's snapshot carries ----------------------------
+
+_STORED_WORDS = ["عقوبات", "العقوبات", "والعقوبات", "أمن", "آمن", "الامن", "إلى", "الى", "حزب", "الله", "حزب الله",
+                 "2015", "٢٠١٥", "۲۰۱۵", "3.5", "٣٫٥", "عُقُوبَات", "عقوبـات", ".", "؟", "\n", "،", "// انتهى //"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["أ", "ب"]), st.lists(st.sampled_from(_STORED_WORDS), max_size=20)),
+                min_size=1, max_size=7),
+       st.sampled_from(["العقوبات", "حزب الله", "الامن", "الى", "2015", "3.5", "عقوب*"]))
+def test_kwic_and_label_terms_from_stored_tokens_equal_tokenizing(rows, term):
+    from analysis.corpus import Corpus, clean_corpus, flag_copies
+    from analysis.corpus.cache import with_token_ids
+
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(rows))], "source": [s for s, _ in rows],
+                         "text": [" ".join(words) for _, words in rows]})
+    corpus = flag_copies(clean_corpus(Corpus(docs=docs, report=None)))
+    stored = with_token_ids(corpus)
+    subset = dataclasses.replace(stored, docs=stored.docs.iloc[::-2].reset_index(drop=True))
+    for with_ids in (stored, subset):
+        without = dataclasses.replace(with_ids, tokens=None)
+        for kwargs in ({}, {"exact": True}, {"sentence": True}, {"copies": "one"}, {"clean": False}):
+            if kwargs.get("exact") and term.endswith("*"):
+                continue
+            assert kwic(with_ids, term, 2, **kwargs).equals(kwic(without, term, 2, **kwargs)), kwargs
+        table = pd.DataFrame({"term": ["العقوبات", "الامن", "الي", "2015", "3.5", "حزب الله", "غائب"]})
+        for clean in (True, False):
+            assert label_terms(table, with_ids, clean=clean).equals(label_terms(table, without, clean=clean)), clean
+
+
+def test_label_terms_keeps_the_digits_as_the_corpus_writes_them_most():
+    from analysis.corpus import Corpus
+    from analysis.corpus.cache import with_token_ids
+
+    docs = pd.DataFrame({"doc_id": ["1", "2", "3"], "source": "أ",
+                         "text": ["عام ٢٠١٥ وعام ٢٠١٥", "عام 2015", "نمو ٣٫٥ في المائة ونمو ٣٫٥"]})
+    table = pd.DataFrame({"term": ["2015", "3.5", "عام"]})
+    expected = ["٢٠١٥", "٣٫٥", "عام"]
+    assert label_terms(table, docs)["display"].tolist() == expected
+    assert label_terms(table, with_token_ids(Corpus(docs=docs, report=None)))["display"].tolist() == expected
+
+
+def test_kwic_and_label_terms_of_a_corpus_with_stored_tokens_do_not_tokenize_again(monkeypatch):
+    import analysis.chunks as chunks
+    from analysis.corpus import load_corpus
+    from analysis.corpus.cache import with_token_ids
+
+    stored = with_token_ids(load_corpus(cache=False, progress=False))
+    top = top_terms(count_terms(stored, "source"), 5, by="source")
+    top = top[~top["term"].str.contains("[0-9]")]  # digits are read again from the texts that write ٠-٩
+    expected = kwic(stored, "العقوبات"), kwic(stored, "روسيا", exact=True), label_terms(top, stored)
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("tokenized although the token ids are stored")
+
+    monkeypatch.setattr(chunks.TokenVocabulary, "tokens", no_tokenizing)
+    monkeypatch.setattr(chunks, "written_token_counts", no_tokenizing)
+    import analysis.terms as terms
+    monkeypatch.setattr(terms, "written_token_counts", no_tokenizing)
+    assert len(expected[0]) > 0 and len(expected[1]) > 0
+    assert kwic(stored, "العقوبات").equals(expected[0])
+    assert kwic(stored, "روسيا", exact=True).equals(expected[1])
+    assert label_terms(top, stored).equals(expected[2])
