@@ -343,6 +343,26 @@ def test_summary_and_patterns_account_for_what_was_removed():
     assert (patterns["token_share"] > 0).all() and (patterns["token_share"] < 1).all()
 
 
+
+def test_summary_and_patterns_of_stored_tokens_equal_tokenizing_and_read_only_the_cleaned_texts(monkeypatch):
+    import analysis.chunks as chunks
+    from analysis.corpus.cache import with_token_ids
+
+    corpus = _noisy()
+    stored = with_token_ids(corpus)
+    expected = cleaning_summary(corpus), boilerplate_patterns(corpus, top=3)
+    untouched = set(corpus.docs.loc[~corpus.docs["doc_id"].isin(corpus.cleaning["doc_id"]), "text"])
+    assert untouched
+    counted = chunks.token_counts
+
+    def only_cleaned(texts, *args, **kwargs):
+        assert not set(texts) & untouched, "tokenized a text that cleaning did not touch"
+        return counted(texts, *args, **kwargs)
+
+    monkeypatch.setattr(chunks, "token_counts", only_cleaned)
+    assert cleaning_summary(stored).equals(expected[0])
+    assert boilerplate_patterns(stored, top=3).equals(expected[1])
+
 def test_provenance_states_the_cleaning():
     corpus = _noisy()
     assert "boilerplate" in provenance(corpus).cleaning and "debris: html" in provenance(corpus).cleaning

@@ -1134,23 +1134,32 @@ def cleaning_summary(corpus: Corpus, by: str = "source") -> pd.DataFrame:
     >>> cleaning_summary(clean_corpus(Corpus(docs=docs, report=None)))[["docs_cleaned", "tokens_before", "tokens_after"]].values.tolist()
     [[5, 20, 15]]
     """
-    from analysis.chunks import token_counts
-
     docs = as_docs(corpus)
     spans = getattr(corpus, "cleaning", None)
     spans = spans if spans is not None else pd.DataFrame(columns=SPAN_COLUMNS)
     mine = spans[spans["doc_id"].isin(docs["doc_id"])]
     touched = docs["doc_id"].isin(mine["doc_id"]).to_numpy()
-    before = token_counts(docs["text"])
-    after = before.copy()
-    if touched.any():
-        after[touched] = token_counts(cleaned_docs(corpus)["text"][touched])
+    before, after = _tokens_before_and_after(corpus, touched)
     n_spans = docs["doc_id"].map(mine["doc_id"].value_counts()).fillna(0).astype(np.int64)
     table = pd.DataFrame({by: docs[by].to_numpy(), "docs": 1, "docs_cleaned": touched.astype(np.int64),
                           "spans": n_spans.to_numpy(), "tokens_before": before, "tokens_after": after})
     table = table.groupby(by, sort=True).sum().reset_index()
     table["token_share_removed"] = 1 - table["tokens_after"] / table["tokens_before"].where(table["tokens_before"] > 0)
     return table
+
+
+def _tokens_before_and_after(corpus: Corpus, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tokens of each document as written and as counted (cleaning skipped), ``touched`` saying
+    which documents cleaning skipped something in: the others' texts are counted as written, so
+    only the touched ones are tokenized as written (the counted tokens are the corpus's stored ones where it has them)."""
+    from analysis.chunks import token_counts
+    from analysis.terms import doc_token_counts
+
+    after = doc_token_counts(corpus)
+    before = after.copy()
+    if touched.any():
+        before[touched] = token_counts(as_docs(corpus)["text"][touched])
+    return before, after
 
 
 def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> pd.DataFrame:
@@ -1171,7 +1180,6 @@ def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> p
     >>> boilerplate_patterns(clean_corpus(Corpus(docs=docs, report=None)))[["pattern", "docs", "doc_share", "tokens"]].values.tolist()
     [['// انتهى //', 5, 1.0, 5]]
     """
-    from analysis.chunks import token_counts
     from analysis.text import TOKEN_PATTERN
 
     if top < 1:
@@ -1192,7 +1200,8 @@ def boilerplate_patterns(corpus: Corpus, top: int = 10, by: str = "source") -> p
     grouped = table.groupby([by, "kind", "pattern"], sort=True).agg(docs=("doc_id", "nunique"), tokens=("tokens", "sum"))
     grouped = grouped.reset_index()
     n_docs = docs.groupby(by).size()
-    n_tokens = pd.Series(token_counts(docs["text"]), index=docs.index).groupby(docs[by]).sum()
+    written, _ = _tokens_before_and_after(corpus, docs["doc_id"].isin(spans["doc_id"]).to_numpy())
+    n_tokens = pd.Series(written, index=docs.index).groupby(docs[by]).sum()
     grouped["doc_share"] = grouped["docs"] / grouped[by].map(n_docs)
     grouped["token_share"] = grouped["tokens"] / grouped[by].map(n_tokens)
     grouped = grouped.sort_values([by, "tokens", "docs", "pattern"], ascending=[True, False, False, True], kind="stable")
