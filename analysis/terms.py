@@ -21,7 +21,6 @@ import multiprocessing
 import re
 import sys
 import traceback
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -171,6 +170,37 @@ def _sum_by_group(groups: np.ndarray, grams: np.ndarray, n_groups: int, *weights
     return (found // size) << 32 | found % size, [total[found].astype(np.int64) for total in sums]
 
 
+class _KeyIds:
+    """Ids 0, 1, … of int64 keys in the order they are first met, kept as sorted keys with their ids
+    (16 bytes a key; each call merges the keys it meets in linear time).
+
+    Examples
+    --------
+    >>> ids = _KeyIds()
+    >>> [part.tolist() for part in ids.ids(np.array([7, 3, 7]))], [part.tolist() for part in ids.ids(np.array([5, 3]))]
+    ([[0, 1, 0], [0, 1]], [[2, 1], [0]])
+    """
+
+    def __init__(self) -> None:
+        self._keys = np.zeros(0, np.int64)
+        self._ids = np.zeros(0, np.int64)
+
+    def ids(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The id of each key, numbering unseen keys as met, and where in ``keys`` each new id is first met."""
+        distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        at = np.searchsorted(self._keys, distinct)
+        known = at < len(self._keys)
+        known[known] = self._keys[at[known]] == distinct[known]
+        ids = np.empty(len(distinct), np.int64)
+        ids[known] = self._ids[at[known]]
+        unseen = np.flatnonzero(~known)
+        met = unseen[np.argsort(first[unseen], kind="stable")]
+        ids[met] = np.arange(len(self._keys), len(self._keys) + len(met))
+        self._keys = np.insert(self._keys, at[unseen], distinct[unseen])
+        self._ids = np.insert(self._ids, at[unseen], ids[unseen])
+        return ids[inverse], first[met]
+
+
 class _Counter:
     """Adds up term counts over batches of documents whose groups are known in advance.
 
@@ -184,7 +214,7 @@ class _Counter:
         self.stop = stop
         self.tokens = np.zeros(n_groups, dtype=np.int64)
         self._is_stop = np.zeros(0, dtype=bool)
-        self._gram_ids: dict[int, int] = {}
+        self._levels = [_KeyIds() for _ in range(ngram - 1)]  # ids of the first 2, 3 … words
         self._gram_terms = [IntBuffer() for _ in range(ngram)]
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
@@ -210,21 +240,13 @@ class _Counter:
         return self._is_stop
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
-        """Ids of the rows of an (m, n) array of term ids, numbering unseen n-grams."""
+        """Ids of the rows of an (m, n) array of term ids, numbering unseen n-grams as met."""
         codes = grams[:, 0]
-        for i in range(1, grams.shape[1]):  # number the distinct first i + 1 words, pair by pair
-            codes = pd.factorize(codes << 32 | grams[:, i])[0]
-        first = grams[np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)]  # as codes appear
-        keys = (first[:, 0] << 32 | first[:, 1]).tolist()  # the term ids as one Python int
-        for i in range(2, grams.shape[1]):
-            keys = [key << 32 | t for key, t in zip(keys, first[:, i].tolist())]
-        ids = np.fromiter(map(self._gram_ids.get, keys, repeat(-1)), np.int64, len(keys))
-        new = np.flatnonzero(ids < 0)
-        ids[new] = np.arange(len(self._gram_ids), len(self._gram_ids) + len(new))
-        self._gram_ids.update(zip([keys[i] for i in new], ids[new].tolist()))
+        for level, column in zip(self._levels, range(1, grams.shape[1])):  # the first i + 1 words, pair by pair
+            codes, first = level.ids(codes << 32 | grams[:, column])
         for i, buffer in enumerate(self._gram_terms):
-            buffer.extend(first[new, i])
-        return ids[codes]
+            buffer.extend(grams[first, i])
+        return codes
 
     def _append(self, keys: np.ndarray, count: np.ndarray, doc_freq: np.ndarray) -> None:
         # Merge pending parts once they outgrow the merged table: amortized linear time,

@@ -234,15 +234,18 @@ def test_count_terms_equals_the_reference_on_the_demo_corpus(demo_docs, by, ngra
     assert as_reference(table, by) == reference_count_terms(demo_docs, by, ngram, stopwords() if stop else frozenset())
 
 
-def test_small_batches_give_the_same_table(demo_docs, monkeypatch):
+@pytest.mark.parametrize("ngram", [2, 3])
+def test_small_batches_give_the_same_table(demo_docs, monkeypatch, ngram):
     import analysis.chunks as chunks
     import analysis.terms as terms
 
-    whole = count_terms(demo_docs, by="source", ngram=2)
-    monkeypatch.setattr(chunks, "BATCH_BYTES", 3_000)  # a few documents per batch
+    whole = count_terms(demo_docs, by="source", ngram=ngram)
+    monkeypatch.setattr(chunks, "BATCH_BYTES", 3_000)  # a few documents per batch: n-grams met again in later ones
     monkeypatch.setattr(terms, "_MERGE_ROWS", 50)  # pending counts merged many times
     assert len(chunks.batches(chunks.text_array(demo_docs["text"]))) > 5
-    assert count_terms(demo_docs, by="source", ngram=2).equals(whole)
+    batched = count_terms(demo_docs, by="source", ngram=ngram)
+    assert batched.equals(whole)
+    assert as_reference(batched, "source") == reference_count_terms(demo_docs, "source", ngram, stopwords())
 
 
 @pytest.mark.parametrize("ngram", [1, 2])
