@@ -112,17 +112,16 @@ def _output(table, args) -> None:
 
 
 def _terms(args) -> None:
-    from analysis.terms import count_terms, top_terms
+    from analysis.terms import term_counts
 
     _check_outputs(args, {"--out": args.out})
     by = args.by or None
     parts = _partitions(args)
     if parts is None:
-        counts = count_terms(_load(args, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
-        _output(top_terms(counts, args.top, by=by), args)
+        counts = term_counts(_load(args, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)
+        _output(counts.top(args.top), args)
         return
     from analysis.scale import sum_term_counts
-    from analysis.terms import term_counts
 
     # counts of disjoint documents add up (analysis.scale), as integers until the top rows are shown
     counted = (term_counts(_load(args, part, token_ids=True), by, ngram=args.ngram, stopwords=not args.keep_stopwords)

@@ -134,6 +134,26 @@ class TermCounts:
         order = _order(group, table["count"].to_numpy(), _alphabetical(pa.array(table["term"])))
         return table.take(order).reset_index(drop=True)
 
+    def top(self, n: int = 20) -> pd.DataFrame:
+        """:func:`top_terms` of :meth:`table`, made from the rows that can be among the top ``n`` of
+        their group (counted at least as often as its ``n``-th row) instead of every row.
+
+        Examples
+        --------
+        >>> docs = pd.DataFrame({"doc_id": ["1", "2"], "source": ["أ", "ب"], "text": ["روسيا تفاوض روسيا", "حوار"]})
+        >>> term_counts(docs, by="source").top(1)[["source", "term", "count", "rank"]].values.tolist()
+        [['أ', 'روسيا', 2, 1], ['ب', 'حوار', 1, 1]]
+        """
+        if n < 1:
+            raise ValueError(f"n must be at least 1, not {n!r}")
+        group, count = self.terms["group"].to_numpy(), self.terms["count"].to_numpy()
+        order = np.lexsort((-count, group))
+        nth = order[_rank_in_group(group[order]) == n]  # each group's n-th row by count
+        least = np.zeros(len(self.groups), np.int64)
+        least[group[nth]] = count[nth]
+        shown = TermCounts(self.names, self.groups, self.terms[count >= least[group]].reset_index(drop=True))
+        return top_terms(shown.table(), n, self.names or None)
+
 
 def _order(group: np.ndarray, count: np.ndarray, term: np.ndarray) -> np.ndarray:
     """Rows ordered by group, then count descending, then term (all as integer codes)."""

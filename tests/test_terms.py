@@ -589,3 +589,19 @@ def test_kwic_and_label_terms_of_a_corpus_with_stored_tokens_do_not_tokenize_aga
     assert kwic(stored, "العقوبات").equals(expected[0])
     assert kwic(stored, "روسيا", exact=True).equals(expected[1])
     assert label_terms(top, stored).equals(expected[2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["أ", "ب", "ج"]),
+                          st.lists(st.sampled_from(["روسيا", "موسكو", "عقوبات", "حوار", "تهديد", "في"]), max_size=12)),
+                min_size=1, max_size=8),
+       st.integers(1, 6), st.sampled_from([1, 2]), st.sampled_from(["source", None]))
+def test_top_of_term_counts_equals_top_terms_of_the_whole_table(rows, n, ngram, by):
+    from analysis.terms import term_counts
+
+    docs = pd.DataFrame({"doc_id": [str(i) for i in range(len(rows))], "source": [s for s, _ in rows],
+                         "text": [" ".join(words) for _, words in rows]})
+    counts = term_counts(docs, by, ngram=ngram)  # many ties: the n-th count is shared
+    assert counts.top(n).equals(top_terms(counts.table(), n, by))
+    with pytest.raises(ValueError, match="at least 1"):
+        counts.top(0)
