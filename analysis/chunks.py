@@ -329,7 +329,7 @@ class TokenIds:
         code, terms = pd.factorize(np.array(merged, dtype=object))
         return code.astype(np.int64), pa.array(terms, pa.large_string())
 
-    def runs(self, rows: np.ndarray, size: int = 1 << 22) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    def runs(self, rows: np.ndarray, size: int = 1 << 20) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, document of each token counted from start)`` for the
         documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` tokens; term
         ids as in :attr:`terms_counted`.
