@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from analysis import charsets
 from analysis.chunks import ragged_gather, sorted_unique, stored_tokens, take_texts, text_array, token_ids, token_offsets
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
+from analysis.corpus.clean import cleaned_texts
 from analysis.lexicon import Lexicon, load_lexicon, terms_words
 from analysis.paths import LEXICON_DIR
 from analysis.limits import shorten
@@ -377,7 +378,7 @@ class _Tokens:
     sentence: np.ndarray  # the sentence of each token, numbered through the documents (TokenIds.spellings)
 
 
-def _scan(corpus, docs: pd.DataFrame, options: NormalizeOptions, clean: bool) -> _Tokens:
+def _scan(corpus, docs: pd.DataFrame, options: NormalizeOptions, clean: bool, written: bool = False) -> _Tokens:
     """The tokens of ``docs`` (chosen from ``corpus``, cleaned as ``clean`` says), coded by their casefolded spelling.
 
     Tokens are normalized with ``options`` except that hamzated alefs and ى are kept
@@ -388,7 +389,11 @@ def _scan(corpus, docs: pd.DataFrame, options: NormalizeOptions, clean: bool) ->
     """
     known = stored_tokens(corpus, docs, options, clean)
     if known is None:
-        known = token_ids(docs["text"], docs["doc_id"], np.zeros(len(docs), np.int64), options), np.arange(len(docs))
+        spans = getattr(corpus, "cleaning", None)
+        texts = docs["text"]
+        if written and clean and spans is not None:  # the texts as written (_prepare(texts=False)): clean them
+            texts = cleaned_texts(texts, docs["doc_id"], spans)
+        known = token_ids(texts, docs["doc_id"], np.zeros(len(docs), np.int64), options), np.arange(len(docs))
     tokens, rows = known
     ids, offsets, sentence = tokens.spellings(rows)
     spellings = tokens.terms["spelling"].tolist()  # no token holds a tab: casefolded in one call
@@ -512,9 +517,12 @@ def _find(tokens: _Tokens, lexicon: Lexicon, options: NormalizeOptions) -> tuple
     return _resolve_overlaps(hits, matcher.rank), matcher
 
 
-def _prepare(corpus, lexicon, options, copies: str = "all", clean: bool = True
+def _prepare(corpus, lexicon, options, copies: str = "all", clean: bool = True, texts: bool = True
              ) -> tuple[pd.DataFrame, Lexicon, NormalizeOptions]:
-    return select_copies(cleaned_docs(corpus, clean), copies), load_lexicon(lexicon), _as_options(options)
+    """The documents ``copies`` chooses, their texts cleaned as ``clean`` says (``texts=False``: as
+    written, for counts that need no offsets: :func:`_scan` cleans them if it tokenizes), the lexicon and the options."""
+    docs = cleaned_docs(corpus, clean) if texts else as_docs(corpus)
+    return select_copies(docs, copies), load_lexicon(lexicon), _as_options(options)
 
 
 # --------------------------------------------------------------------------- public API
@@ -679,9 +687,9 @@ def doc_frame_counts(
     >>> doc_frame_counts(docs, "international-news").query("hits > 0").values.tolist()
     [['1', 'أ', 'sanctions', 2, 4], ['2', 'ب', 'diplomacy', 1, 1]]
     """
-    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean, texts=False)
     keys, names = group_keys(docs, by)
-    tokens = _scan(corpus, docs, options, clean)
+    tokens = _scan(corpus, docs, options, clean, written=True)
     hits, _ = _find(tokens, lexicon, options)
     n_frames = len(lexicon.frames)
     matrix = _hit_matrix(hits, tokens, n_frames)
@@ -880,10 +888,10 @@ def actor_frame_counts(
     """
     if not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a non-negative integer, not {window!r}")
-    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
+    docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean, texts=False)
     actors = load_lexicon(actors)
     keys, names = group_keys(docs, by)
-    tokens = _scan(corpus, docs, options, clean)
+    tokens = _scan(corpus, docs, options, clean, written=True)
     hits, _ = _find(tokens, lexicon, options)
     mentions, _ = _find(tokens, actors, options)
     hits = _select(hits, ~_inside(hits, mentions))
