@@ -457,10 +457,11 @@ def _negbin_fit(y: np.ndarray, column: np.ndarray, n_columns: int, offset: np.nd
 
     Newton's method (fast, steps in α itself) first, then BFGS on log α. Where the
     counts are not over-dispersed the likelihood is largest at α → 0, where NB2 is
-    Poisson: that fit is the Poisson regression, with α = 0. None where no fit gives
+    Poisson: a fit that fails there, or stops near it (α < 10⁻³) no more likely than the
+    Poisson regression, gives the Poisson regression, with α = 0. None where no fit gives
     finite estimates with a covariance.
     """
-    from statsmodels.discrete.discrete_model import NegativeBinomial, Poisson
+    from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
     exog = np.eye(n_columns)[column]
@@ -469,20 +470,36 @@ def _negbin_fit(y: np.ndarray, column: np.ndarray, n_columns: int, offset: np.nd
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", HessianInversionWarning)
         warnings.simplefilter("ignore", RuntimeWarning)  # overflow while a step explores large dispersions
-        for method, maxiter in (("newton", 100), ("bfgs", 500), ("poisson", 100)):
-            if method == "poisson":
-                if not 0 <= fit.params[-1] < 1e-3:  # BFGS failed far from the Poisson boundary
-                    return None
-                fit = Poisson(y, exog, offset=offset).fit(start_params=start, method="newton", maxiter=maxiter, disp=0)
-            else:
-                fit = model.fit(start_params=np.r_[start, 1.0], method=method, maxiter=maxiter, disp=0)
-            try:
-                cov = np.asarray(fit.cov_params())
-            except ValueError:  # the Hessian could not be inverted
-                continue
-            if fit.mle_retvals["converged"] and np.isfinite(fit.llf) and np.isfinite(cov).all() and (np.diag(cov) > 0).all():
-                alpha = 0.0 if method == "poisson" else float(fit.params[-1])
-                return _CountFit(np.asarray(fit.params)[:n_columns], cov[:n_columns, :n_columns], alpha, float(fit.llf))
+        for method, maxiter in (("newton", 100), ("bfgs", 500)):
+            fit = model.fit(start_params=np.r_[start, 1.0], method=method, maxiter=maxiter, disp=0)
+            found = _count_fit(fit, n_columns, float(fit.params[-1]))
+            if found is not None:
+                if found.alpha < 1e-3:  # stopped near the boundary: the maximum may be α = 0 itself
+                    poisson = _poisson_fit(y, exog, offset, start, n_columns)
+                    if poisson is not None and poisson.llf >= found.llf:
+                        return poisson
+                return found
+        if not 0 <= fit.params[-1] < 1e-3:  # BFGS failed far from the Poisson boundary
+            return None
+        return _poisson_fit(y, exog, offset, start, n_columns)
+
+
+def _poisson_fit(y: np.ndarray, exog: np.ndarray, offset: np.ndarray, start: np.ndarray, n_columns: int):
+    """The Poisson regression (NB2 at α = 0) as a :class:`_CountFit`, or None where it does not converge."""
+    from statsmodels.discrete.discrete_model import Poisson
+
+    fit = Poisson(y, exog, offset=offset).fit(start_params=start, method="newton", maxiter=100, disp=0)
+    return _count_fit(fit, n_columns, 0.0)
+
+
+def _count_fit(fit, n_columns: int, alpha: float) -> _CountFit | None:
+    """A statsmodels fit as a :class:`_CountFit`, or None unless it converged to finite estimates with a covariance."""
+    try:
+        cov = np.asarray(fit.cov_params())
+    except ValueError:  # the Hessian could not be inverted
+        return None
+    if fit.mle_retvals["converged"] and np.isfinite(fit.llf) and np.isfinite(cov).all() and (np.diag(cov) > 0).all():
+        return _CountFit(np.asarray(fit.params)[:n_columns], cov[:n_columns, :n_columns], alpha, float(fit.llf))
     return None
 
 

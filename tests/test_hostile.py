@@ -1119,7 +1119,7 @@ def test_cli_unexpected_failure_is_still_one_line(tmp_path, small_corpus):
     script = (
         "import sys, analysis.terms as t\n"
         "def boom(*a, **k): raise TypeError('sabotaged\\nin two lines')\n"
-        "t.count_terms = boom\n"
+        "t.term_counts = boom\n"
         "from analysis.cli import main\n"
         f"sys.exit(main(['terms', '--corpus', {str(small_corpus)!r}, '--no-progress']))\n"
     )
