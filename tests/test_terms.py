@@ -248,6 +248,22 @@ def test_small_batches_give_the_same_table(demo_docs, monkeypatch, ngram):
     assert as_reference(batched, "source") == reference_count_terms(demo_docs, "source", ngram, stopwords())
 
 
+def test_words_counted_densely_then_by_sorting_give_the_same_table(demo_docs, monkeypatch):
+    import analysis.chunks as chunks
+    import analysis.terms as terms
+
+    whole = count_terms(demo_docs, by="source")
+    n_words = len(count_terms(demo_docs, stopwords=False))
+    monkeypatch.setattr(chunks, "BATCH_BYTES", 3_000)  # the vocabulary grows batch after batch
+    monkeypatch.setattr(terms, "_DENSE_CELLS", demo_docs["source"].nunique() * n_words // 2)
+    paths = []
+    for name in ("_add_dense", "_append"):
+        method = getattr(terms._Counter, name)
+        monkeypatch.setattr(terms._Counter, name, lambda self, *a, _m=method, _n=name: paths.append(_n) or _m(self, *a))
+    assert count_terms(demo_docs, by="source").equals(whole)
+    assert {"_add_dense", "_append"} <= set(paths) and paths.index("_add_dense") < paths.index("_append")
+
+
 @pytest.mark.parametrize("ngram", [1, 2])
 def test_sorted_and_dense_sums_give_the_same_table(demo_docs, monkeypatch, ngram):
     import analysis.terms as terms
