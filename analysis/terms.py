@@ -271,16 +271,15 @@ class _Counter:
         grams, docs = grams[keep], docs[keep]
         gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
         doc, gram, per_doc = _per_doc(docs, gram)
-        group = groups[doc]
-        if self.ngram == 1 and len(self.tokens) * (int(gram.max(initial=-1)) + 1) <= _DENSE_CELLS:
-            self._add_dense(group, gram, per_doc)  # words: a table of every group and term, without sorting
+        group, width = groups[doc], int(gram.max(initial=-1)) + 1
+        if self.ngram == 1 and len(self.tokens) * width <= _DENSE_CELLS:
+            self._add_dense(group, gram, per_doc, width)  # words: a table of every group and term, without sorting
             return
         keys, (count, doc_freq) = _sum_by_group(group, gram, len(self.tokens), per_doc, np.ones(len(per_doc)))
         self._append(keys, count, doc_freq)
 
-    def _add_dense(self, group: np.ndarray, gram: np.ndarray, per_doc: np.ndarray) -> None:
-        """Add counts into the dense ``(2, group, gram)`` table, widened to the grams met."""
-        width = max(int(gram.max(initial=-1)) + 1, self._dense.shape[2])
+    def _add_dense(self, group: np.ndarray, gram: np.ndarray, per_doc: np.ndarray, width: int) -> None:
+        """Add counts into the dense ``(2, group, gram)`` table, widened to ``width`` grams if narrower."""
         if width > self._dense.shape[2]:
             width = max(width, min(2 * self._dense.shape[2], _DENSE_CELLS // len(self.tokens)))
             wider = np.zeros((2, len(self.tokens), width), np.int64)
@@ -316,16 +315,15 @@ class _Counter:
             self._merge()
 
     def _merge(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._dense.size:
-            group, gram = np.nonzero(self._dense[0])
-            self._parts.append((group.astype(np.int64) << 32 | gram, *self._dense[:, group, gram]))
-            self._dense = self._dense[:, :, :0]
         keys, (count, doc_freq) = _sum_by(*(np.concatenate([p[i] for p in self._parts]) for i in range(3)))
         self._parts, self._rows, self._merged_rows = [(keys, count, doc_freq)], len(keys), len(keys)
         return keys, count, doc_freq
 
     def terms(self) -> pd.DataFrame:
         """``group``, ``term``, ``count`` and ``doc_freq`` of everything added."""
+        row, column = np.nonzero(self._dense[0])  # the dense table joins the sorted parts once, at the end
+        self._parts.append((row.astype(np.int64) << 32 | column, *self._dense[:, row, column]))
+        self._dense = self._dense[:, :, :0]
         keys, count, doc_freq = self._merge()
         gram = keys & _LOW
         words = self.vocabulary.words()
