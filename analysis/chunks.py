@@ -30,7 +30,7 @@ from analysis.charsets import SENTENCE_BREAKS
 from analysis.text import TOKEN_PATTERN, NormalizeOptions, merge_spellings, normalize, spelling_merges, spelling_options
 
 __all__ = ["BATCH_BYTES", "text_array", "take_texts", "batches", "split", "TokenVocabulary", "IntBuffer",
-           "ragged_gather", "sorted_unique", "token_offsets", "TokenIds", "token_ids", "stored_tokens", "skipped_chars",
+           "ragged_gather", "sorted_unique", "doc_term_counts", "token_offsets", "TokenIds", "token_ids", "stored_tokens", "skipped_chars",
            "token_counts", "written_token_counts"]
 
 BATCH_BYTES = 16 * 1024**2
@@ -289,8 +289,8 @@ class TokenVocabulary:
 
 @dataclasses.dataclass
 class TokenIds:
-    """Every document's tokens as ids of their spellings, with sentence numbers: what counting and frame
-    matching read, kept so that neither tokenizes again.
+    """Every document's tokens as ids of their spellings, with sentence numbers, and each document's
+    counted terms: what counting and frame matching read, kept so that neither tokenizes again.
 
     A spelling is a token normalized with hamzated alefs and ى kept
     (:func:`~analysis.text.spelling_options`): frame matching compares spellings, and term
@@ -301,18 +301,26 @@ class TokenIds:
 
     Attributes
     ----------
-    terms : ``spelling``, the spelling of each id, in id order.
+    terms : ``spelling``, the spelling of each id, in id order, and ``counted``, the id of
+        the normalized term it counts as (a row of ``counted``).
+    counted : ``term``, each normalized term, in id order.
     docs : one row per document: ``doc_id``, ``length`` (characters of its text) and
         ``skipped`` (characters of its cleaning spans), which say whether the ids still
-        describe a document, and ``start`` and ``tokens``, its slice of ``ids``.
+        describe a document, ``start`` and ``tokens``, its slice of ``ids``, and
+        ``distinct``, its number of rows in ``bags``.
     ids : one row per token, document after document: ``term``, the id of its spelling, and
         ``sentence``, the sentence of its document it is in (0, 1, …; sentences end at
         :data:`~analysis.charsets.SENTENCE_BREAKS` and line breaks).
+    bags : one row per document and normalized term in it, document after document and
+        terms by id: ``term`` (a row of ``counted``) and ``count``, its tokens in the
+        document. Word counts add these up without sorting any token.
     """
 
     terms: pd.DataFrame
+    counted: pd.DataFrame
     docs: pd.DataFrame
     ids: pd.DataFrame
+    bags: pd.DataFrame
 
     @functools.cached_property
     def terms_counted(self) -> tuple[np.ndarray, pa.Array]:
@@ -325,9 +333,25 @@ class TokenIds:
         >>> code.tolist(), terms.to_pylist()
         ([0, 1, 0], ['الي', 'امن'])
         """
-        merged = merge_spellings(self.terms["spelling"].tolist(), spelling_merges(NormalizeOptions()))
-        code, terms = pd.factorize(np.array(merged, dtype=object))
-        return code.astype(np.int64), pa.array(terms, pa.large_string())
+        return self.terms["counted"].to_numpy().astype(np.int64), pa.array(self.counted["term"], pa.large_string())
+
+    def bag_runs(self, rows: np.ndarray, size: int = 1 << 20) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(start, stop, term ids, counts, document of each row counted from start)`` of the
+        :attr:`bags` of the documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` rows.
+
+        Examples
+        --------
+        >>> tokens = token_ids(pd.Series(["أ ب أ", "ب"]), pd.Series(["x", "y"]), np.zeros(2, np.int64))
+        >>> [tuple(np.asarray(part).tolist() for part in run) for run in tokens.bag_runs(np.array([1, 0]))]
+        [(0, 2, [1, 0, 1], [1, 2, 1], [0, 1, 1])]
+        """
+        counts = self.docs["distinct"].to_numpy()
+        starts = (np.cumsum(counts) - counts)[rows]
+        counts = counts[rows]
+        term, count = self.bags["term"].to_numpy(), self.bags["count"].to_numpy()
+        for start, stop in _runs_of(counts, size):
+            index = ragged_gather(starts[start:stop], counts[start:stop])
+            yield start, stop, term[index], count[index], np.repeat(np.arange(stop - start), counts[start:stop])
 
     def runs(self, rows: np.ndarray, size: int = 1 << 20) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, document of each token counted from start)`` for the
@@ -343,10 +367,7 @@ class TokenIds:
         starts = self.docs["start"].to_numpy()[rows]
         counts = self.docs["tokens"].to_numpy()[rows]
         term, spelling = self.terms_counted[0], self.ids["term"].to_numpy()
-        ends = np.cumsum(counts)
-        cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(size, int(ends[-1]) if len(ends) else 0, size),
-                                                  side="right"), len(rows)])
-        for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        for start, stop in _runs_of(counts, size):
             n = counts[start:stop]
             yield (start, stop, term[spelling[ragged_gather(starts[start:stop], n)]],
                    np.repeat(np.arange(stop - start), n))
@@ -380,6 +401,41 @@ class TokenIds:
             return None
         same = ((self.docs["length"].to_numpy()[rows] == length) & (self.docs["skipped"].to_numpy()[rows] == skipped))
         return rows if same.all() else None
+
+
+def _runs_of(counts: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive documents holding about ``size`` of ``counts`` each (at least one document).
+
+    Examples
+    --------
+    >>> _runs_of(np.array([3, 3, 3, 1]), 5)
+    [(0, 1), (1, 4)]
+    """
+    ends = np.cumsum(counts)
+    cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(size, int(ends[-1]) if len(ends) else 0, size),
+                                              side="right"), len(counts)])
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
+
+
+def doc_term_counts(docs: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct ``(doc, term)`` pair, sorted, with how often it occurs: ``(doc, term, count)``.
+
+    The pairs are packed as ``doc * size + term`` and sorted, as int32 where they fit
+    (twice as fast as int64).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in doc_term_counts(np.array([0, 0, 0, 1]), np.array([5, 2, 5, 2]))]
+    [[0, 0, 1], [2, 5, 2], [1, 2, 1]]
+    """
+    size = int(terms.max(initial=-1)) + 1
+    keys = docs.astype(np.int64) * size + terms
+    if int(docs.max(initial=0) + 1) * size < 2**31:
+        keys = keys.astype(np.int32)
+    keys.sort()
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    distinct = keys[first].astype(np.int64)
+    return distinct // max(size, 1), distinct % max(size, 1), np.diff(np.r_[first, len(keys)])
 
 
 def stored_tokens(corpus, docs: pd.DataFrame, options: NormalizeOptions | None, clean: bool
@@ -437,12 +493,24 @@ def token_ids(texts: pd.Series, doc_id: pd.Series, skipped: np.ndarray,
         first = np.cumsum(counts[start:stop]) - counts[start:stop]  # of each document, in the run
         sentences.append((vocabulary.break_counts - vocabulary.break_counts[first[docs]]).astype(np.int32))
     length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    spellings = vocabulary.words()
+    code, counted = pd.factorize(np.array(merge_spellings(spellings.to_pylist(), spelling_merges(options)), dtype=object))
+    ids = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    starts, bags, distinct = np.cumsum(counts) - counts, [], np.zeros(len(texts), np.int64)
+    for start, stop in _runs_of(counts, 1 << 22):  # each document's distinct terms, for word counts
+        n, first = counts[start:stop], int(starts[start])
+        doc, term, count = doc_term_counts(np.repeat(np.arange(stop - start), n), code[ids[first:first + int(n.sum())]])
+        distinct[start:stop] = np.bincount(doc, minlength=stop - start)
+        bags.append((term.astype(np.int32), count.astype(np.int32)))
     return TokenIds(
-        terms=pd.DataFrame({"spelling": pd.Series(vocabulary.words(), dtype="str")}),
+        terms=pd.DataFrame({"spelling": pd.Series(spellings, dtype="str"), "counted": code.astype(np.int32)}),
+        counted=pd.DataFrame({"term": pd.Series(counted, dtype="str")}),
         docs=pd.DataFrame({"doc_id": doc_id.to_numpy(), "length": length, "skipped": np.asarray(skipped, np.int64),
-                           "start": np.cumsum(counts) - counts, "tokens": counts}),
-        ids=pd.DataFrame({"term": np.concatenate(parts) if parts else np.zeros(0, np.int32),
-                          "sentence": np.concatenate(sentences) if sentences else np.zeros(0, np.int32)}))
+                           "start": starts, "tokens": counts, "distinct": distinct}),
+        ids=pd.DataFrame({"term": ids,
+                          "sentence": np.concatenate(sentences) if sentences else np.zeros(0, np.int32)}),
+        bags=pd.DataFrame({"term": np.concatenate([b[0] for b in bags]) if bags else np.zeros(0, np.int32),
+                           "count": np.concatenate([b[1] for b in bags]) if bags else np.zeros(0, np.int32)}))
 
 
 def token_offsets(texts: pa.ChunkedArray, doc: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

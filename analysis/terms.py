@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.chunks import (
-    IntBuffer, TokenVocabulary, batches, ragged_gather, stored_tokens, take_texts, text_array, token_counts, token_offsets,
+    IntBuffer, TokenVocabulary, batches, doc_term_counts, ragged_gather, stored_tokens, take_texts, text_array, token_counts, token_offsets,
     written_token_counts,
 )
 from analysis.corpus import Corpus, as_docs, cleaned_docs, doc_metadata, group_keys, select_copies
@@ -190,27 +190,6 @@ def _sum_by_group(groups: np.ndarray, grams: np.ndarray, n_groups: int, *weights
     return (found // size) << 32 | found % size, [total[found].astype(np.int64) for total in sums]
 
 
-def _per_doc(docs: np.ndarray, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each distinct ``(doc, gram)`` pair, sorted, with how often it occurs: ``(doc, gram, count)``.
-
-    The pairs are packed as ``doc * size + gram`` and sorted, as int32 where they fit
-    (twice as fast as int64).
-
-    Examples
-    --------
-    >>> [a.tolist() for a in _per_doc(np.array([0, 0, 0, 1]), np.array([5, 2, 5, 2]))]
-    [[0, 0, 1], [2, 5, 2], [1, 2, 1]]
-    """
-    size = int(grams.max(initial=-1)) + 1
-    keys = docs * size + grams
-    if int(docs.max(initial=0) + 1) * size < 2**31:
-        keys = keys.astype(np.int32)
-    keys.sort()
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
-    distinct = keys[first].astype(np.int64)
-    return distinct // max(size, 1), distinct % max(size, 1), np.diff(np.r_[first, len(keys)])
-
-
 class _KeyIds:
     """Ids 0, 1, … of int64 keys in the order they are first met, kept as sorted keys with their ids
     (16 bytes a key; each call merges the keys it meets in linear time).
@@ -270,8 +249,19 @@ class _Counter:
         keep = ~(is_stop[grams[:, 0]] | is_stop[grams[:, -1]])
         grams, docs = grams[keep], docs[keep]
         gram = grams[:, 0] if self.ngram == 1 else self._ids(grams)
-        doc, gram, per_doc = _per_doc(docs, gram)
-        group, width = groups[doc], int(gram.max(initial=-1)) + 1
+        doc, gram, per_doc = doc_term_counts(docs, gram)
+        self._add_pairs(groups[doc], gram, per_doc)
+
+    def add_bags(self, terms: np.ndarray, counts: np.ndarray, docs: np.ndarray, groups: np.ndarray) -> None:
+        """Count a run of texts given as their distinct words (:attr:`~analysis.chunks.TokenIds.bags`):
+        term ids, their counts, the text of each and each text's group."""
+        self.tokens += np.bincount(groups[docs], counts, len(self.tokens)).astype(np.int64)
+        keep = ~self._stop_flags()[terms]
+        self._add_pairs(groups[docs[keep]], terms[keep].astype(np.int64), counts[keep].astype(np.int64))
+
+    def _add_pairs(self, group: np.ndarray, gram: np.ndarray, per_doc: np.ndarray) -> None:
+        """Add distinct (text, gram) pairs: each one's group, gram id and count in its text."""
+        width = int(gram.max(initial=-1)) + 1
         if self.ngram == 1 and len(self.tokens) * width <= _DENSE_CELLS:
             self._add_dense(group, gram, per_doc, width)  # words: a table of every group and term, without sorting
             return
@@ -339,14 +329,8 @@ class _Counter:
 def _count_batches(texts: pa.ChunkedArray, runs: list[tuple[int, int]], group_codes: np.ndarray,
                    n_groups: int, ngram: int, vocabulary: TokenVocabulary, stop: frozenset[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Term counts (:meth:`_Counter.terms`) and tokens per group of the given runs of ``texts``."""
-    return _count_runs(vocabulary.tokens(texts, runs), group_codes, n_groups, ngram, vocabulary, stop)
-
-
-def _count_runs(runs, group_codes: np.ndarray, n_groups: int, ngram: int, vocabulary: TokenVocabulary,
-                stop: frozenset[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Term counts and tokens per group of ``(start, stop, term ids, docs)`` runs (:meth:`TokenVocabulary.tokens`)."""
     counter = _Counter(n_groups, ngram, vocabulary, stop)
-    for start, stop_, terms, docs in runs:
+    for start, stop_, terms, docs in vocabulary.tokens(texts, runs):
         counter.add(terms, docs, group_codes[start:stop_])
     return counter.terms(), counter.tokens
 
@@ -440,8 +424,15 @@ def term_counts(
         tokens, rows = known
         keys, names = group_keys(chosen, by)
         group_codes, groups = _factorize_groups(keys, names)
-        terms, n_tokens = _count_runs(tokens.runs(rows), group_codes, len(groups), ngram,
-                                      TokenVocabulary.of_terms(tokens.terms_counted[1]), _stopword_set(stopwords, options))
+        counter = _Counter(len(groups), ngram, TokenVocabulary.of_terms(tokens.terms_counted[1]),
+                           _stopword_set(stopwords, options))
+        if ngram == 1:  # words: each document's distinct words and their counts, as stored
+            for start, stop, term, count, doc in tokens.bag_runs(rows):
+                counter.add_bags(term, count, doc, group_codes[start:stop])
+        else:
+            for start, stop, term, doc in tokens.runs(rows):
+                counter.add(term, doc, group_codes[start:stop])
+        terms, n_tokens = counter.terms(), counter.tokens
         groups = groups.assign(tokens=n_tokens, docs=np.bincount(group_codes, minlength=len(groups)))
         return TermCounts(names, groups, terms)
     docs = select_copies(cleaned_docs(corpus, clean), copies)

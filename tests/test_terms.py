@@ -524,6 +524,25 @@ def test_counts_from_stored_token_ids_equal_counts_that_tokenize(rows, ngram, by
     assert count_terms(subset, by, ngram=ngram).equals(count_terms(dataclasses.replace(subset, tokens=None), by, ngram=ngram))
 
 
+def test_words_of_stored_tokens_are_added_up_from_their_bags_in_runs(demo_docs, monkeypatch):
+    import analysis.chunks as chunks
+    from analysis.corpus import Corpus
+    from analysis.corpus.cache import with_token_ids
+
+    stored = with_token_ids(Corpus(docs=demo_docs, report=None))
+    expected = count_terms(demo_docs, by="source", clean=False)
+    bags = stored.tokens.bags
+    assert len(bags) == len(stored.tokens.ids.groupby([np.repeat(np.arange(len(demo_docs)), stored.tokens.docs["tokens"]),
+                                                       stored.tokens.terms["counted"].to_numpy()[stored.tokens.ids["term"]]]))
+    assert int(bags["count"].sum()) == len(stored.tokens.ids)
+    runs = []
+    bag_runs = chunks.TokenIds.bag_runs
+    monkeypatch.setattr(chunks.TokenIds, "bag_runs", lambda self, rows: runs.append(1) or bag_runs(self, rows, size=50))
+    monkeypatch.setattr(chunks.TokenIds, "runs", lambda *a, **k: pytest.fail("words read the token ids"))
+    assert count_terms(stored, by="source").equals(expected)
+    assert runs and len(list(bag_runs(stored.tokens, np.arange(len(demo_docs)), size=50))) > 10
+
+
 def test_stored_token_ids_of_another_text_are_not_used():
     import dataclasses
 
