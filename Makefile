@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml
 	# camel-tools is only a test oracle for normalization; its own dependencies (torch, transformers) are not needed.
 	$(BIN)/python -m pip install -q --no-deps 'camel-tools>=1.5,<2'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Arabic framing (.venv)" >/dev/null
+	# bytecode of the package (an editable install has none), read at every start even where
+	# PYTHONDONTWRITEBYTECODE is set: the command line starts ~0.1 s sooner
+	$(BIN)/python -m compileall -q analysis
 	touch $@
 
 install: $(STAMP)  ## create .venv and install the package with its test tools

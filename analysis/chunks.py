@@ -153,7 +153,7 @@ class TokenVocabulary:
     >>> texts = text_array(["فرضت «عقوباتٍ»", "عقوبات"])
     >>> [(start, stop, ids.tolist(), docs.tolist()) for start, stop, ids, docs in vocabulary.tokens(texts)]
     [(0, 2, [0, 1, 1], [0, 0, 1])]
-    >>> vocabulary.terms
+    >>> vocabulary.words().to_pylist()
     ['فرضت', 'عقوبات']
 
     With ``breaks``, how many break characters and line breaks precede each token of a run:
@@ -173,8 +173,7 @@ class TokenVocabulary:
         self._before = IntBuffer()  # breaks in a chunk before each of its tokens
         self._total = IntBuffer()  # breaks in each chunk
         self.break_counts = np.zeros(0, np.int64)
-        self.terms: list[str] = []  # every normalized token seen, in id order
-        self._term_array = pa.array([], pa.large_string())
+        self._term_array = pa.array([], pa.large_string())  # every normalized token seen, in id order
         self._chunks = pa.array([], pa.large_string())  # the distinct chunks seen, in id order
         self._starts = IntBuffer()
         self._lengths = IntBuffer()
@@ -216,7 +215,6 @@ class TokenVocabulary:
         """A vocabulary that knows ``terms`` (in id order) and no chunk: what :class:`TokenIds` are ids of."""
         vocabulary = cls(options)
         vocabulary._term_array = terms.cast(pa.large_string())
-        vocabulary.terms = vocabulary._term_array.to_pylist()
         return vocabulary
 
     def ids_of(self, words: pa.Array | list[str]) -> np.ndarray:
@@ -280,10 +278,8 @@ class TokenVocabulary:
         distinct = pa.array(distinct, pa.large_string())
         ids = self.ids_of(distinct)
         new = np.flatnonzero(ids < 0)
-        ids[new] = np.arange(len(self.terms), len(self.terms) + len(new))
-        fresh = distinct.take(new)
-        self.terms += fresh.to_pylist()
-        self._term_array = pa.concat_arrays([self._term_array, fresh])
+        ids[new] = np.arange(len(self._term_array), len(self._term_array) + len(new))
+        self._term_array = pa.concat_arrays([self._term_array, distinct.take(new)])
         return ids[codes]
 
 
@@ -335,23 +331,30 @@ class TokenIds:
         """
         return self.terms["counted"].to_numpy().astype(np.int64), pa.array(self.counted["term"], pa.large_string())
 
-    def bag_runs(self, rows: np.ndarray, size: int = 1 << 20) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]:
-        """``(start, stop, term ids, counts, document of each row counted from start)`` of the
-        :attr:`bags` of the documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` rows.
+    def bag_runs(self, rows: np.ndarray, size: int = 1 << 22) -> Iterator[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(start, stop, term ids, counts, rows of each document)`` of the :attr:`bags` of the
+        documents ``rows`` (positions in :attr:`docs`), in runs of about ``size`` rows; consecutive
+        documents in order are read in place.
 
         Examples
         --------
         >>> tokens = token_ids(pd.Series(["أ ب أ", "ب"]), pd.Series(["x", "y"]), np.zeros(2, np.int64))
         >>> [tuple(np.asarray(part).tolist() for part in run) for run in tokens.bag_runs(np.array([1, 0]))]
-        [(0, 2, [1, 0, 1], [1, 2, 1], [0, 1, 1])]
+        [(0, 2, [1, 0, 1], [1, 2, 1], [1, 2])]
         """
         counts = self.docs["distinct"].to_numpy()
         starts = (np.cumsum(counts) - counts)[rows]
         counts = counts[rows]
         term, count = self.bags["term"].to_numpy(), self.bags["count"].to_numpy()
+        in_place = len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1 and bool((np.diff(rows) == 1).all())
         for start, stop in _runs_of(counts, size):
-            index = ragged_gather(starts[start:stop], counts[start:stop])
-            yield start, stop, term[index], count[index], np.repeat(np.arange(stop - start), counts[start:stop])
+            n = counts[start:stop]
+            if in_place:
+                first = int(starts[start])
+                yield start, stop, term[first:first + int(n.sum())], count[first:first + int(n.sum())], n
+            else:
+                index = ragged_gather(starts[start:stop], n)
+                yield start, stop, term[index], count[index], n
 
     def runs(self, rows: np.ndarray, size: int = 1 << 20) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(start, stop, term ids, document of each token counted from start)`` for the

@@ -238,7 +238,7 @@ class _Counter:
         self._gram_terms = [IntBuffer() for _ in range(ngram)]
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64),) * 3]
         self._rows = self._merged_rows = 0
-        width = len(vocabulary.terms) if ngram == 1 and n_groups * len(vocabulary.terms) <= _DENSE_CELLS else 0
+        width = len(vocabulary.words()) if ngram == 1 and n_groups * len(vocabulary.words()) <= _DENSE_CELLS else 0
         self._dense = np.zeros((2, n_groups, width), np.int64)  # count and doc_freq by group and word, while small
 
     def add(self, terms: np.ndarray, docs: np.ndarray, groups: np.ndarray) -> None:
@@ -252,12 +252,15 @@ class _Counter:
         doc, gram, per_doc = doc_term_counts(docs, gram)
         self._add_pairs(groups[doc], gram, per_doc)
 
-    def add_bags(self, terms: np.ndarray, counts: np.ndarray, docs: np.ndarray, groups: np.ndarray) -> None:
-        """Count a run of texts given as their distinct words (:attr:`~analysis.chunks.TokenIds.bags`):
-        term ids, their counts, the text of each and each text's group."""
-        self.tokens += np.bincount(groups[docs], counts, len(self.tokens)).astype(np.int64)
+    def add_bags(self, terms: np.ndarray, counts: np.ndarray, groups: np.ndarray) -> None:
+        """Count the words of texts given as their distinct words (:attr:`~analysis.chunks.TokenIds.bags`):
+        term ids, their counts and the group of each (their tokens are not counted here)."""
+        width = len(self.vocabulary.words())  # the ids of stored words are all known
+        if len(self.tokens) * width <= _DENSE_CELLS:  # stopwords are dropped when the table is made
+            self._add_dense(groups, terms, counts.astype(np.int64), width)
+            return
         keep = ~self._stop_flags()[terms]
-        self._add_pairs(groups[docs[keep]], terms[keep].astype(np.int64), counts[keep].astype(np.int64))
+        self._add_pairs(groups[keep], terms[keep].astype(np.int64), counts[keep].astype(np.int64))
 
     def _add_pairs(self, group: np.ndarray, gram: np.ndarray, per_doc: np.ndarray) -> None:
         """Add distinct (text, gram) pairs: each one's group, gram id and count in its text."""
@@ -282,9 +285,9 @@ class _Counter:
 
     def _stop_flags(self) -> np.ndarray:
         """Whether each term id of the vocabulary is a stopword."""
-        new = self.vocabulary.terms[len(self._is_stop):]
-        flags = np.fromiter(map(self.stop.__contains__, new), bool, len(new)) if self.stop else np.zeros(len(new), bool)
-        self._is_stop = np.concatenate([self._is_stop, flags])
+        new = self.vocabulary.words()[len(self._is_stop):]
+        stop = pa.array(sorted(self.stop), pa.large_string())
+        self._is_stop = np.concatenate([self._is_stop, pc.is_in(new, value_set=stop).to_numpy(zero_copy_only=False)])
         return self._is_stop
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
@@ -311,6 +314,8 @@ class _Counter:
 
     def terms(self) -> pd.DataFrame:
         """``group``, ``term``, ``count`` and ``doc_freq`` of everything added."""
+        is_stop = self._stop_flags()
+        self._dense[:, :, np.flatnonzero(is_stop[:self._dense.shape[2]])] = 0
         row, column = np.nonzero(self._dense[0])  # the dense table joins the sorted parts once, at the end
         self._parts.append((row.astype(np.int64) << 32 | column, *self._dense[:, row, column]))
         self._dense = self._dense[:, :, :0]
@@ -427,8 +432,9 @@ def term_counts(
         counter = _Counter(len(groups), ngram, TokenVocabulary.of_terms(tokens.terms_counted[1]),
                            _stopword_set(stopwords, options))
         if ngram == 1:  # words: each document's distinct words and their counts, as stored
-            for start, stop, term, count, doc in tokens.bag_runs(rows):
-                counter.add_bags(term, count, doc, group_codes[start:stop])
+            for start, stop, term, count, n in tokens.bag_runs(rows):
+                counter.add_bags(term, count, np.repeat(group_codes[start:stop], n))
+            counter.tokens += np.bincount(group_codes, tokens.docs["tokens"].to_numpy()[rows], len(groups)).astype(np.int64)
         else:
             for start, stop, term, doc in tokens.runs(rows):
                 counter.add(term, doc, group_codes[start:stop])

@@ -54,6 +54,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import ctypes
 import dataclasses
 import gc
@@ -454,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.exists():
         raise SystemExit(f"corpus not found: {args.corpus}")
 
+    # The command line starts from the package's bytecode, as after `make install`, even where
+    # PYTHONDONTWRITEBYTECODE keeps Python from writing it for sources edited since.
+    compileall.compile_dir(ROOT / "analysis", quiet=1)
     print(f"corpus {args.corpus}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}; "
           f"load average {os.getloadavg()[0]:.1f} before starting (above 0: other processes are using the CPUs)")
     load, corpus = measure("load_corpus (all formats, dedup)", load_corpus, args.corpus, cache=False)

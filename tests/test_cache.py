@@ -95,14 +95,18 @@ def test_any_change_of_inputs_options_or_code_rebuilds(tmp_path, store, change, 
         assert len(list(store.glob(f"*{SUFFIX}"))) == 1
 
 
+@pytest.mark.parametrize("piece", [None, 1024])
 @pytest.mark.parametrize("damage", ["flipped byte", "truncated", "empty", "foreign"])
-def test_a_damaged_entry_is_detected_and_rebuilt(tmp_path, store, damage):
+def test_a_damaged_entry_is_detected_and_rebuilt(tmp_path, store, damage, piece, monkeypatch):
+    if piece is not None:  # the checksum's pieces, verified in parallel: a byte flipped in any of many
+        monkeypatch.setattr(cache_module, "_PIECE", piece)
     root = _corpus(tmp_path / "corpus")
     load_corpus(root, cache=store)
     (entry,) = store.glob(f"*{SUFFIX}")
     data = bytearray(entry.read_bytes())
     if damage == "flipped byte":
         data[len(data) // 2] ^= 0xFF
+        assert piece is None or len(data) > 4 * piece
     elif damage == "truncated":
         data = data[: len(data) // 2]
     elif damage == "empty":
