@@ -525,6 +525,17 @@ def _prepare(corpus, lexicon, options, copies: str = "all", clean: bool = True, 
     return select_copies(docs, copies), load_lexicon(lexicon), _as_options(options)
 
 
+def hit_positions(corpus, docs: pd.DataFrame, lexicon: Lexicon, options: NormalizeOptions, clean: bool
+                  ) -> tuple[np.ndarray, np.ndarray, _Hits, _Matcher]:
+    """Where the hits of ``lexicon`` are in ``docs`` (chosen from ``corpus``, cleaned as ``clean``
+    says): each hit's document (position in ``docs``) and first token, the hits and the matcher,
+    in document and token order; no character offsets (what :func:`frame_matches` adds)."""
+    tokens = _scan(corpus, docs, options, clean)
+    hits, matcher = _find(tokens, lexicon, options)
+    doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
+    return doc, hits.pos - tokens.offsets[doc], hits, matcher
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -606,10 +617,7 @@ def frame_matches(
     [['confrontation', 'تصعيد', 'التصعيد', 6], ['confrontation', 'تصعيد', 'وتصعيدها', 25], ['sanctions', 'العقوبات الأمريكية', 'بالعقوبات الأمريكية', 34]]
     """
     docs, lexicon, options = _prepare(corpus, lexicon, options, copies, clean)
-    tokens = _scan(corpus, docs, options, clean)
-    hits, matcher = _find(tokens, lexicon, options)
-    doc = np.searchsorted(tokens.offsets, hits.pos, "right") - 1
-    index = hits.pos - tokens.offsets[doc]
+    doc, index, hits, matcher = hit_positions(corpus, docs, lexicon, options, clean)
     texts = text_array(docs["text"])
     # Surfaces as written (skipped spans are blank in the text counted).
     written = text_array(as_docs(corpus)["text"].loc[docs.index]) if clean and getattr(corpus, "cleaning", None) is not None else texts

@@ -671,7 +671,7 @@ def kwic(
         doc, index, n_tokens = _occurrences(*_token_runs(corpus, docs, options, clean), len(docs), wanted)
         last = index + len(wanted) - 1
     else:
-        doc, index, last = _matched_occurrences(corpus, docs, term, options, copies, clean)
+        doc, index, last = _matched_occurrences(corpus, docs, term, options, clean)
         n_tokens = _tokens_per_doc(corpus, docs, options, clean)
     # Offsets of the first token of the context, the first and last of the keyword, the last of the context.
     starts, ends = token_offsets(texts, np.tile(doc, 4), np.concatenate(
@@ -715,20 +715,23 @@ def _tokens_per_doc(corpus, docs: pd.DataFrame, options: NormalizeOptions | None
     return token_counts(docs["text"], options)
 
 
-def _matched_occurrences(corpus, docs: pd.DataFrame, term: str, options: NormalizeOptions | None, copies: str,
-                         clean: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The hits of ``term`` under the frame matcher's rules in ``docs`` (those of ``corpus`` that
-    ``copies`` and ``clean`` give): position in ``docs``, first and last token."""
-    from analysis.frames import frame_matches
+def _matched_occurrences(corpus, docs: pd.DataFrame, term: str, options: NormalizeOptions | None, clean: bool
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hits of ``term`` under the frame matcher's rules in ``docs`` (chosen from ``corpus``,
+    cleaned as ``clean`` says): position in ``docs``, first and last token, in the order of
+    :func:`~analysis.frames.frame_matches` (by ``doc_id``, then position)."""
+    from analysis.frames import _as_options, hit_positions
     from analysis.lexicon import Frame, Lexicon, term_words
 
     words, _ = term_words(term, options)
     if not words:
         raise ValueError(f"term {term!r} has no word in it")
-    hits = frame_matches(corpus, Lexicon("kwic", (Frame("kwic", terms=(term,)),)), options, copies=copies, clean=clean)
-    doc = pd.Index(docs["doc_id"].astype(str)).get_indexer(hits["doc_id"].astype(str)).astype(np.int64)
-    index = hits["token_index"].to_numpy(np.int64)
-    return doc, index, index + len(words) - 1
+    lexicon = Lexicon("kwic", (Frame("kwic", terms=(term,)),))
+    doc, index, hits, _ = hit_positions(corpus, docs, lexicon, _as_options(options), clean)
+    rank = pd.factorize(docs["doc_id"].astype(str).to_numpy(), sort=True)[0]
+    order = np.lexsort((index, doc, rank[doc]))
+    doc, index = doc[order].astype(np.int64), index[order].astype(np.int64)
+    return doc, index, index + hits.size[order] - 1
 
 
 def _occurrences(runs, vocabulary: TokenVocabulary, n_docs: int, words: list[str]
@@ -820,15 +823,19 @@ def _spellings(corpus, words: set[str], options: NormalizeOptions | None, clean:
         spellings = pa.array(tokens.terms["spelling"], pa.large_string())
         wanted = pc.is_in(terms, value_set=pa.array(sorted(words), pa.large_string())).to_numpy(zero_copy_only=False)
         rewritten = pc.match_substring_regex(spellings, _DIGITS_COUNTED).to_numpy(zero_copy_only=False)
-        written = pc.fill_null(pc.match_substring_regex(text_array(docs["text"]), _DIGITS_WRITTEN), False)
         wanted, digits = wanted[code], wanted[code] & rewritten
         # texts that may write the digits of a wanted word otherwise are read again, for such words
-        reread = written.to_numpy(zero_copy_only=False) & (np.bincount(doc, digits[ids], len(rows)) > 0)
+        reread = np.bincount(doc, digits[ids], len(rows)) > 0
+        if reread.any():
+            maybe = np.flatnonzero(reread)
+            written = pc.match_substring_regex(text_array(docs["text"]).take(pa.array(maybe)), _DIGITS_WRITTEN)
+            reread[maybe] = pc.fill_null(written, False).to_numpy(zero_copy_only=False)
         take = wanted[ids] & ~(digits[ids] & reread[doc])
         uses = np.bincount(ids[take], minlength=len(spellings))
-        keys, shown = terms.take(pa.array(code)).to_pylist(), spellings.to_pylist()
-        for i in np.flatnonzero(uses).tolist():
-            counts[keys[i], shown[i]] = counts.get((keys[i], shown[i]), 0) + int(uses[i])
+        used = np.flatnonzero(uses)
+        keys = terms.take(pa.array(code[used])).to_pylist()
+        for key, shown, n_uses in zip(keys, spellings.take(pa.array(used)).to_pylist(), uses[used].tolist()):
+            counts[key, shown] = counts.get((key, shown), 0) + n_uses
         if reread.any():
             _add_written(counts, docs["text"][reread], {w for w in words if re.search(_DIGITS_COUNTED, w)}, options)
     best: dict[str, tuple[int, str]] = {}
