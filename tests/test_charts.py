@@ -539,6 +539,22 @@ def test_save_figure_writes_png_at_publication_dpi_and_svg_as_outlines(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["terms.csv", "terms.png", "terms.svg"]
 
 
+def test_save_figure_lays_the_figure_out_once_and_gives_its_layout_back(tmp_path, monkeypatch):
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = charts.plot_top_terms(term_table(), group="source")
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    runs = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", lambda self, f: runs.append(1) or execute(self, f))
+    charts.save_figure(fig, "terms", tmp_path)
+    assert len(runs) == 1  # for the PNG; the SVG keeps its layout
+    assert fig.get_layout_engine() is engine  # a later save or resize lays it out again
+    charts.save_figure(fig, "again", tmp_path, ("svg",))
+    assert len(runs) == 2
+
+
 def test_save_figure_replaces_an_existing_file(tmp_path):
     (tmp_path / "terms.png").write_bytes(b"old")
     charts.save_figure(charts.plot_top_terms(term_table()), "terms", tmp_path, ("png",))

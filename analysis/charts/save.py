@@ -33,7 +33,8 @@ def save_figure(
 
     PNG is written at ``dpi`` (at least 150); SVG keeps text as glyph outlines, so
     shaped Arabic stays correct in any viewer, and carries no date, so the same figure
-    gives the same bytes. The table a chart drew (its ``chart_data``: the rows and
+    gives the same bytes. The layout (e.g. constrained layout) is computed once, for the
+    first format, and kept for the others. The table a chart drew (its ``chart_data``: the rows and
     columns shown, with their denominators) goes beside it as UTF-8 CSV, so every
     number in the picture can be looked up. Each file is written beside its target
     and then renamed.
@@ -73,8 +74,15 @@ def save_figure(
         raise ValueError(f"dpi must be at least {MIN_SAVE_DPI} for publication, not {dpi}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(_THEME):
-        paths = [_save_one(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in formats]
+    engine, paths = fig.get_layout_engine(), []
+    try:
+        with matplotlib.rc_context(_THEME):
+            for fmt in formats:
+                paths.append(_save_one(fig, directory / f"{name}.{fmt}", fmt, dpi))
+                if engine is not None:  # the other formats keep the layout the first one computed
+                    fig.set_layout_engine("none")
+    finally:
+        fig.set_layout_engine(engine)
     table = getattr(fig, CHART_DATA, None)
     if data and table is not None:
         paths.append(write_atomic(directory / f"{name}.csv", table.to_csv(index=False, lineterminator="\n")))
