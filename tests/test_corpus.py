@@ -1,6 +1,5 @@
 """Corpus ingestion: formats, encodings, column detection, accounting of every row."""
 
-import hashlib
 import io
 import json
 import zipfile
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.corpus import CorpusError, as_docs, detect_encoding, group_keys, load, load_corpus
+from analysis.corpus import CorpusError, as_docs, detect_encoding, group_keys, load_corpus
 from analysis.text import normalize
 
 ARTICLES = [
@@ -236,17 +235,34 @@ def test_duplicates_are_flagged_by_normalized_text_and_dropped_only_on_request(t
     assert dropped.report.rejected["reason"].str.startswith("duplicate of").tolist() == [True]
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.sampled_from(["فَرَضَت", "واشنطن", "عقوبـات", "إلى", "٢٠١٥", "a", "\u200b", "ـ"]), max_size=40),
-       st.lists(st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u3000", ""]), min_size=40, max_size=40),
-       st.integers(1, 12))
-def test_a_long_text_keyed_in_chunks_keys_as_its_normalized_words_joined(words, spaces, chunk):
-    """Chunks are cut at a space and normalized one by one; the key is that of the whole text."""
-    text = "".join(w + spaces[i] for i, w in enumerate(words))
-    expected = hashlib.blake2b(" ".join(normalize(text).split()).encode(), digest_size=16).digest()
+# Letters, marks, tatweel, presentation forms (one that becomes two letters, a ligature kept),
+# Persian letters, digits, invisible controls, a lone surrogate and every kind of space.
+_KEYED = (["فَرَضَت", "واشنطن", "عقوبـات", "إلى", "الى", "٢٠١٥", "2015", "a", "ﻻ", "لا", "ﷺ", "ﭐ", "یک", "يك", "\ud800"]
+          + [" ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\u064e", "ـ", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_KEYED), max_size=12).map("".join), min_size=1, max_size=12),
+       st.sampled_from([(2**16, 2**20), (3, 7), (5, 1)]))
+def test_duplicate_keys_are_equal_exactly_when_the_normalized_words_are(texts, sizes):
+    """Keys are computed in batches of pieces cut at spaces; whatever the sizes, two texts
+    share a key exactly when ``normalize(text).split()`` is the same."""
+    from analysis.corpus import duplicates
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(load, "_KEY_CHUNK", chunk)
-        assert load._text_key(text) == expected
+        patch.setattr(duplicates, "_KEY_CHUNK", sizes[0])
+        patch.setattr(duplicates, "_KEY_BATCH", sizes[1])
+        keys = duplicates.text_keys(pd.Series(texts, dtype=object))
+    words = [tuple(normalize(text).split()) for text in texts]
+    assert len(keys) == len(texts)
+    assert all((keys[i] == keys[j]) == (words[i] == words[j]) for i in range(len(texts)) for j in range(len(texts)))
+
+
+def test_the_duplicate_key_table_splits_where_str_split_does():
+    from analysis.corpus.duplicates import _code_tables
+
+    space = _code_tables()[-1]
+    assert [c for c in range(0x110000) if space[c]] == [c for c in range(0x110000) if chr(c).isspace()]
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,17 +1,15 @@
-"""CSV reading (analysis/corpus/readers.py) and the duplicate key (analysis/corpus/load.py) of long lines and texts."""
+"""CSV reading (analysis/corpus/readers.py) of long lines and texts."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.corpus import load, readers
-from analysis.text import normalize
+from analysis.corpus import readers
 
 _FIELD = st.text(st.sampled_from(list('أبة إ,"x\t\n\r\u064e')), max_size=12)
 _ROW = st.lists(_FIELD, min_size=2, max_size=2)
@@ -52,9 +50,3 @@ def test_a_long_plain_line_is_cut_from_the_text():
     assert frame.values.tolist() == [["أ", "كلمة " * 20_000], ["ب", "نص, قصير"]] and locations == ["line 2", "line 3"]
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.text(st.sampled_from(list("أإ ى\t\n\u064e\u0640x")), max_size=60))
-def test_the_duplicate_key_read_in_pieces_is_the_key_of_the_whole_text(text):
-    whole = hashlib.blake2b(" ".join(normalize(text).split()).encode("utf-8", "surrogatepass"), digest_size=16)
-    with mock.patch.object(load, "_KEY_CHUNK", 3):
-        assert load._text_key(text) == whole.digest()

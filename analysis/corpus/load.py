@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -18,12 +17,13 @@ from analysis.corpus.clean import CleanOptions, _options as _clean_options, clea
 from analysis.corpus.columns import STANDARD, _absent_overrides, _map_columns, _present
 from analysis.corpus.copies import flag_copies
 from analysis.corpus.dates import _parse_dates
+from analysis.corpus.duplicates import flag_duplicates
 from analysis.corpus.encodings import _text_of
 from analysis.corpus.files import FORMATS, _not_a_regular_file, _walk, _zip_members
 from analysis.corpus.model import Corpus, CorpusError, IngestReport, _file_row, _reason
 from analysis.corpus.readers import _parse_text, _read_parquet, _read_sidecars, _sidecar_warnings, _txt_record
 from analysis.limits import shorten
-from analysis.text import clean_name, normalize, visible
+from analysis.text import clean_name, visible
 
 
 def load_corpus(
@@ -206,7 +206,7 @@ def _load(root: Path, options: dict, progress: bool | None) -> Corpus:
     calendars = docs.pop("_calendar").dropna() if "_calendar" in docs else pd.Series(dtype=object)
     calendars = calendars.groupby(docs["file"].loc[calendars.index]).unique().map(lambda c: "+".join(sorted(c)),
                                                                                   na_action="ignore")
-    docs, dropped = _flag_duplicates(docs, drop_duplicates)
+    docs, dropped = flag_duplicates(docs, drop_duplicates)
     rejected += [(f, loc, f"duplicate of {of} (drop_duplicates=True)")
                  for f, loc, of in zip(dropped["file"], dropped["location"], dropped["duplicate_of"])]
     files = pd.DataFrame(file_rows, columns=list(_file_row("", "", None, "").keys()))
@@ -364,48 +364,6 @@ def _assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
         dup = docs["doc_id"].duplicated(keep=False)
         docs.loc[dup, "doc_id"] = docs.loc[dup, "doc_id"] + "@" + docs.loc[dup, "file"] + ":" + docs.loc[dup, "location"].str.replace(" ", "")
     return docs.reset_index(drop=True)
-
-
-_KEY_CHUNK = 2**16  # characters; their words as a list take about 1 MiB
-
-
-def _text_key(text: str) -> bytes:
-    """A digest of ``text`` normalized, its words joined by single spaces (what makes two texts duplicates).
-
-    A digest, not the text: no second copy of the corpus. Read in pieces of about
-    :data:`_KEY_CHUNK` characters, each cut just after a space of the text as written
-    (which normalization keeps, and which splits words), and normalized one at a time: a
-    huge text is never normalized whole, nor becomes a list of all its words (~80 bytes
-    a word).
-
-    Examples
-    --------
-    >>> _text_key("مُوَاجَهَةٌ  إِلى") == _text_key("مواجهة الي")
-    True
-    """
-    digest, start, joined = hashlib.blake2b(digest_size=16), 0, False
-    while start < len(text):
-        stop = (text.find(" ", start + _KEY_CHUNK) + 1 if start + _KEY_CHUNK < len(text) else 0) or len(text)
-        words = normalize(text[start:stop]).split()
-        if words:
-            digest.update((" " if joined else "").encode() + " ".join(words).encode("utf-8", "surrogatepass"))
-            joined = True
-        start = stop
-    return digest.digest()
-
-
-def _flag_duplicates(docs: pd.DataFrame, drop: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Flag documents whose normalized text repeats an earlier one; return (docs, dropped)."""
-    key = [_text_key(t) for t in docs["text"]]
-    codes, _ = pd.factorize(pd.Series(key, dtype=object))
-    _, first_index = np.unique(codes, return_index=True)
-    first = first_index[codes] if len(codes) else np.array([], dtype=int)
-    is_dup = first != np.arange(len(docs))
-    docs["is_duplicate"] = is_dup
-    docs["duplicate_of"] = pd.Series(np.where(is_dup, docs["doc_id"].to_numpy()[first], None), index=docs.index, dtype=object)
-    if not drop:
-        return docs, docs.iloc[0:0]
-    return docs.loc[~is_dup].reset_index(drop=True), docs.loc[is_dup]
 
 
 def _in_jupyter() -> bool:
