@@ -132,7 +132,7 @@ def input_files(root: Path, content: bool = True) -> list[list]:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not os.path.islink(os.path.join(dirpath, d)))
             found += [(Path(dirpath, name).relative_to(root).as_posix(), Path(dirpath, name)) for name in sorted(filenames)]
-    rows = []
+    rows, hashed = [], []
     for label, path in sorted(found):
         try:
             info = path.stat()
@@ -142,12 +142,17 @@ def input_files(root: Path, content: bool = True) -> list[list]:
         if not stat.S_ISREG(info.st_mode):  # a pipe would block for ever; the loader lists it as unreadable
             rows.append([label, -1, 0, "not a regular file"])
             continue
-        rows.append([label, info.st_size, info.st_mtime_ns, _file_hash(path) if content else ""])
+        rows.append([label, info.st_size, info.st_mtime_ns, ""])
+        hashed.append((rows[-1], path))
+    if content and hashed:  # on every CPU: hashlib releases the Python lock
+        with ThreadPoolExecutor(min(len(hashed), os.cpu_count() or 1)) as pool:
+            for (row, _), digest in zip(hashed, pool.map(_file_hash, [path for _, path in hashed])):
+                row[3] = digest
     return rows
 
 
 def _file_hash(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.sha1()  # finds a changed file, as the entries' checksum does (not tampering)
     try:
         with open(path, "rb") as handle:
             while block := handle.read(1 << 20):
