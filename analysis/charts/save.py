@@ -79,8 +79,9 @@ def save_figure(
         with matplotlib.rc_context(_THEME):
             for fmt in formats:
                 paths.append(_save_one(fig, directory / f"{name}.{fmt}", fmt, dpi))
-                if engine is not None:  # the other formats keep the layout the first one computed
-                    fig.set_layout_engine("none")
+                if engine is not None:  # the other formats keep the layout the first one computed, drawn once
+                    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                        fig.set_layout_engine(None)  # no engine at all: savefig draws once, without a layout pass
     finally:
         fig.set_layout_engine(engine)
     table = getattr(fig, CHART_DATA, None)
