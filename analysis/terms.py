@@ -317,9 +317,13 @@ class _Counter:
         is_stop = self._stop_flags()
         self._dense[:, :, np.flatnonzero(is_stop[:self._dense.shape[2]])] = 0
         row, column = np.nonzero(self._dense[0])  # the dense table joins the sorted parts once, at the end
-        self._parts.append((row.astype(np.int64) << 32 | column, *self._dense[:, row, column]))
+        dense = (row.astype(np.int64) << 32 | column, *self._dense[:, row, column])
         self._dense = self._dense[:, :, :0]
-        keys, count, doc_freq = self._merge()
+        if any(len(part[0]) for part in self._parts):
+            self._parts.append(dense)
+            keys, count, doc_freq = self._merge()
+        else:  # the dense table alone: its cells are distinct and in key order already
+            keys, count, doc_freq = dense
         gram = keys & _LOW
         words = self.vocabulary.words()
         if self.ngram == 1:
