@@ -346,12 +346,12 @@ class TokenIds:
         starts = (np.cumsum(counts) - counts)[rows]
         counts = counts[rows]
         term, count = self.bags["term"].to_numpy(), self.bags["count"].to_numpy()
-        in_place = len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1 and bool((np.diff(rows) == 1).all())
+        in_place = bool((np.diff(rows) == 1).all())
         for start, stop in _runs_of(counts, size):
             n = counts[start:stop]
             if in_place:
-                first = int(starts[start])
-                yield start, stop, term[first:first + int(n.sum())], count[first:first + int(n.sum())], n
+                part = slice(int(starts[start]), int(starts[start]) + int(n.sum()))
+                yield start, stop, term[part], count[part], n
             else:
                 index = ragged_gather(starts[start:stop], n)
                 yield start, stop, term[index], count[index], n

@@ -231,7 +231,7 @@ class _Counter:
     def __init__(self, n_groups: int, ngram: int, vocabulary: TokenVocabulary, stop: frozenset[str]) -> None:
         self.ngram = ngram
         self.vocabulary = vocabulary
-        self.stop = stop
+        self._stop = pa.array(sorted(stop), pa.large_string())
         self.tokens = np.zeros(n_groups, dtype=np.int64)
         self._is_stop = np.zeros(0, dtype=bool)
         self._levels = [_KeyIds() for _ in range(ngram - 1)]  # ids of the first 2, 3 … words
@@ -286,8 +286,9 @@ class _Counter:
     def _stop_flags(self) -> np.ndarray:
         """Whether each term id of the vocabulary is a stopword."""
         new = self.vocabulary.words()[len(self._is_stop):]
-        stop = pa.array(sorted(self.stop), pa.large_string())
-        self._is_stop = np.concatenate([self._is_stop, pc.is_in(new, value_set=stop).to_numpy(zero_copy_only=False)])
+        if len(new):
+            flags = pc.is_in(new, value_set=self._stop).to_numpy(zero_copy_only=False)
+            self._is_stop = np.concatenate([self._is_stop, flags])
         return self._is_stop
 
     def _ids(self, grams: np.ndarray) -> np.ndarray:
